@@ -1,0 +1,71 @@
+//! Talking to a master assistant: connect, start a session, ask and collect
+//! the streamed events.
+
+use tonic::transport::Channel;
+use veiviser_proto::master::v1::citizen_assistant_client::CitizenAssistantClient;
+use veiviser_proto::master::v1::{
+    AskEvent, AskRequest, FinalAnswer, StartSessionRequest, StartSessionResponse, ask_event::Event,
+};
+
+/// The environment variable naming the master's address.
+pub const MASTER_ENV: &str = "VEIVISER_MASTER";
+/// The master address used when neither `--master` nor the variable is set.
+pub const DEFAULT_MASTER: &str = "http://127.0.0.1:50051";
+
+/// A client connected to a master.
+pub type MasterClient = CitizenAssistantClient<Channel>;
+
+/// Connects to `address` ("host:port" or a URL).
+pub async fn connect(address: &str) -> Result<MasterClient, String> {
+    let url = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    };
+    CitizenAssistantClient::connect(url.clone())
+        .await
+        .map_err(|e| format!("cannot reach the master at {url}: {e}"))
+}
+
+/// Starts a session; `acknowledged` is the citizen's confirmation that they
+/// will not share personal data.
+pub async fn start_session(
+    client: &mut MasterClient,
+    language: &str,
+    acknowledged: bool,
+) -> Result<StartSessionResponse, tonic::Status> {
+    client
+        .start_session(StartSessionRequest {
+            acknowledged_no_personal_data: acknowledged,
+            language: language.to_string(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// Asks one question and calls `on_event` for each event as it arrives.
+/// Returns the final answer.
+pub async fn ask(
+    client: &mut MasterClient,
+    session_id: &str,
+    text: &str,
+    mut on_event: impl FnMut(&AskEvent),
+) -> Result<FinalAnswer, tonic::Status> {
+    let mut stream = client
+        .ask(AskRequest {
+            session_id: session_id.to_string(),
+            text: text.to_string(),
+            language: String::new(),
+        })
+        .await?
+        .into_inner();
+    while let Some(event) = stream.message().await? {
+        on_event(&event);
+        if let Some(Event::Final(answer)) = event.event {
+            return Ok(answer);
+        }
+    }
+    Err(tonic::Status::unavailable(
+        "the master ended the answer without a final event",
+    ))
+}

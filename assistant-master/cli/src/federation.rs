@@ -1,0 +1,215 @@
+//! The whole Veiviser network in one process: the three agency assistants and
+//! the master, each on its own listener. `veiviser demo` runs it on fixed
+//! loopback ports; tests run it on `127.0.0.1:0` and stop and restart agencies.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use veiviser_agency_sdk::{Assistant, EmbeddedContent, ServerConfig};
+use veiviser_master::{Master, MasterConfig};
+
+/// The agencies that ship with Veiviser: id, embedded content, default port.
+pub const BUILT_IN_AGENCIES: [(&str, EmbeddedContent, u16); 3] = [
+    ("nav", veiviser_nav::CONTENT, veiviser_nav::DEFAULT_PORT),
+    ("kommune", veiviser_kommune::CONTENT, veiviser_kommune::DEFAULT_PORT),
+    (
+        "skatteetaten",
+        veiviser_skatteetaten::CONTENT,
+        veiviser_skatteetaten::DEFAULT_PORT,
+    ),
+];
+
+/// A running server task and the means to stop it.
+#[derive(Debug)]
+struct Running {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), String>>,
+}
+
+impl Running {
+    async fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(|e| e.to_string())?
+    }
+}
+
+/// One agency of the federation.
+#[derive(Debug)]
+pub struct AgencyProcess {
+    pub id: String,
+    pub address: SocketAddr,
+    assistant: Arc<Assistant>,
+    running: Option<Running>,
+}
+
+/// The federation: agencies and master, all in this process.
+#[derive(Debug)]
+pub struct Federation {
+    pub master: Arc<Master>,
+    pub master_address: SocketAddr,
+    pub agencies: Vec<AgencyProcess>,
+    agency_server: ServerConfig,
+    master_running: Option<Running>,
+}
+
+/// Where the federation listens.
+#[derive(Debug, Clone)]
+pub struct Addresses {
+    pub master: SocketAddr,
+    /// One per agency in [`Federation::start`]'s `assistants`, in order.
+    pub agencies: Vec<SocketAddr>,
+}
+
+impl Addresses {
+    /// Every server on an ephemeral loopback port, for tests.
+    pub fn ephemeral(agencies: usize) -> Self {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self {
+            master: any,
+            agencies: vec![any; agencies],
+        }
+    }
+
+    /// The fixed loopback ports of `veiviser demo`.
+    pub fn demo() -> Self {
+        Self {
+            master: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            agencies: BUILT_IN_AGENCIES
+                .iter()
+                .map(|(_, _, port)| SocketAddr::from(([127, 0, 0, 1], *port)))
+                .collect(),
+        }
+    }
+}
+
+/// The built-in agencies' assistants, from their embedded content.
+pub fn built_in_assistants() -> Result<Vec<Assistant>, String> {
+    BUILT_IN_AGENCIES
+        .iter()
+        .map(|(id, content, _)| content.load().map(Assistant::new).map_err(|e| format!("{id}: {e}")))
+        .collect()
+}
+
+impl Federation {
+    /// Starts `assistants` and a master that knows their addresses. The
+    /// master's `agencies` are set here; everything else comes from `master_config`.
+    pub async fn start(
+        assistants: Vec<Assistant>,
+        addresses: Addresses,
+        mut master_config: MasterConfig,
+        agency_server: ServerConfig,
+    ) -> Result<Self, String> {
+        let mut agencies = Vec::new();
+        for (assistant, address) in assistants.into_iter().zip(addresses.agencies.iter().copied()) {
+            let listener = bind(address).await?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            let assistant = Arc::new(assistant);
+            let running = spawn_agency(listener, Arc::clone(&assistant), agency_server.clone());
+            agencies.push(AgencyProcess {
+                id: assistant.agency_id().to_string(),
+                address,
+                assistant,
+                running: Some(running),
+            });
+        }
+        master_config.agencies = agencies.iter().map(|a| format!("http://{}", a.address)).collect();
+        let master = Master::new(master_config).map_err(|e| e.to_string())?;
+        let listener = bind(addresses.master).await?;
+        let master_address = listener.local_addr().map_err(|e| e.to_string())?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = Arc::clone(&master);
+        let task = tokio::spawn(async move {
+            veiviser_master::serve_master(listener, served, async {
+                let _ = stopped.await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+        });
+        Ok(Self {
+            master,
+            master_address,
+            agencies,
+            agency_server,
+            master_running: Some(Running { stop, task }),
+        })
+    }
+
+    /// Waits until the master has fetched the card of every running agency
+    /// (or `timeout` passes).
+    pub async fn wait_until_ready(&self, timeout: std::time::Duration) -> Result<(), String> {
+        let expected = self.agencies.iter().filter(|a| a.running.is_some()).count();
+        self.wait_for_reachable(expected, timeout).await
+    }
+
+    /// Waits until exactly `count` agencies are reachable according to the master.
+    pub async fn wait_for_reachable(&self, count: usize, timeout: std::time::Duration) -> Result<(), String> {
+        let mut snapshots = self.master.network.subscribe();
+        let ready = snapshots.wait_for(|s| s.agencies.iter().filter(|a| a.reachable).count() == count);
+        match tokio::time::timeout(timeout, ready).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err("the master stopped".into()),
+            Err(_) => Err(format!("{count} agencies not reachable within {timeout:?}")),
+        }
+    }
+
+    /// Stops one agency gracefully; its address stays reserved for [`Self::restart_agency`].
+    pub async fn stop_agency(&mut self, id: &str) -> Result<(), String> {
+        let agency = self.agency_mut(id)?;
+        match agency.running.take() {
+            Some(running) => running.stop().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a stopped agency again on its old address.
+    pub async fn restart_agency(&mut self, id: &str) -> Result<(), String> {
+        let server = self.agency_server.clone();
+        let agency = self.agency_mut(id)?;
+        if agency.running.is_none() {
+            let listener = bind(agency.address).await?;
+            agency.running = Some(spawn_agency(listener, Arc::clone(&agency.assistant), server));
+        }
+        Ok(())
+    }
+
+    fn agency_mut(&mut self, id: &str) -> Result<&mut AgencyProcess, String> {
+        self.agencies
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| format!("no agency \"{id}\""))
+    }
+
+    /// Stops everything and waits for it.
+    pub async fn shutdown(mut self) -> Result<(), String> {
+        if let Some(master) = self.master_running.take() {
+            master.stop().await?;
+        }
+        for agency in &mut self.agencies {
+            if let Some(running) = agency.running.take() {
+                running.stop().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))
+}
+
+fn spawn_agency(listener: TcpListener, assistant: Arc<Assistant>, config: ServerConfig) -> Running {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        veiviser_agency_sdk::serve(listener, assistant, config, async {
+            let _ = stopped.await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    });
+    Running { stop, task }
+}

@@ -1,0 +1,228 @@
+//! `veiviser`: run the local federation, chat with the master, or ask one question.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use veiviser_agency_sdk::telemetry::{self, LogFormat};
+use veiviser_agency_sdk::{ServerConfig, server::shutdown_signal};
+use veiviser_cli::client::{self, DEFAULT_MASTER, MASTER_ENV, MasterClient};
+use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
+use veiviser_cli::output::{AnswerJson, route_name};
+use veiviser_master::MasterConfig;
+use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "veiviser",
+    version,
+    about = "Veiviser: one entrance to NAV, the municipality and Skatteetaten"
+)]
+struct Cli {
+    /// The master assistant's address.
+    #[arg(long, global = true, env = MASTER_ENV, default_value = DEFAULT_MASTER)]
+    master: String,
+    /// Conversation language: nb, nn or en.
+    #[arg(long, short, global = true, default_value = "nb")]
+    language: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole federation locally (three agencies and the master on
+    /// loopback, embedded content) until Ctrl-C.
+    Demo {
+        #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Chat with the master interactively.
+    Chat,
+    /// Ask one question and print the answer. Running it confirms that the
+    /// question holds no personal data.
+    Ask {
+        /// Print one JSON object (agencies, intent, confidence, answer, checklist …).
+        #[arg(long)]
+        json: bool,
+        /// The question.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// List the agencies the master knows.
+    Agencies,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Demo { log_format } => demo(log_format).await,
+        Command::Chat => chat(&cli.master, &cli.language).await,
+        Command::Ask { json, ref question } => ask(&cli.master, &cli.language, &question.join(" "), json).await,
+        Command::Agencies => agencies(&cli.master).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("veiviser: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn demo(log_format: LogFormat) -> Result<(), String> {
+    telemetry::init(log_format);
+    let addresses = Addresses::demo();
+    let federation = Federation::start(
+        built_in_assistants()?,
+        addresses,
+        MasterConfig::default(),
+        ServerConfig::default(),
+    )
+    .await?;
+    federation.wait_until_ready(Duration::from_secs(10)).await?;
+    println!("Veiviser is running (embedded content, loopback only):");
+    for agency in &federation.agencies {
+        println!("  agency {:<13} http://{}", agency.id, agency.address);
+    }
+    println!("  master              http://{}", federation.master_address);
+    println!();
+    println!("In another terminal:");
+    println!("  cargo run --release --bin veiviser -- chat");
+    println!("  cargo run --release --bin veiviser -- ask --json \"min far er død, hva må jeg gjøre?\"");
+    println!("Stop with Ctrl-C.");
+    shutdown_signal().await;
+    federation.shutdown().await
+}
+
+async fn session(master: &str, language: &str) -> Result<(MasterClient, String, String), String> {
+    let mut client = client::connect(master).await?;
+    let session = client::start_session(&mut client, language, true)
+        .await
+        .map_err(|s| s.message().to_string())?;
+    Ok((client, session.session_id, session.welcome))
+}
+
+async fn ask(master: &str, language: &str, question: &str, json: bool) -> Result<(), String> {
+    let (mut client, session_id, _) = session(master, language).await?;
+    let answer = client::ask(&mut client, &session_id, question, |_| {})
+        .await
+        .map_err(|s| s.message().to_string())?;
+    let _ = client
+        .end_session(veiviser_proto::master::v1::EndSessionRequest {
+            session_id: session_id.clone(),
+        })
+        .await;
+    if json {
+        let text = serde_json::to_string_pretty(&AnswerJson::from(&answer)).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print_answer(&answer);
+    }
+    Ok(())
+}
+
+async fn chat(master: &str, language: &str) -> Result<(), String> {
+    let notice = match language {
+        "en" => {
+            "Before we start: do you confirm that you will not write personal data (name, national identity number, account number, health details)? [y/N] "
+        }
+        "nn" => {
+            "Før vi byrjar: stadfestar du at du ikkje skriv personopplysningar (namn, fødselsnummer, kontonummer, helseopplysningar)? [j/N] "
+        }
+        _ => {
+            "Før vi starter: bekrefter du at du ikke skriver personopplysninger (navn, fødselsnummer, kontonummer, helseopplysninger)? [j/N] "
+        }
+    };
+    print!("{notice}");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let acknowledged = matches!(line.trim().to_lowercase().as_str(), "j" | "ja" | "y" | "yes");
+    let mut client = client::connect(master).await?;
+    let session = client::start_session(&mut client, language, acknowledged)
+        .await
+        .map_err(|s| s.message().to_string())?;
+    println!("\n{}\n", session.welcome);
+    println!("(/transcript shows the conversation, /quit ends it)\n");
+    let stdin = std::io::stdin();
+    loop {
+        print!("> ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            break;
+        }
+        match line.trim() {
+            "" => continue,
+            "/quit" | "/exit" => break,
+            "/transcript" => {
+                let transcript = client
+                    .get_transcript(GetTranscriptRequest {
+                        session_id: session.session_id.clone(),
+                    })
+                    .await
+                    .map_err(|s| s.message().to_string())?
+                    .into_inner();
+                for entry in transcript.entries {
+                    println!("[{} {}] {}", entry.at, entry.role, entry.text);
+                }
+                continue;
+            }
+            question => match client::ask(&mut client, &session.session_id, question, print_progress).await {
+                Ok(answer) => print_answer(&answer),
+                Err(status) => println!("! {}", status.message()),
+            },
+        }
+    }
+    let _ = client
+        .end_session(veiviser_proto::master::v1::EndSessionRequest {
+            session_id: session.session_id,
+        })
+        .await;
+    Ok(())
+}
+
+fn print_progress(event: &AskEvent) {
+    match &event.event {
+        Some(Event::Routing(routing)) => println!(
+            "  · {} {} ({:.2}) {}",
+            route_name(routing.route),
+            routing.intent,
+            routing.confidence,
+            routing.agency_ids.join(", ")
+        ),
+        Some(Event::AgencyAnswer(answer)) => println!("  · {} answered", answer.agency_name),
+        Some(Event::AgencyUnavailable(missing)) => {
+            println!("  · {} unavailable ({})", missing.agency_name, missing.reason)
+        }
+        _ => {}
+    }
+}
+
+fn print_answer(answer: &FinalAnswer) {
+    println!("\n{}\n", answer.text);
+}
+
+async fn agencies(master: &str) -> Result<(), String> {
+    let mut client = client::connect(master).await?;
+    let list = client
+        .list_agencies(ListAgenciesRequest {})
+        .await
+        .map_err(|s| s.message().to_string())?
+        .into_inner();
+    for agency in list.agencies {
+        let skills = agency.card.as_ref().map_or(0, |c| c.skills.len());
+        let state = if agency.reachable { "reachable" } else { "unreachable" };
+        println!(
+            "{:<13} {:<28} {state:<12} {skills} skills",
+            agency.agency_id, agency.address
+        );
+    }
+    Ok(())
+}

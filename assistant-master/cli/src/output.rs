@@ -1,0 +1,107 @@
+//! The JSON printed by `veiviser ask --json`: a stable interface that scripts
+//! and test suites parse. Fields are only ever added.
+
+use serde::Serialize;
+use veiviser_proto::agency::v1::DeadlineUnit;
+use veiviser_proto::master::v1::{FinalAnswer, PlanItem, Route};
+
+/// One answer, as `veiviser ask --json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AnswerJson {
+    /// Agencies that answered, in the order their answers appear.
+    pub agencies: Vec<String>,
+    /// Agencies that should have answered but were unavailable.
+    pub missing_agencies: Vec<String>,
+    /// "agency", "life-event", "clarify", "out-of-scope", "human", "small-talk".
+    pub route: String,
+    /// "<agency>/<skill>", "life-event/<id>", or a master intent.
+    pub intent: String,
+    pub confidence: f32,
+    /// The answer text.
+    pub answer: String,
+    pub language: String,
+    /// The merged plan, ordered by deadline.
+    pub checklist: Vec<ChecklistJson>,
+    /// Choices offered when route is "clarify".
+    pub options: Vec<String>,
+    pub human_needed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChecklistJson {
+    pub key: String,
+    pub title: String,
+    pub action: String,
+    /// e.g. {"within": 6, "unit": "months"}; null when there is no fixed deadline.
+    pub deadline: Option<DeadlineJson>,
+    pub deadline_text: String,
+    pub when: String,
+    pub link: String,
+    /// Agencies that gave the item; the first owns it.
+    pub agencies: Vec<String>,
+    /// "first-days", "first-weeks", "six-months", "later", "no-deadline".
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeadlineJson {
+    pub within: u32,
+    /// "days", "working_days", "weeks" or "months".
+    pub unit: String,
+}
+
+/// The route's name in the JSON and in the chat.
+pub fn route_name(route: i32) -> &'static str {
+    match Route::try_from(route).unwrap_or(Route::Unspecified) {
+        Route::Agency => "agency",
+        Route::LifeEvent => "life-event",
+        Route::Clarify => "clarify",
+        Route::OutOfScope => "out-of-scope",
+        Route::Human => "human",
+        Route::SmallTalk => "small-talk",
+        Route::Unspecified => "unspecified",
+    }
+}
+
+impl From<&FinalAnswer> for AnswerJson {
+    fn from(answer: &FinalAnswer) -> Self {
+        Self {
+            agencies: answer.agency_ids.clone(),
+            missing_agencies: answer.missing_agency_ids.clone(),
+            route: route_name(answer.route).to_string(),
+            intent: answer.intent.clone(),
+            confidence: answer.confidence,
+            answer: answer.text.clone(),
+            language: answer.language.clone(),
+            checklist: answer.checklist.iter().map(ChecklistJson::from).collect(),
+            options: answer.options.clone(),
+            human_needed: answer.human_needed,
+        }
+    }
+}
+
+impl From<&PlanItem> for ChecklistJson {
+    fn from(item: &PlanItem) -> Self {
+        Self {
+            key: item.key.clone(),
+            title: item.title.clone(),
+            action: item.action.clone(),
+            deadline: item.deadline.as_ref().map(|d| DeadlineJson {
+                within: d.within,
+                unit: match DeadlineUnit::try_from(d.unit).unwrap_or(DeadlineUnit::Unspecified) {
+                    DeadlineUnit::Days => "days",
+                    DeadlineUnit::WorkingDays => "working_days",
+                    DeadlineUnit::Weeks => "weeks",
+                    DeadlineUnit::Months => "months",
+                    DeadlineUnit::Unspecified => "unspecified",
+                }
+                .to_string(),
+            }),
+            deadline_text: item.deadline_text.clone(),
+            when: item.when.clone(),
+            link: item.link.clone(),
+            agencies: item.agency_ids.clone(),
+            group: item.group.clone(),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The master's configuration: a typed struct with defaults that tests build
+//! directly, and the command-line/environment form that fills it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use veiviser_agency_sdk::ServerConfig;
+use veiviser_agency_sdk::config::ServerArgs;
+use veiviser_agency_sdk::telemetry::LogFormat;
+
+use crate::router::Thresholds;
+
+/// Everything the master needs to run.
+#[derive(Debug, Clone)]
+pub struct MasterConfig {
+    /// Agency assistant addresses, e.g. `http://127.0.0.1:50061`.
+    pub agencies: Vec<String>,
+    /// Deadline of one call to an agency.
+    pub agency_timeout: Duration,
+    /// Calls in flight to one agency; more are shed at once.
+    pub agency_concurrency: usize,
+    /// How often a reachable agency's card is fetched again.
+    pub refresh_interval: Duration,
+    /// First and longest wait before retrying an unreachable agency.
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    /// Referrals followed after the first agency's answer.
+    pub max_referral_hops: usize,
+    /// A session unused this long is forgotten.
+    pub session_idle_timeout: Duration,
+    pub max_sessions: usize,
+    /// The longest citizen message, in characters.
+    pub max_message_chars: usize,
+    pub thresholds: Thresholds,
+    /// Directory with the master's own `<lang>.toml`; embedded when unset.
+    pub content_dir: Option<PathBuf>,
+    pub server: ServerConfig,
+}
+
+impl Default for MasterConfig {
+    fn default() -> Self {
+        Self {
+            agencies: Vec::new(),
+            agency_timeout: Duration::from_secs(3),
+            agency_concurrency: 64,
+            refresh_interval: Duration::from_secs(30),
+            retry_initial: Duration::from_millis(200),
+            retry_max: Duration::from_secs(5),
+            max_referral_hops: 2,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            max_sessions: 10_000,
+            max_message_chars: 2_000,
+            thresholds: Thresholds::default(),
+            content_dir: None,
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// Command-line and environment configuration of the master process.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about = "The Veiviser master assistant (gRPC veiviser.master.v1)")]
+pub struct MasterArgs {
+    /// Address of the citizen-facing gRPC API.
+    #[arg(long, env = "VEIVISER_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Agency assistant addresses (repeat the flag, or comma-separate in the variable).
+    #[arg(
+        long = "agency",
+        env = "VEIVISER_AGENCIES",
+        value_delimiter = ',',
+        default_values_t = default_agencies()
+    )]
+    pub agencies: Vec<String>,
+    /// Deadline of one call to an agency (milliseconds).
+    #[arg(long, env = "VEIVISER_AGENCY_TIMEOUT_MS", default_value_t = 3_000)]
+    pub agency_timeout_ms: u64,
+    /// How often agency cards are refreshed (seconds).
+    #[arg(long, env = "VEIVISER_REFRESH_SECONDS", default_value_t = 30)]
+    pub refresh_seconds: u64,
+    /// Directory with the master's own content files; embedded when unset.
+    #[arg(long, env = "VEIVISER_CONTENT_DIR")]
+    pub content_dir: Option<PathBuf>,
+    #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// The agencies of the local federation started by `veiviser demo`.
+pub fn default_agencies() -> Vec<String> {
+    ["50061", "50062", "50063"]
+        .iter()
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .collect()
+}
+
+impl MasterArgs {
+    pub fn config(&self) -> MasterConfig {
+        MasterConfig {
+            agencies: self.agencies.clone(),
+            agency_timeout: Duration::from_millis(self.agency_timeout_ms),
+            refresh_interval: Duration::from_secs(self.refresh_seconds.max(1)),
+            content_dir: self.content_dir.clone(),
+            server: self.server.server_config(),
+            ..MasterConfig::default()
+        }
+    }
+}

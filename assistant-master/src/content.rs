@@ -1,0 +1,183 @@
+//! The master's own content: its reply texts and the examples of its own
+//! intents (talk to a human, greetings, thanks, capabilities, out of scope),
+//! per language, from TOML files like the agencies' content.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::Error;
+
+const EMBEDDED: [(&str, &str); 3] = [
+    ("nb", include_str!("../content/nb.toml")),
+    ("nn", include_str!("../content/nn.toml")),
+    ("en", include_str!("../content/en.toml")),
+];
+
+/// The language used when a request names none.
+pub const DEFAULT_LANGUAGE: &str = "nb";
+
+/// The master's texts and intents in every language it speaks.
+#[derive(Debug, Clone)]
+pub struct MasterContent {
+    languages: BTreeMap<String, MasterLanguage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MasterLanguage {
+    pub language: String,
+    pub texts: Texts,
+    #[serde(rename = "intent")]
+    pub intents: Vec<MasterIntentFile>,
+}
+
+/// Reply texts; `{name}` placeholders are filled by [`fill`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub welcome: String,
+    pub out_of_scope: String,
+    pub clarify: String,
+    pub clarify_life_event: String,
+    pub life_event_intro: String,
+    pub agency_unavailable: String,
+    pub referral_unconnected: String,
+    pub referral_followed: String,
+    pub human_intro: String,
+    pub human_agency_line: String,
+    pub human_agency_hours: String,
+    pub no_agencies: String,
+    pub group_first_days: String,
+    pub group_first_weeks: String,
+    pub group_six_months: String,
+    pub group_later: String,
+    pub group_no_deadline: String,
+    pub deadline_days: String,
+    pub deadline_working_days: String,
+    pub deadline_weeks: String,
+    pub deadline_months: String,
+    pub from_agency: String,
+    pub weekdays: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MasterIntentFile {
+    pub id: String,
+    pub examples: Vec<String>,
+    pub answer: String,
+}
+
+impl MasterContent {
+    /// The content compiled into the binary.
+    pub fn embedded() -> Result<Self, Error> {
+        Self::from_texts(EMBEDDED.iter().map(|(tag, text)| (tag.to_string(), text.to_string())))
+    }
+
+    /// Reads `<lang>.toml` files from `dir`.
+    pub fn from_dir(dir: &Path) -> Result<Self, Error> {
+        let mut files = Vec::new();
+        for (tag, _) in EMBEDDED {
+            let path = dir.join(format!("{tag}.toml"));
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| Error::Content(format!("{}: {e}", path.display())))?;
+            files.push((tag.to_string(), text));
+        }
+        Self::from_texts(files)
+    }
+
+    fn from_texts(files: impl IntoIterator<Item = (String, String)>) -> Result<Self, Error> {
+        let mut languages = BTreeMap::new();
+        for (tag, text) in files {
+            let language: MasterLanguage =
+                toml::from_str(&text).map_err(|e| Error::Content(format!("{tag}.toml: {e}")))?;
+            if language.language != tag {
+                return Err(Error::Content(format!(
+                    "{tag}.toml declares language \"{}\"",
+                    language.language
+                )));
+            }
+            for intent in &language.intents {
+                if crate::router::MasterIntent::from_id(&intent.id).is_none() {
+                    return Err(Error::Content(format!(
+                        "{tag}.toml: unknown master intent \"{}\"",
+                        intent.id
+                    )));
+                }
+            }
+            languages.insert(tag, language);
+        }
+        if !languages.contains_key(DEFAULT_LANGUAGE) {
+            return Err(Error::Content(format!("no {DEFAULT_LANGUAGE}.toml")));
+        }
+        Ok(Self { languages })
+    }
+
+    /// The language `tag`, or an error naming the languages there are.
+    pub fn language(&self, tag: &str) -> Result<&MasterLanguage, Error> {
+        let tag = if tag.is_empty() { DEFAULT_LANGUAGE } else { tag };
+        self.languages.get(tag).ok_or_else(|| {
+            let known: Vec<&str> = self.languages.keys().map(String::as_str).collect();
+            Error::InvalidArgument(format!(
+                "language \"{tag}\" is not supported; use one of {}",
+                known.join(", ")
+            ))
+        })
+    }
+
+    pub fn languages(&self) -> impl Iterator<Item = &MasterLanguage> {
+        self.languages.values()
+    }
+}
+
+impl MasterLanguage {
+    /// The fixed answer of one of the master's own intents.
+    pub fn answer(&self, intent_id: &str) -> &str {
+        self.intents
+            .iter()
+            .find(|i| i.id == intent_id)
+            .map(|i| i.answer.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_content_loads_in_every_language() {
+        let content = MasterContent::embedded().expect("valid");
+        for tag in ["nb", "nn", "en"] {
+            let language = content.language(tag).expect("present");
+            assert!(language.texts.clarify.contains("{options}"), "{tag}");
+            assert!(language.texts.out_of_scope.contains("{agencies}"), "{tag}");
+        }
+    }
+
+    #[test]
+    fn unknown_language_is_an_invalid_argument() {
+        let content = MasterContent::embedded().expect("valid");
+        let error = content.language("sv").expect_err("unknown");
+        assert!(
+            matches!(error, Error::InvalidArgument(ref m) if m.contains("nb, nn") || m.contains("en, nb")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        assert_eq!(fill("{a} and {b}, {a}", &[("a", "x"), ("b", "y")]), "x and y, x");
+    }
+}

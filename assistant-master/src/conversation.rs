@@ -1,0 +1,442 @@
+//! Answering one citizen message: route it, ask the agencies (one, or all
+//! that serve a life event, concurrently, each with its own deadline), follow
+//! referrals between them, and compose the final answer. Events are streamed
+//! to the citizen as they happen.
+
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::mpsc;
+use tonic::Status;
+use veiviser_proto::agency::v1::{self as agency, AskResponse, AssistantCard, LocalizedText, Referral, TaskState};
+use veiviser_proto::master::v1::{
+    AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, PlanItem, Route, RoutingDecision, ask_event::Event,
+};
+
+use crate::content::{MasterLanguage, fill};
+use crate::network::{Agency, Snapshot};
+use crate::plan;
+use crate::router::{Choice, Decision, MasterIntent};
+
+/// Where the events of one answer go.
+pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
+
+/// Everything needed to answer one message.
+#[derive(Debug)]
+pub struct Turn<'a> {
+    pub snapshot: &'a Snapshot,
+    pub language: &'a MasterLanguage,
+    pub session_id: &'a str,
+    pub agency_timeout: Duration,
+    pub max_referral_hops: usize,
+    /// See [`crate::router::Thresholds::referral_confidence`].
+    pub referral_confidence: f32,
+    /// Keys the pseudonymous conversation ids sent to agencies.
+    pub pseudonyms: &'a RandomState,
+    pub events: &'a EventSender,
+}
+
+/// Why an agency gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Unreachable,
+    Timeout,
+    Overloaded,
+    Error,
+}
+
+impl Failure {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Unreachable => "unreachable",
+            Self::Timeout => "timeout",
+            Self::Overloaded => "overloaded",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl Turn<'_> {
+    /// Answers `text`, streaming events, and returns the final answer (which
+    /// has also been sent as the last event).
+    pub async fn answer(&self, text: &str) -> FinalAnswer {
+        let decision = self.snapshot.router.decide(text);
+        let final_answer = match &decision {
+            Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
+            Decision::LifeEvent { id, .. } => self.life_event(id, &decision).await,
+            Decision::Master { intent, .. } => self.master_intent(*intent, &decision).await,
+            Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
+            Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
+        };
+        self.emit(Event::Final(final_answer.clone())).await;
+        final_answer
+    }
+
+    async fn emit(&self, event: Event) {
+        // A citizen who stopped listening does not stop the answer; it is still recorded.
+        let _ = self.events.send(Ok(AskEvent { event: Some(event) })).await;
+    }
+
+    async fn announce(&self, route: Route, decision: &Decision, agency_ids: Vec<String>) {
+        self.emit(Event::Routing(RoutingDecision {
+            route: route.into(),
+            intent: decision.intent(),
+            confidence: decision.confidence(),
+            agency_ids,
+        }))
+        .await;
+    }
+
+    fn final_answer(&self, route: Route, decision: &Decision, text: String) -> FinalAnswer {
+        FinalAnswer {
+            route: route.into(),
+            intent: decision.intent(),
+            confidence: decision.confidence(),
+            text,
+            language: self.language.language.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn name_of(&self, agency_id: &str) -> String {
+        self.snapshot
+            .agency(agency_id)
+            .and_then(|a| a.card.as_deref())
+            .map(|card| localized(&card.display_name, &self.language.language).to_string())
+            .unwrap_or_else(|| agency_id.to_string())
+    }
+
+    /// One agency answers; its referrals are followed up to the hop limit,
+    /// never back to an agency already asked.
+    async fn single_agency(&self, text: &str, agency_id: &str, skill: &str, decision: &Decision) -> FinalAnswer {
+        self.announce(Route::Agency, decision, vec![agency_id.to_string()])
+            .await;
+        let mut answer = self.final_answer(Route::Agency, decision, String::new());
+        let mut parts: Vec<String> = Vec::new();
+        let mut visited = vec![agency_id.to_string()];
+        let mut pending: VecDeque<(String, Referral, usize)> = VecDeque::new();
+
+        match self.ask(agency_id, text, skill, "", &[]).await {
+            Ok(response) => {
+                parts.push(response.text.clone());
+                answer.human_needed |= response.human_needed;
+                pending.extend(response.referrals.iter().map(|r| (agency_id.to_string(), r.clone(), 1)));
+                answer.agency_ids.push(agency_id.to_string());
+                self.emit_answer(response, "").await;
+            }
+            Err(failure) => {
+                parts.push(self.unavailable(agency_id, failure).await);
+                answer.missing_agency_ids.push(agency_id.to_string());
+            }
+        }
+
+        while let Some((from, referral, hop)) = pending.pop_front() {
+            if visited.contains(&referral.agency_id) {
+                continue;
+            }
+            visited.push(referral.agency_id.clone());
+            let Some(target) = self.snapshot.agency(&referral.agency_id) else {
+                parts.push(fill(
+                    &self.language.texts.referral_unconnected,
+                    &[
+                        ("agency", &referral.name),
+                        ("reason", &referral.reason),
+                        ("url", &referral.url),
+                    ],
+                ));
+                continue;
+            };
+            if hop > self.max_referral_hops {
+                parts.push(format!("{} {}", referral.reason, referral.url));
+                continue;
+            }
+            let path = &visited[..visited.len() - 1];
+            match self.ask(&referral.agency_id, text, &referral.skill_id, "", path).await {
+                Ok(response)
+                    if response.state == i32::from(TaskState::Completed)
+                        && (!referral.skill_id.is_empty() || response.confidence >= self.referral_confidence) =>
+                {
+                    let name = target
+                        .card
+                        .as_deref()
+                        .map(|c| localized(&c.display_name, &self.language.language).to_string())
+                        .unwrap_or_else(|| referral.name.clone());
+                    parts.push(format!(
+                        "{}\n{}",
+                        fill(&self.language.texts.referral_followed, &[("agency", &name)]),
+                        response.text
+                    ));
+                    answer.human_needed |= response.human_needed;
+                    pending.extend(
+                        response
+                            .referrals
+                            .iter()
+                            .map(|r| (referral.agency_id.clone(), r.clone(), hop + 1)),
+                    );
+                    answer.agency_ids.push(referral.agency_id.clone());
+                    self.emit_answer(response, &from).await;
+                }
+                Ok(_) => parts.push(format!("{} {}", referral.reason, referral.url)),
+                Err(failure) => {
+                    parts.push(self.unavailable(&referral.agency_id, failure).await);
+                    answer.missing_agency_ids.push(referral.agency_id.clone());
+                }
+            }
+        }
+        answer.text = parts.join("\n\n");
+        answer
+    }
+
+    /// Every agency serving the life event is asked at once; the answers are
+    /// merged into one plan. Agencies that fail are named, the rest still count.
+    async fn life_event(&self, event_id: &str, decision: &Decision) -> FinalAnswer {
+        let serving: Vec<(&Agency, &AssistantCard)> = self
+            .snapshot
+            .known()
+            .filter(|(_, card)| card.life_events.iter().any(|e| e.id == event_id))
+            .collect();
+        let ids: Vec<String> = serving.iter().map(|(_, card)| card.agency_id.clone()).collect();
+        self.announce(Route::LifeEvent, decision, ids.clone()).await;
+        let mut answer = self.final_answer(Route::LifeEvent, decision, String::new());
+        if serving.is_empty() {
+            answer.text = self.language.texts.no_agencies.clone();
+            return answer;
+        }
+
+        let mut calls: FuturesUnordered<_> = ids
+            .iter()
+            .map(|id| async move { (id.as_str(), self.ask(id, "", "", event_id, &[]).await) })
+            .collect();
+        let mut responses: Vec<AskResponse> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        while let Some((id, outcome)) = calls.next().await {
+            match outcome {
+                Ok(response) if response.state == i32::from(TaskState::Completed) => {
+                    responses.push(response.clone());
+                    self.emit_answer(response, "").await;
+                }
+                Ok(_) => missing.push(self.unavailable(id, Failure::Error).await),
+                Err(failure) => missing.push(self.unavailable(id, failure).await),
+            }
+        }
+        // Present agencies in configuration order, whatever order they answered in.
+        responses.sort_by_key(|r| ids.iter().position(|id| *id == r.agency_id));
+        answer.agency_ids = responses.iter().map(|r| r.agency_id.clone()).collect();
+        answer.missing_agency_ids = ids
+            .iter()
+            .filter(|id| !answer.agency_ids.contains(id))
+            .cloned()
+            .collect();
+
+        let texts = &self.language.texts;
+        answer.checklist = plan::merge(responses.iter().flat_map(|r| r.checklist.iter().cloned()), texts);
+        let event_name = serving
+            .iter()
+            .find_map(|(_, card)| card.life_events.iter().find(|e| e.id == event_id))
+            .map(|event| localized(&event.name, &self.language.language).to_string())
+            .unwrap_or_else(|| event_id.to_string());
+        let names: Vec<String> = answer.agency_ids.iter().map(|id| self.name_of(id)).collect();
+        let mut parts = vec![fill(
+            &texts.life_event_intro,
+            &[("life_event", &event_name), ("agencies", &names.join(", "))],
+        )];
+        parts.extend(
+            responses
+                .iter()
+                .map(|r| format!("{}: {}", self.name_of(&r.agency_id), r.text)),
+        );
+        parts.extend(missing);
+        parts.push(self.render_plan(&answer.checklist));
+        answer.text = parts.join("\n\n");
+        answer
+    }
+
+    async fn master_intent(&self, intent: MasterIntent, decision: &Decision) -> FinalAnswer {
+        let route = if intent == MasterIntent::Human {
+            Route::Human
+        } else {
+            Route::SmallTalk
+        };
+        self.announce(route, decision, Vec::new()).await;
+        let text = match intent {
+            MasterIntent::Human => self.how_to_reach_a_human(),
+            MasterIntent::OutOfScope => self.out_of_scope_text(),
+            other => self.language.answer(other.id()).to_string(),
+        };
+        let mut answer = self.final_answer(route, decision, text);
+        answer.human_needed = intent == MasterIntent::Human;
+        answer
+    }
+
+    async fn clarify(&self, choices: &[Choice], decision: &Decision) -> FinalAnswer {
+        self.announce(Route::Clarify, decision, Vec::new()).await;
+        let options: Vec<String> = choices
+            .iter()
+            .map(|choice| match choice {
+                Choice::Agency(id) => self.name_of(id),
+                Choice::LifeEvent(_) => self.language.texts.clarify_life_event.clone(),
+            })
+            .collect();
+        let mut answer = self.final_answer(
+            Route::Clarify,
+            decision,
+            fill(&self.language.texts.clarify, &[("options", &options.join(" / "))]),
+        );
+        answer.options = options;
+        answer
+    }
+
+    async fn out_of_scope(&self, decision: &Decision) -> FinalAnswer {
+        self.announce(Route::OutOfScope, decision, Vec::new()).await;
+        self.final_answer(Route::OutOfScope, decision, self.out_of_scope_text())
+    }
+
+    fn out_of_scope_text(&self) -> String {
+        let names: Vec<String> = self
+            .snapshot
+            .known()
+            .map(|(_, card)| localized(&card.display_name, &self.language.language).to_string())
+            .collect();
+        fill(&self.language.texts.out_of_scope, &[("agencies", &names.join(", "))])
+    }
+
+    /// Honest directions to a person at each agency (handover comes later).
+    fn how_to_reach_a_human(&self) -> String {
+        let texts = &self.language.texts;
+        let mut lines = vec![texts.human_intro.clone()];
+        for (_, card) in self.snapshot.known() {
+            let contact = card.contact.clone().unwrap_or_default();
+            let mut line = fill(
+                &texts.human_agency_line,
+                &[
+                    ("agency", localized(&card.display_name, &self.language.language)),
+                    ("phone", &contact.phone),
+                    ("url", &contact.url),
+                ],
+            );
+            if let Some(hours) = &card.advisor_hours {
+                let weekdays = ["mon", "tue", "wed", "thu", "fri"];
+                let days = if hours.days == weekdays {
+                    texts.weekdays.clone()
+                } else {
+                    hours.days.join(", ")
+                };
+                line.push_str(&fill(
+                    &texts.human_agency_hours,
+                    &[("days", &days), ("opens", &hours.opens), ("closes", &hours.closes)],
+                ));
+            }
+            lines.push(format!("- {line}"));
+        }
+        if lines.len() == 1 {
+            lines.push(texts.no_agencies.clone());
+        }
+        lines.join("\n")
+    }
+
+    /// The plan as text, grouped by phase, for chat clients that show text only.
+    fn render_plan(&self, plan: &[PlanItem]) -> String {
+        let mut out = String::new();
+        let mut group = "";
+        for item in plan {
+            if item.group != group {
+                group = &item.group;
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&item.group_label);
+                out.push('\n');
+            }
+            let timing = if item.deadline_text.is_empty() {
+                &item.when
+            } else {
+                &item.deadline_text
+            };
+            let from: Vec<String> = item.agency_ids.iter().map(|id| self.name_of(id)).collect();
+            out.push_str(&format!(
+                "- {} ({timing}; {}): {} {}\n",
+                item.title,
+                fill(&self.language.texts.from_agency, &[("agency", &from.join(", "))]),
+                item.action,
+                item.link
+            ));
+        }
+        out.trim_end().to_string()
+    }
+
+    async fn emit_answer(&self, answer: AskResponse, referred_by: &str) {
+        let agency_name = self.name_of(&answer.agency_id);
+        self.emit(Event::AgencyAnswer(AgencyAnswer {
+            answer: Some(answer),
+            agency_name,
+            referred_by: referred_by.to_string(),
+        }))
+        .await;
+    }
+
+    /// Tells the citizen an agency is missing and returns the line for the answer text.
+    async fn unavailable(&self, agency_id: &str, failure: Failure) -> String {
+        let agency_name = self.name_of(agency_id);
+        tracing::warn!(agency = %agency_id, reason = failure.as_str(), "agency gave no answer");
+        self.emit(Event::AgencyUnavailable(AgencyUnavailable {
+            agency_id: agency_id.to_string(),
+            agency_name: agency_name.clone(),
+            reason: failure.as_str().to_string(),
+        }))
+        .await;
+        let url = self
+            .snapshot
+            .agency(agency_id)
+            .and_then(|a| a.card.as_deref())
+            .map(|c| c.homepage.clone())
+            .unwrap_or_default();
+        fill(
+            &self.language.texts.agency_unavailable,
+            &[("agency", &agency_name), ("url", &url)],
+        )
+    }
+
+    /// One call to one agency, with its own deadline.
+    async fn ask(
+        &self,
+        agency_id: &str,
+        text: &str,
+        skill: &str,
+        life_event: &str,
+        referral_path: &[String],
+    ) -> Result<AskResponse, Failure> {
+        let agency = self.snapshot.agency(agency_id).ok_or(Failure::Unreachable)?;
+        let mut request = tonic::Request::new(agency::AskRequest {
+            text: text.to_string(),
+            language: self.language.language.clone(),
+            skill_id: skill.to_string(),
+            life_event: life_event.to_string(),
+            conversation_id: format!("{:016x}", self.pseudonyms.hash_one((self.session_id, agency_id))),
+            referral_path: referral_path.to_vec(),
+        });
+        request.set_timeout(self.agency_timeout);
+        let mut client = agency.client.clone();
+        match tokio::time::timeout(self.agency_timeout, client.ask(request)).await {
+            Err(_) => Err(Failure::Timeout),
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(match status.code() {
+                tonic::Code::Unavailable => Failure::Unreachable,
+                tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => Failure::Timeout,
+                tonic::Code::ResourceExhausted => Failure::Overloaded,
+                _ => Failure::Error,
+            }),
+        }
+    }
+}
+
+/// The text in `language`, else the first one given.
+pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
+    texts
+        .iter()
+        .find(|t| t.language == language)
+        .or_else(|| texts.first())
+        .map(|t| t.text.as_str())
+        .unwrap_or_default()
+}

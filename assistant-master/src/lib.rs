@@ -1,0 +1,24 @@
+//! The Veiviser master assistant: the citizen's single entrance to the network
+//! of agency assistants.
+//!
+//! It keeps a live view of the agencies ([`network`]), learns to route from the
+//! example utterances in their cards ([`router`]), answers each question by
+//! asking the right agencies and following their referrals
+//! ([`conversation`]), merges life-event answers into one plan ([`plan`]),
+//! and serves the `veiviser.master.v1.CitizenAssistant` API ([`service`]).
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod content;
+pub mod conversation;
+mod error;
+pub mod network;
+pub mod plan;
+pub mod router;
+mod server;
+pub mod service;
+pub mod sessions;
+
+pub use config::{MasterArgs, MasterConfig};
+pub use error::Error;
+pub use server::{Master, serve, serve_master};

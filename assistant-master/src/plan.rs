@@ -1,0 +1,191 @@
+//! Merging the agencies' checklist items for a life event into one plan:
+//! deduplicated by item key, ordered by deadline, grouped into phases, every
+//! item attributed to the agencies that gave it.
+
+use veiviser_proto::agency::v1::{ChecklistItem, DeadlineUnit, RelativeDeadline};
+use veiviser_proto::master::v1::PlanItem;
+
+use crate::content::{Texts, fill};
+
+/// A phase of the plan, by how soon its deadline falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    FirstDays,
+    FirstWeeks,
+    SixMonths,
+    Later,
+    NoDeadline,
+}
+
+impl Phase {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::FirstDays => "first-days",
+            Self::FirstWeeks => "first-weeks",
+            Self::SixMonths => "six-months",
+            Self::Later => "later",
+            Self::NoDeadline => "no-deadline",
+        }
+    }
+
+    fn label(self, texts: &Texts) -> &str {
+        match self {
+            Self::FirstDays => &texts.group_first_days,
+            Self::FirstWeeks => &texts.group_first_weeks,
+            Self::SixMonths => &texts.group_six_months,
+            Self::Later => &texts.group_later,
+            Self::NoDeadline => &texts.group_no_deadline,
+        }
+    }
+
+    fn of(days: Option<u32>) -> Self {
+        match days {
+            None => Self::NoDeadline,
+            Some(0..=14) => Self::FirstDays,
+            Some(15..=62) => Self::FirstWeeks,
+            Some(63..=186) => Self::SixMonths,
+            Some(_) => Self::Later,
+        }
+    }
+}
+
+/// The latest calendar day a deadline can fall on, counted from the date of
+/// death, for ordering. Working days are counted as whole weeks of five plus
+/// the rest, which is exact when no public holiday intervenes.
+pub fn approximate_days(deadline: &RelativeDeadline) -> Option<u32> {
+    let n = deadline.within;
+    match DeadlineUnit::try_from(deadline.unit).ok()? {
+        DeadlineUnit::Days => Some(n),
+        DeadlineUnit::WorkingDays => Some(n / 5 * 7 + n % 5 + if n.is_multiple_of(5) { 0 } else { 2 }),
+        DeadlineUnit::Weeks => Some(n.saturating_mul(7)),
+        DeadlineUnit::Months => Some(n.saturating_mul(31)),
+        DeadlineUnit::Unspecified => None,
+    }
+}
+
+/// The deadline in words, e.g. "innen 6 måneder".
+pub fn deadline_text(deadline: &RelativeDeadline, texts: &Texts) -> String {
+    let template = match DeadlineUnit::try_from(deadline.unit) {
+        Ok(DeadlineUnit::Days) => &texts.deadline_days,
+        Ok(DeadlineUnit::WorkingDays) => &texts.deadline_working_days,
+        Ok(DeadlineUnit::Weeks) => &texts.deadline_weeks,
+        Ok(DeadlineUnit::Months) => &texts.deadline_months,
+        _ => return String::new(),
+    };
+    fill(template, &[("n", &deadline.within.to_string())])
+}
+
+/// Merges items given in agency order into one plan. An item whose key was
+/// already given keeps its first version and gains the later agency in its
+/// attribution. The result is ordered by deadline (items without one last),
+/// keeping the given order among equal deadlines.
+pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> Vec<PlanItem> {
+    let mut merged: Vec<(Option<u32>, PlanItem)> = Vec::new();
+    for item in items {
+        if let Some((_, existing)) = merged
+            .iter_mut()
+            .find(|(_, p)| !item.key.is_empty() && p.key == item.key)
+        {
+            if !existing.agency_ids.contains(&item.agency_id) {
+                existing.agency_ids.push(item.agency_id);
+            }
+            continue;
+        }
+        let days = item.deadline.as_ref().and_then(approximate_days);
+        let phase = Phase::of(days);
+        merged.push((
+            days,
+            PlanItem {
+                deadline_text: item
+                    .deadline
+                    .as_ref()
+                    .map(|d| deadline_text(d, texts))
+                    .unwrap_or_default(),
+                key: item.key,
+                title: item.title,
+                action: item.action,
+                deadline: item.deadline,
+                when: item.when,
+                link: item.link,
+                agency_ids: vec![item.agency_id],
+                group: phase.id().to_string(),
+                group_label: phase.label(texts).to_string(),
+            },
+        ));
+    }
+    merged.sort_by_key(|(days, _)| days.unwrap_or(u32::MAX));
+    merged.into_iter().map(|(_, item)| item).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::MasterContent;
+
+    fn item(key: &str, agency: &str, deadline: Option<(u32, DeadlineUnit)>) -> ChecklistItem {
+        ChecklistItem {
+            key: key.into(),
+            title: format!("title {key}"),
+            agency_id: agency.into(),
+            deadline: deadline.map(|(within, unit)| RelativeDeadline {
+                within,
+                unit: unit.into(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn texts() -> Texts {
+        MasterContent::embedded()
+            .expect("valid")
+            .language("en")
+            .expect("en")
+            .texts
+            .clone()
+    }
+
+    #[test]
+    fn orders_by_deadline_and_puts_open_items_last() {
+        let plan = merge(
+            [
+                item("grant", "nav", Some((6, DeadlineUnit::Months))),
+                item("tax", "skatteetaten", None),
+                item("funeral", "kommune", Some((10, DeadlineUnit::WorkingDays))),
+                item("settle", "skatteetaten", Some((60, DeadlineUnit::Days))),
+            ],
+            &texts(),
+        );
+        let keys: Vec<&str> = plan.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["funeral", "settle", "grant", "tax"]);
+        let groups: Vec<&str> = plan.iter().map(|p| p.group.as_str()).collect();
+        assert_eq!(groups, ["first-days", "first-weeks", "six-months", "no-deadline"]);
+        assert!(plan[0].deadline_text.contains("10"), "{}", plan[0].deadline_text);
+    }
+
+    #[test]
+    fn same_key_from_two_agencies_is_one_item_attributed_to_both() {
+        let plan = merge(
+            [
+                item("settle", "skatteetaten", Some((60, DeadlineUnit::Days))),
+                item("settle", "kommune", Some((60, DeadlineUnit::Days))),
+                item("settle", "kommune", Some((60, DeadlineUnit::Days))),
+            ],
+            &texts(),
+        );
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].agency_ids, ["skatteetaten", "kommune"]);
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        let days = |n| {
+            approximate_days(&RelativeDeadline {
+                within: n,
+                unit: DeadlineUnit::WorkingDays.into(),
+            })
+        };
+        assert_eq!(days(5), Some(7));
+        assert_eq!(days(10), Some(14));
+        assert_eq!(days(1), Some(3), "a death on a Friday: Monday is the first working day");
+    }
+}

@@ -1,0 +1,49 @@
+//! Configuration of an agency assistant process: typed, with defaults, from
+//! command-line flags or `VEIVISER_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::server::ServerConfig;
+use crate::telemetry::LogFormat;
+
+/// Command-line and environment configuration of an agency assistant.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about = "A Veiviser agency assistant (gRPC veiviser.agency.v1)")]
+pub struct AgencyArgs {
+    /// Address to listen on; defaults to the agency's own port on loopback.
+    #[arg(long, env = "VEIVISER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory with card.toml and <lang>.toml; the embedded content is used when unset.
+    #[arg(long, env = "VEIVISER_CONTENT_DIR")]
+    pub content_dir: Option<PathBuf>,
+    /// Log format on stdout.
+    #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Limits of a gRPC server, shared by agencies and the master.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// Requests taking longer are cancelled (milliseconds).
+    #[arg(long, env = "VEIVISER_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// Requests served at once; more are refused with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "VEIVISER_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+}
+
+impl ServerArgs {
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            concurrency_limit: self.concurrency_limit.max(1),
+            ..ServerConfig::default()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The shape of the content files, as serde reads them (see `CONTENT.md`).
+
+use serde::Deserialize;
+
+/// `card.toml`: the language-independent part of the assistant card.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardFile {
+    pub id: String,
+    pub organisation_number: String,
+    pub homepage: String,
+    #[serde(default)]
+    pub life_events: Vec<String>,
+    #[serde(default)]
+    pub profile_attributes: Vec<String>,
+    pub contact: ContactFile,
+    pub advisor_hours: Option<AdvisorHoursFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactFile {
+    pub phone: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisorHoursFile {
+    pub timezone: String,
+    pub days: Vec<String>,
+    pub opens: String,
+    pub closes: String,
+}
+
+/// `<lang>.toml`: everything the assistant says in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageFile {
+    pub language: String,
+    pub display_name: String,
+    pub description: String,
+    pub fallback: String,
+    #[serde(default, rename = "life_event")]
+    pub life_events: Vec<LifeEventFile>,
+    #[serde(default, rename = "intent")]
+    pub intents: Vec<IntentFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifeEventFile {
+    pub id: String,
+    pub name: String,
+    pub examples: Vec<String>,
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentFile {
+    pub id: String,
+    pub name: String,
+    pub examples: Vec<String>,
+    pub answer: String,
+    #[serde(default)]
+    pub life_events: Vec<String>,
+    #[serde(default)]
+    pub human_needed: bool,
+    #[serde(default)]
+    pub checklist: Vec<ChecklistFile>,
+    #[serde(default, rename = "referral")]
+    pub referrals: Vec<ReferralFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistFile {
+    pub key: String,
+    pub title: String,
+    pub action: String,
+    pub deadline: Option<DeadlineFile>,
+    pub when: Option<String>,
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineFile {
+    pub within: u32,
+    pub unit: DeadlineUnitName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineUnitName {
+    Days,
+    WorkingDays,
+    Weeks,
+    Months,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralFile {
+    pub agency: String,
+    pub name: String,
+    pub url: String,
+    pub reason: String,
+    pub skill: Option<String>,
+}

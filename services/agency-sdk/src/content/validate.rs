@@ -1,0 +1,244 @@
+//! The rules content must follow before it is served (listed in `CONTENT.md`).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use super::{CardFile, ChecklistFile, ContentError, LanguageFile};
+
+/// The fewest examples an intent or life event may have in each language.
+pub const MIN_EXAMPLES: usize = 8;
+const CARD: &str = "card.toml";
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+pub(super) fn content(card: &CardFile, languages: &BTreeMap<String, LanguageFile>) -> Result<(), ContentError> {
+    card_file(card)?;
+    let Some((first_tag, first)) = languages.iter().next() else {
+        return Err(ContentError::new(
+            CARD,
+            "no language files (nb.toml, nn.toml, en.toml …)",
+        ));
+    };
+    for (tag, language) in languages {
+        let file = format!("{tag}.toml");
+        language_file(&file, card, language)?;
+        same_shape(&file, language, &format!("{first_tag}.toml"), first)?;
+    }
+    Ok(())
+}
+
+fn card_file(card: &CardFile) -> Result<(), ContentError> {
+    let id_ok = !card.id.is_empty()
+        && card
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        return Err(ContentError::new(
+            CARD,
+            format!("id \"{}\" must be lowercase a-z, 0-9 and '-'", card.id),
+        ));
+    }
+    if card.organisation_number.len() != 9 || !card.organisation_number.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ContentError::new(CARD, "organisation_number must be 9 digits"));
+    }
+    https_url(CARD, "homepage", &card.homepage)?;
+    https_url(CARD, "contact.url", &card.contact.url)?;
+    if card.contact.phone.trim().is_empty() {
+        return Err(ContentError::new(CARD, "contact.phone must not be empty"));
+    }
+    if let Some(hours) = &card.advisor_hours {
+        for day in &hours.days {
+            if !WEEKDAYS.contains(&day.as_str()) {
+                return Err(ContentError::new(
+                    CARD,
+                    format!("advisor_hours.days: unknown day \"{day}\""),
+                ));
+            }
+        }
+        for (field, time) in [("opens", &hours.opens), ("closes", &hours.closes)] {
+            if parse_hh_mm(time).is_none() {
+                return Err(ContentError::new(
+                    CARD,
+                    format!("advisor_hours.{field} must be HH:MM, not \"{time}\""),
+                ));
+            }
+        }
+        if parse_hh_mm(&hours.opens) >= parse_hh_mm(&hours.closes) {
+            return Err(ContentError::new(CARD, "advisor_hours.opens must be before closes"));
+        }
+    }
+    Ok(())
+}
+
+fn parse_hh_mm(text: &str) -> Option<(u8, u8)> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() == 5).then_some((h, m))
+}
+
+fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result<(), ContentError> {
+    for (field, text) in [
+        ("display_name", &language.display_name),
+        ("description", &language.description),
+        ("fallback", &language.fallback),
+    ] {
+        if text.trim().is_empty() {
+            return Err(ContentError::new(file, format!("{field} must not be empty")));
+        }
+    }
+    let mut seen_examples = HashSet::new();
+    let mut declared_events = BTreeSet::new();
+    for event in &language.life_events {
+        if !card.life_events.contains(&event.id) {
+            return Err(ContentError::new(
+                file,
+                format!("life event \"{}\" is not listed in card.toml", event.id),
+            ));
+        }
+        if event.answer.trim().is_empty() {
+            return Err(ContentError::new(
+                file,
+                format!("life event \"{}\" has an empty answer", event.id),
+            ));
+        }
+        examples(
+            file,
+            &format!("life event \"{}\"", event.id),
+            &event.examples,
+            &mut seen_examples,
+        )?;
+        declared_events.insert(event.id.as_str());
+    }
+    let mut intent_ids = HashSet::new();
+    for intent in &language.intents {
+        let what = format!("intent \"{}\"", intent.id);
+        if !intent_ids.insert(intent.id.as_str()) {
+            return Err(ContentError::new(file, format!("{what} is declared twice")));
+        }
+        if intent.answer.trim().is_empty() || intent.name.trim().is_empty() {
+            return Err(ContentError::new(file, format!("{what} needs a name and an answer")));
+        }
+        examples(file, &what, &intent.examples, &mut seen_examples)?;
+        for event in &intent.life_events {
+            if !declared_events.contains(event.as_str()) {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what} names life event \"{event}\", which the file does not declare"),
+                ));
+            }
+        }
+        for item in &intent.checklist {
+            checklist_item(file, &what, item)?;
+        }
+        for referral in &intent.referrals {
+            https_url(file, &format!("{what} referral url"), &referral.url)?;
+            if referral.agency == card.id {
+                return Err(ContentError::new(file, format!("{what} refers to its own agency")));
+            }
+            if referral.reason.trim().is_empty() || referral.name.trim().is_empty() {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what} referral needs a name and a reason"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn examples(file: &str, what: &str, examples: &[String], seen: &mut HashSet<String>) -> Result<(), ContentError> {
+    if examples.len() < MIN_EXAMPLES {
+        return Err(ContentError::new(
+            file,
+            format!(
+                "{what} has {} examples; at least {MIN_EXAMPLES} are needed",
+                examples.len()
+            ),
+        ));
+    }
+    for example in examples {
+        let folded = veiviser_textmatch::normalize(example);
+        if folded.is_empty() {
+            return Err(ContentError::new(file, format!("{what} has an empty example")));
+        }
+        if !seen.insert(folded) {
+            return Err(ContentError::new(
+                file,
+                format!("{what}: example \"{example}\" appears twice in the file"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn checklist_item(file: &str, what: &str, item: &ChecklistFile) -> Result<(), ContentError> {
+    if item.key.trim().is_empty() || item.title.trim().is_empty() || item.action.trim().is_empty() {
+        return Err(ContentError::new(
+            file,
+            format!("{what}: checklist items need a key, a title and an action"),
+        ));
+    }
+    if let Some(deadline) = &item.deadline
+        && deadline.within == 0
+    {
+        return Err(ContentError::new(
+            file,
+            format!("{what}: checklist item \"{}\" has a zero deadline", item.key),
+        ));
+    }
+    https_url(
+        file,
+        &format!("{what} checklist item \"{}\" link", item.key),
+        &item.link,
+    )
+}
+
+fn https_url(file: &str, field: &str, url: &str) -> Result<(), ContentError> {
+    let rest = url.strip_prefix("https://").unwrap_or_default();
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(ContentError::new(
+            file,
+            format!("{field} must be an https:// URL, not \"{url}\""),
+        ));
+    }
+    Ok(())
+}
+
+/// Every language must offer the same intents, plan items and referrals, so
+/// that a citizen gets the same plan whichever language they write in.
+fn same_shape(file: &str, language: &LanguageFile, first_file: &str, first: &LanguageFile) -> Result<(), ContentError> {
+    let shape = |l: &LanguageFile| -> Vec<String> {
+        let mut lines: Vec<String> = l.life_events.iter().map(|e| format!("life event {}", e.id)).collect();
+        for intent in &l.intents {
+            lines.push(format!(
+                "intent {} {:?} human={}",
+                intent.id, intent.life_events, intent.human_needed
+            ));
+            for item in &intent.checklist {
+                lines.push(format!("  item {} {:?} {}", item.key, item.deadline, item.link));
+            }
+            for referral in &intent.referrals {
+                lines.push(format!(
+                    "  referral {} {} {:?}",
+                    referral.agency, referral.url, referral.skill
+                ));
+            }
+        }
+        lines.sort();
+        lines
+    };
+    let (ours, theirs) = (shape(language), shape(first));
+    if let Some(difference) = ours
+        .iter()
+        .find(|line| !theirs.contains(line))
+        .or_else(|| theirs.iter().find(|line| !ours.contains(line)))
+    {
+        return Err(ContentError::new(
+            file,
+            format!(
+                "differs from {first_file} in intents, checklist items or referrals: {}",
+                difference.trim()
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The Veiviser agency SDK: everything an agency assistant needs that is not
+//! its content.
+//!
+//! An agency writes its answers as data files ([`content`], format in
+//! `CONTENT.md`) and a `main` of a few lines calling [`run`]. The SDK loads and
+//! validates the content, matches questions to intents ([`Assistant`]), and
+//! serves the `veiviser.agency.v1.AgencyAssistant` contract over gRPC with
+//! health, reflection, a tower stack of limits, tracing and graceful shutdown
+//! ([`server`]). The master assistant reuses the serving and telemetry parts.
+#![forbid(unsafe_code)]
+
+mod assistant;
+pub mod config;
+pub mod content;
+mod error;
+mod run;
+pub mod server;
+mod service;
+pub mod telemetry;
+
+pub use assistant::{Assistant, MAX_QUESTION_CHARS};
+pub use config::AgencyArgs;
+pub use content::{Content, ContentError, EmbeddedContent};
+pub use error::Error;
+pub use run::run;
+pub use server::{ServerConfig, serve};
+
+/// The version of the agency contract this SDK implements ("major.minor").
+pub const CONTRACT_VERSION: &str = "1.0";
+
+/// Re-exported so an agency's `main` needs no direct dependency on tokio.
+pub use tokio;
+
+/// Builds an [`EmbeddedContent`] from files in the calling crate's `content/`
+/// directory, compiled into the binary as the default content.
+///
+/// ```ignore
+/// pub const CONTENT: EmbeddedContent =
+///     veiviser_agency_sdk::embed_content!("card.toml", "nb.toml", "nn.toml", "en.toml");
+/// ```
+#[macro_export]
+macro_rules! embed_content {
+    ($($file:literal),+ $(,)?) => {
+        $crate::EmbeddedContent {
+            files: &[$(
+                ($file, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/content/", $file))),
+            )+],
+        }
+    };
+}

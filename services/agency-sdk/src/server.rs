@@ -1,0 +1,158 @@
+//! Serving a gRPC service the Veiviser way: on a given listener, behind a
+//! tower stack of limits, with gRPC health and reflection beside it, until a
+//! shutdown future resolves. Agencies and the master share it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::server::NamedService;
+use tonic::transport::Server;
+use tonic::transport::server::Router;
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer;
+
+use crate::service::AgencyService;
+use crate::{Assistant, Error};
+
+/// Limits of a gRPC server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// A request that takes longer is cancelled with CANCELLED/DEADLINE_EXCEEDED.
+    pub request_timeout: Duration,
+    /// Requests in flight across all connections; past it, RESOURCE_EXHAUSTED.
+    pub concurrency_limit: usize,
+    /// Idle HTTP/2 connections are probed this often so dead peers are noticed.
+    pub http2_keepalive: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(10),
+            concurrency_limit: 256,
+            http2_keepalive: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The tower layers every Veiviser server runs its services behind.
+pub type Layers = Stack<Stack<GlobalConcurrencyLimitLayer, Stack<LoadShedLayer, Identity>>, Identity>;
+
+/// A tonic router serving `service` with Veiviser's limits, gRPC health (the
+/// service reported SERVING) and reflection. Serve it with [`serve_router`];
+/// the reporter lets the caller change the reported health later.
+pub async fn router<S>(config: &ServerConfig, service: S) -> (Router<Layers>, tonic_health::server::HealthReporter)
+where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+            Error = std::convert::Infallible,
+        > + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let layers = ServiceBuilder::new()
+        // Refuse at once, with RESOURCE_EXHAUSTED, what the limit below cannot take,
+        // instead of queueing without bound.
+        .load_shed()
+        // Bound the requests in flight across all connections.
+        .layer(GlobalConcurrencyLimitLayer::new(config.concurrency_limit))
+        .into_inner();
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<S>().await;
+    let router = Server::builder()
+        // Cancel requests that run past the deadline (or the client's grpc-timeout, if sooner).
+        .timeout(config.request_timeout)
+        // Notice dead peers on idle connections.
+        .http2_keepalive_interval(Some(config.http2_keepalive))
+        // Answer small frames at once instead of waiting to batch them.
+        .tcp_nodelay(true)
+        .layer(layers)
+        .add_service(health_service)
+        // Both reflection versions: grpcurl and older clients speak v1alpha.
+        .add_service(
+            reflection(S::NAME)
+                .build_v1()
+                .expect("the compiled descriptor sets are valid"),
+        )
+        .add_service(
+            reflection(S::NAME)
+                .build_v1alpha()
+                .expect("the compiled descriptor sets are valid"),
+        )
+        .add_service(service);
+    (router, health)
+}
+
+/// Reflection lists only the services this server runs, although the
+/// descriptor sets describe every Veiviser service.
+fn reflection(service: &'static str) -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(veiviser_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name(service)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection")
+        .with_service_name("grpc.reflection.v1alpha.ServerReflection")
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains the
+/// requests in flight.
+pub async fn serve_router(
+    router: Router<Layers>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
+    let incoming = TcpListenerStream::new(listener);
+    router.serve_with_incoming_shutdown(incoming, shutdown).await?;
+    Ok(())
+}
+
+/// Serves an agency assistant on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    assistant: impl Into<Arc<Assistant>>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
+    let assistant = assistant.into();
+    let agency = assistant.agency_id().to_string();
+    let address = listener.local_addr()?;
+    let (router, _health) = router(&config, AgencyAssistantServer::new(AgencyService::new(assistant))).await;
+    tracing::info!(%agency, %address, "agency assistant serving");
+    serve_router(router, listener, shutdown).await?;
+    tracing::info!(%agency, "agency assistant stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the shutdown future for a process's `main`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

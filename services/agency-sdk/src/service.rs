@@ -1,0 +1,89 @@
+//! The tonic implementation of `veiviser.agency.v1.AgencyAssistant` over an
+//! [`Assistant`].
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+use veiviser_proto::agency::v1::{
+    AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest, agency_assistant_server::AgencyAssistant,
+    ask_stream_chunk::Chunk,
+};
+
+use crate::Assistant;
+
+/// Serves one assistant; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AgencyService {
+    assistant: Arc<Assistant>,
+}
+
+impl AgencyService {
+    pub fn new(assistant: Arc<Assistant>) -> Self {
+        Self { assistant }
+    }
+
+    fn answer(&self, request: &AskRequest) -> Result<AskResponse, Status> {
+        let answer = self.assistant.answer(request).map_err(Status::from)?;
+        tracing::info!(
+            agency = %answer.agency_id,
+            skill = %answer.skill_id,
+            life_event = %request.life_event,
+            confidence = answer.confidence,
+            state = answer.state,
+            items = answer.checklist.len(),
+            "answered"
+        );
+        Ok(answer)
+    }
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<AskStreamChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl AgencyAssistant for AgencyService {
+    async fn describe(&self, _: Request<DescribeRequest>) -> Result<Response<AssistantCard>, Status> {
+        Ok(Response::new(self.assistant.card().clone()))
+    }
+
+    async fn ask(&self, request: Request<AskRequest>) -> Result<Response<AskResponse>, Status> {
+        self.answer(request.get_ref()).map(Response::new)
+    }
+
+    type AskStreamStream = ChunkStream;
+
+    async fn ask_stream(&self, request: Request<AskRequest>) -> Result<Response<ChunkStream>, Status> {
+        let answer = self.answer(request.get_ref())?;
+        let mut chunks: Vec<Result<AskStreamChunk, Status>> = paragraphs(&answer.text)
+            .map(|p| {
+                Ok(AskStreamChunk {
+                    chunk: Some(Chunk::TextDelta(p.to_string())),
+                })
+            })
+            .collect();
+        chunks.push(Ok(AskStreamChunk {
+            chunk: Some(Chunk::Done(answer)),
+        }));
+        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+}
+
+/// Splits an answer into pieces that concatenate back to the whole text:
+/// each paragraph keeps its trailing blank line.
+fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paragraphs;
+
+    #[test]
+    fn paragraphs_concatenate_to_the_text() {
+        let text = "first\n\nsecond line\nstill second\n\nthird";
+        let parts: Vec<&str> = paragraphs(text).collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.concat(), text);
+    }
+}

@@ -1,0 +1,301 @@
+//! An index of labelled example utterances, ranked against a message by
+//! cosine similarity of TF-IDF weighted features.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::{FeatureId, features, normalize};
+
+/// A sparse vector: (feature, weight) sorted by feature, with unit length.
+type SparseVector = Vec<(FeatureId, f32)>;
+
+/// Labelled examples prepared for ranking.
+///
+/// Features are weighted by smoothed inverse document frequency over the
+/// examples, so words every example shares ("hva", "what", "jeg") weigh
+/// little. Features of a message that no example has are weighted as the
+/// rarest, so a message about something else entirely scores low against
+/// everything.
+#[derive(Debug, Clone)]
+pub struct Index<L> {
+    labels: Vec<L>,
+    idf: HashMap<FeatureId, f32>,
+    unseen_idf: f32,
+    examples: Vec<(usize, SparseVector)>,
+    neighbours: usize,
+    centroids: Vec<SparseVector>,
+    centroid_weight: f32,
+}
+
+/// A label and how well the message matches it: the mean cosine similarity
+/// with the label's closest examples (see [`Index::with_neighbours`]), 0.0–1.0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match<'a, L> {
+    pub label: &'a L,
+    pub score: f32,
+}
+
+impl<L: Eq + Hash + Clone> Index<L> {
+    /// Builds the index from (label, example) pairs. Examples that normalise to
+    /// nothing are skipped.
+    pub fn new<I, S>(examples: I) -> Self
+    where
+        I: IntoIterator<Item = (L, S)>,
+        S: AsRef<str>,
+    {
+        let mut labels: Vec<L> = Vec::new();
+        let mut label_ids: HashMap<L, usize> = HashMap::new();
+        let mut counted: Vec<(usize, HashMap<FeatureId, u32>)> = Vec::new();
+        for (label, text) in examples {
+            let counts = count_features(text.as_ref());
+            if counts.is_empty() {
+                continue;
+            }
+            let id = *label_ids.entry(label.clone()).or_insert_with(|| {
+                labels.push(label);
+                labels.len() - 1
+            });
+            counted.push((id, counts));
+        }
+
+        let mut document_frequency: HashMap<FeatureId, u32> = HashMap::new();
+        for (_, counts) in &counted {
+            for feature in counts.keys() {
+                *document_frequency.entry(*feature).or_insert(0) += 1;
+            }
+        }
+        let documents = counted.len() as f32;
+        let idf: HashMap<FeatureId, f32> = document_frequency
+            .into_iter()
+            .map(|(feature, df)| (feature, ((1.0 + documents) / (1.0 + df as f32)).ln() + 1.0))
+            .collect();
+        let unseen_idf = (1.0 + documents).ln() + 1.0;
+
+        let examples: Vec<(usize, SparseVector)> = counted
+            .into_iter()
+            .map(|(label, counts)| (label, weigh(&counts, &idf, unseen_idf)))
+            .collect();
+        let centroids = centroids(labels.len(), &examples);
+        Self {
+            labels,
+            idf,
+            unseen_idf,
+            examples,
+            neighbours: 1,
+            centroids,
+            centroid_weight: 0.0,
+        }
+    }
+
+    /// Blends each label's score with the similarity to the mean of all its
+    /// examples: `weight` 0.0 is nearest examples only (default), 1.0 the
+    /// mean only.
+    pub fn with_centroid_weight(mut self, weight: f32) -> Self {
+        self.centroid_weight = weight.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Scores each label by the mean similarity of its `k` closest examples
+    /// (default 1). A larger `k` rewards labels whose examples agree and
+    /// damps a single lucky match.
+    pub fn with_neighbours(mut self, k: usize) -> Self {
+        self.neighbours = k.max(1);
+        self
+    }
+
+    /// Every label that has examples, best match first. Ties keep the order in
+    /// which labels were first seen, so rankings are deterministic.
+    pub fn rank(&self, text: &str) -> Vec<Match<'_, L>> {
+        let query = weigh(&count_features(text), &self.idf, self.unseen_idf);
+        let k = self.neighbours;
+        // The k best scores per label, best first.
+        let mut best = vec![Vec::with_capacity(k + 1); self.labels.len()];
+        if !query.is_empty() {
+            for (label, example) in &self.examples {
+                let score = dot(&query, example);
+                let top: &mut Vec<f32> = &mut best[*label];
+                if top.len() < k || score > top[top.len() - 1] {
+                    let at = top.partition_point(|s| *s >= score);
+                    top.insert(at, score);
+                    top.truncate(k);
+                }
+            }
+        }
+        let mut ranked: Vec<Match<'_, L>> = self
+            .labels
+            .iter()
+            .zip(best)
+            .zip(&self.centroids)
+            .map(|((label, top), centroid)| {
+                let nearest = top.iter().sum::<f32>() / k as f32;
+                let score = if self.centroid_weight > 0.0 {
+                    (1.0 - self.centroid_weight) * nearest + self.centroid_weight * dot(&query, centroid)
+                } else {
+                    nearest
+                };
+                Match {
+                    label,
+                    score: score.clamp(0.0, 1.0),
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        ranked
+    }
+
+    /// The best match, if the index has any labels.
+    pub fn best(&self, text: &str) -> Option<Match<'_, L>> {
+        self.rank(text).into_iter().next()
+    }
+
+    /// The labels, in the order they were first seen.
+    pub fn labels(&self) -> &[L] {
+        &self.labels
+    }
+
+    /// How many examples the index holds.
+    pub fn example_count(&self) -> usize {
+        self.examples.len()
+    }
+}
+
+fn count_features(text: &str) -> HashMap<FeatureId, u32> {
+    let mut counts = HashMap::new();
+    for feature in features(&normalize(text)) {
+        *counts.entry(feature).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Sublinear term frequency times IDF, scaled to unit length.
+fn weigh(counts: &HashMap<FeatureId, u32>, idf: &HashMap<FeatureId, f32>, unseen: f32) -> SparseVector {
+    let mut vector: SparseVector = counts
+        .iter()
+        .map(|(feature, count)| {
+            let tf = 1.0 + (*count as f32).ln();
+            (*feature, tf * idf.get(feature).copied().unwrap_or(unseen))
+        })
+        .collect();
+    let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, weight) in &mut vector {
+            *weight /= norm;
+        }
+    }
+    vector.sort_unstable_by_key(|(feature, _)| *feature);
+    vector
+}
+
+/// The mean of each label's example vectors, scaled to unit length.
+fn centroids(label_count: usize, examples: &[(usize, SparseVector)]) -> Vec<SparseVector> {
+    let mut sums: Vec<HashMap<FeatureId, f32>> = vec![HashMap::new(); label_count];
+    for (label, vector) in examples {
+        for (feature, weight) in vector {
+            *sums[*label].entry(*feature).or_insert(0.0) += weight;
+        }
+    }
+    sums.into_iter()
+        .map(|sum| {
+            let norm = sum.values().map(|w| w * w).sum::<f32>().sqrt();
+            let mut vector: SparseVector = sum
+                .into_iter()
+                .map(|(f, w)| (f, if norm > 0.0 { w / norm } else { 0.0 }))
+                .collect();
+            vector.sort_unstable_by_key(|(feature, _)| *feature);
+            vector
+        })
+        .collect()
+}
+
+/// Dot product of two sorted sparse vectors.
+fn dot(a: &SparseVector, b: &SparseVector) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Index;
+
+    fn index() -> Index<&'static str> {
+        Index::new([
+            ("funeral", "hvordan søker jeg gravferdsstønad"),
+            ("funeral", "støtte til begravelse"),
+            ("tax", "skattemelding for den som døde"),
+            ("tax", "skattemeldingen til dødsboet"),
+            ("kindergarten", "søke barnehageplass"),
+        ])
+    }
+
+    #[test]
+    fn exact_example_scores_one() {
+        let index = index();
+        let best = index.best("Hvordan søker jeg gravferdsstønad?").expect("labels");
+        assert_eq!(*best.label, "funeral");
+        assert!((best.score - 1.0).abs() < 1e-4, "{}", best.score);
+    }
+
+    #[test]
+    fn inflections_and_typos_still_match() {
+        let index = index();
+        for (text, want) in [
+            ("gravferdstønaden", "funeral"),
+            ("skattemeldinga til dodsbuet", "tax"),
+            ("barnehageplassen", "kindergarten"),
+        ] {
+            let best = index.best(text).expect("labels");
+            assert_eq!(*best.label, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn unrelated_text_scores_low() {
+        let index = index();
+        let best = index.best("weather in Bergen tomorrow").expect("labels");
+        assert!(best.score < 0.2, "{}", best.score);
+    }
+
+    #[test]
+    fn empty_input_scores_zero_everywhere() {
+        let index = index();
+        assert!(index.rank("  ?! ").iter().all(|m| m.score == 0.0));
+        assert_eq!(index.rank("").len(), 3);
+    }
+
+    #[test]
+    fn neighbours_average_the_closest_examples() {
+        let index = index().with_neighbours(2);
+        let best = index.best("hvordan søker jeg gravferdsstønad").expect("labels");
+        assert_eq!(*best.label, "funeral");
+        assert!(
+            best.score < 0.99 && best.score > 0.5,
+            "mean of an exact and a partial match: {}",
+            best.score
+        );
+        let single = index.rank("søke barnehageplass");
+        let kindergarten = single.iter().find(|m| *m.label == "kindergarten").expect("label");
+        assert!(
+            (kindergarten.score - 0.5).abs() < 1e-4,
+            "one example counts once in a mean of two: {}",
+            kindergarten.score
+        );
+    }
+
+    #[test]
+    fn empty_index_ranks_nothing() {
+        let index: Index<&str> = Index::new(Vec::<(&str, &str)>::new());
+        assert!(index.best("anything").is_none());
+        assert_eq!(index.example_count(), 0);
+    }
+}

@@ -1,0 +1,17 @@
+//! Matching short chat messages against labelled example utterances.
+//!
+//! Messages are folded to a canonical form ([`normalize`]), turned into sparse
+//! TF-IDF vectors of character n-grams and whole words ([`features`]), and
+//! ranked by cosine similarity against every example ([`Index`]). Character
+//! n-grams make the match robust to inflection ("gravferden"), compounds
+//! ("gravferdsstønaden") and typos ("gravferdstønad") in bokmål, nynorsk and
+//! English alike, with no language-specific rules.
+#![forbid(unsafe_code)]
+
+mod features;
+mod index;
+mod normalize;
+
+pub use features::{FeatureId, features};
+pub use index::{Index, Match};
+pub use normalize::normalize;

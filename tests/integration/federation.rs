@@ -1,0 +1,496 @@
+//! The master driven through its public gRPC API with the real agencies
+//! in-process: routing, the life-event fan-out and merge, agencies that are
+//! down, slow or late, referrals, the acknowledgement gate and bad input.
+
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use veiviser_agency_sdk::{Assistant, ServerConfig};
+use veiviser_cli::client;
+use veiviser_cli::federation::built_in_assistants;
+use veiviser_cli::output::AnswerJson;
+use veiviser_master::plan::approximate_days;
+use veiviser_proto::master::v1::{
+    EndSessionRequest, GetTranscriptRequest, ListAgenciesRequest, Route, StartSessionRequest, ask_event::Event,
+};
+
+use crate::support::{
+    READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, session, synthetic_agency,
+};
+
+const FATHER_DIED: &str = "min far er død, hva må jeg gjøre?";
+
+#[tokio::test]
+async fn routes_each_question_to_its_agency() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    for (question, agency) in [
+        ("hvordan søker jeg om dagpenger når jeg har mistet jobben", "nav"),
+        ("jeg trenger barnehageplass til datteren min til høsten", "kommune"),
+        ("hvordan endrer jeg skattekortet mitt", "skatteetaten"),
+    ] {
+        let (events, answer) = ask(&mut client, &session_id, question).await;
+        assert_eq!(answer.route, i32::from(Route::Agency), "{question}: {}", answer.intent);
+        assert!(
+            answer.intent.starts_with(&format!("{agency}/")),
+            "{question}: {}",
+            answer.intent
+        );
+        assert_eq!(
+            answer.agency_ids.first().map(String::as_str),
+            Some(agency),
+            "{question}"
+        );
+        assert_eq!(event_kinds(&events).first().map(String::as_str), Some("routing"));
+        assert_eq!(event_kinds(&events).last().map(String::as_str), Some("final"));
+        assert!(
+            event_kinds(&events).contains(&format!("answer:{agency}")),
+            "{:?}",
+            event_kinds(&events)
+        );
+        assert!(
+            answer.text.contains("https://"),
+            "answers carry the agency link: {}",
+            answer.text
+        );
+    }
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn answers_in_the_session_language() {
+    let federation = federation().await;
+    for (language, question, expected_word) in [
+        ("en", "how do I apply for the funeral grant", "apply"),
+        ("nn", "korleis søkjer eg om gravferdsstønad", "søk"),
+    ] {
+        let (mut client, session_id) = session(&federation, language).await;
+        let (_, answer) = ask(&mut client, &session_id, question).await;
+        assert_eq!(answer.language, language);
+        assert_eq!(answer.intent, "nav/gravferdsstonad", "{question}");
+        assert!(
+            answer.text.to_lowercase().contains(expected_word),
+            "{language}: {}",
+            answer.text
+        );
+    }
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn life_event_asks_every_agency_and_merges_one_plan() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (events, answer) = ask(&mut client, &session_id, FATHER_DIED).await;
+
+    assert_eq!(answer.route, i32::from(Route::LifeEvent));
+    assert_eq!(answer.intent, "life-event/dodsfall-og-arv");
+    let mut answered = answer.agency_ids.clone();
+    answered.sort();
+    assert_eq!(answered, ["kommune", "nav", "skatteetaten"]);
+    assert!(answer.missing_agency_ids.is_empty());
+    let kinds = event_kinds(&events);
+    assert_eq!(
+        kinds.iter().filter(|k| k.starts_with("answer:")).count(),
+        3,
+        "{kinds:?}"
+    );
+
+    // One plan: ordered by deadline, items without a deadline last, keys unique,
+    // every item attributed to an agency that answered.
+    let days: Vec<u32> = answer
+        .checklist
+        .iter()
+        .map(|item| item.deadline.as_ref().and_then(approximate_days).unwrap_or(u32::MAX))
+        .collect();
+    assert!(
+        days.windows(2).all(|w| w[0] <= w[1]),
+        "not ordered by deadline: {days:?}"
+    );
+    let mut keys: Vec<&str> = answer.checklist.iter().map(|i| i.key.as_str()).collect();
+    let total = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), total, "duplicate plan items");
+    for item in &answer.checklist {
+        assert!(
+            !item.agency_ids.is_empty() && item.agency_ids.iter().all(|a| answer.agency_ids.contains(a)),
+            "{item:?}"
+        );
+        assert!(!item.group_label.is_empty());
+    }
+    for agency in ["nav", "kommune", "skatteetaten"] {
+        assert!(
+            answer.checklist.iter().any(|i| i.agency_ids[0] == agency),
+            "no item from {agency}"
+        );
+    }
+    // The funeral (10 working days) comes first; the funeral grant (6 months) before open items.
+    assert_eq!(answer.checklist[0].group, "first-days");
+    let position = |key: &str| answer.checklist.iter().position(|i| i.key == key);
+    assert!(position("gravferd-gjennomfort") < position("gravferdsstonad-soknad"));
+    assert!(position("gravferdsstonad-soknad") < position("skattemelding-avdode"));
+
+    // The JSON that `veiviser ask --json` prints carries the stable fields.
+    let json = serde_json::to_value(AnswerJson::from(&answer)).expect("serialisable");
+    for field in [
+        "agencies",
+        "intent",
+        "confidence",
+        "answer",
+        "checklist",
+        "missing_agencies",
+    ] {
+        assert!(json.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(json["checklist"][0]["deadline"]["unit"], "working_days");
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_agency_that_is_down_is_named_and_the_rest_still_answer() {
+    let mut federation = federation().await;
+    federation.stop_agency("nav").await.expect("nav stops");
+    let (mut client, session_id) = session(&federation, "nb").await;
+
+    let (events, answer) = ask(&mut client, &session_id, FATHER_DIED).await;
+    assert_eq!(answer.missing_agency_ids, ["nav"]);
+    let mut answered = answer.agency_ids.clone();
+    answered.sort();
+    assert_eq!(answered, ["kommune", "skatteetaten"]);
+    assert!(event_kinds(&events).contains(&"unavailable:nav".to_string()));
+    assert!(
+        answer.text.contains("NAV"),
+        "the answer names the missing agency: {}",
+        answer.text
+    );
+    assert!(
+        answer
+            .checklist
+            .iter()
+            .all(|i| !i.agency_ids.contains(&"nav".to_string()))
+    );
+    assert!(!answer.checklist.is_empty());
+
+    // A question for NAV alone says so instead of failing.
+    let (_, answer) = ask(&mut client, &session_id, "hvordan søker jeg gravferdsstønad").await;
+    assert_eq!(answer.missing_agency_ids, ["nav"]);
+    assert!(answer.agency_ids.is_empty());
+
+    // Back up: the same session gets NAV's part again.
+    federation.restart_agency("nav").await.expect("nav restarts");
+    let (_, answer) = ask(&mut client, &session_id, FATHER_DIED).await;
+    assert!(answer.missing_agency_ids.is_empty(), "{:?}", answer.missing_agency_ids);
+    assert!(answer.agency_ids.contains(&"nav".to_string()));
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_agency_that_hangs_is_cut_off_at_its_deadline() {
+    let config = veiviser_master::MasterConfig {
+        agency_timeout: Duration::from_millis(400),
+        ..master_config()
+    };
+    let mut federation = federation_with(built_in_assistants().expect("content"), config).await;
+    let nav = federation.agencies.iter().find(|a| a.id == "nav").expect("nav").address;
+    federation.stop_agency("nav").await.expect("nav stops");
+    // Something now accepts connections on NAV's address but never answers.
+    let black_hole = TcpListener::bind(nav).await.expect("address free again");
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            held.push(socket);
+        }
+    });
+
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (events, answer) = ask(&mut client, &session_id, FATHER_DIED).await;
+    assert_eq!(answer.missing_agency_ids, ["nav"]);
+    assert_eq!(answer.agency_ids.len(), 2);
+    let reason = events.iter().find_map(|e| match &e.event {
+        Some(Event::AgencyUnavailable(u)) => Some(u.reason.clone()),
+        _ => None,
+    });
+    assert_eq!(reason.as_deref(), Some("timeout"));
+    holder.abort();
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn an_agency_that_is_down_at_start_joins_when_it_comes_up() {
+    let assistants = built_in_assistants().expect("content");
+    // NAV's port is reserved but nothing serves it yet.
+    let late = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let late_address = late.local_addr().expect("address");
+    let mut others = Vec::new();
+    let mut nav = None;
+    for assistant in assistants {
+        if assistant.agency_id() == "nav" {
+            nav = Some(assistant);
+        } else {
+            others.push(assistant);
+        }
+    }
+    let mut config = master_config();
+    config.agency_timeout = Duration::from_millis(300);
+    let federation = federation_with(others, config.clone()).await;
+    // A second master that also knows the late agency.
+    config.agencies = federation
+        .agencies
+        .iter()
+        .map(|a| format!("http://{}", a.address))
+        .chain([format!("http://{late_address}")])
+        .collect();
+    let master = veiviser_master::Master::new(config).expect("master");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let master_address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = master.clone();
+    let master_task = tokio::spawn(veiviser_master::serve_master(listener, served, async {
+        let _ = stopped.await;
+    }));
+    let mut snapshots = master.network.subscribe();
+    let two = snapshots.wait_for(|s| s.agencies.iter().filter(|a| a.reachable).count() == 2);
+    tokio::time::timeout(READY, two)
+        .await
+        .expect("in time")
+        .expect("master alive");
+
+    let mut client = client::connect(&master_address.to_string()).await.expect("master");
+    let listed = client
+        .list_agencies(ListAgenciesRequest {})
+        .await
+        .expect("listed")
+        .into_inner();
+    let late_status = listed
+        .agencies
+        .iter()
+        .find(|a| a.address.ends_with(&late_address.to_string()))
+        .expect("listed");
+    assert!(!late_status.reachable && late_status.card.is_none());
+
+    // NAV comes up on the reserved port; the master notices without a restart.
+    let (nav_stop, nav_stopped) = tokio::sync::oneshot::channel::<()>();
+    let nav_task = tokio::spawn(veiviser_agency_sdk::serve(
+        late,
+        nav.expect("nav"),
+        ServerConfig::default(),
+        async {
+            let _ = nav_stopped.await;
+        },
+    ));
+    let three = snapshots.wait_for(|s| s.agencies.iter().filter(|a| a.reachable).count() == 3);
+    tokio::time::timeout(READY, three)
+        .await
+        .expect("in time")
+        .expect("master alive");
+
+    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (_, answer) = ask(&mut client, &session.session_id, "hvordan søker jeg gravferdsstønad").await;
+    assert_eq!(answer.agency_ids.first().map(String::as_str), Some("nav"));
+
+    let _ = stop.send(());
+    let _ = nav_stop.send(());
+    master_task.await.expect("joined").expect("master ran");
+    nav_task.await.expect("joined").expect("nav ran");
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn referrals_are_followed_and_unconnected_agencies_named() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+
+    // NAV's funeral-grant answer refers to the municipality for who arranges the funeral.
+    let (events, answer) = ask(&mut client, &session_id, "hvordan søker jeg gravferdsstønad").await;
+    assert_eq!(answer.agency_ids, ["nav", "kommune"]);
+    let referred_by = events.iter().find_map(|e| match &e.event {
+        Some(Event::AgencyAnswer(a)) if a.answer.as_ref().is_some_and(|r| r.agency_id == "kommune") => {
+            Some(a.referred_by.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(referred_by.as_deref(), Some("nav"));
+
+    // Settling the estate belongs to the courts, which are not in the network yet.
+    let (_, answer) = ask(
+        &mut client,
+        &session_id,
+        "hvordan får vi skifteattest etter privat skifte",
+    )
+    .await;
+    assert_eq!(answer.agency_ids, ["skatteetaten"]);
+    assert!(
+        answer.text.contains("Tingretten") && answer.text.contains("https://www.domstol.no"),
+        "{}",
+        answer.text
+    );
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn referral_loops_stop_and_chains_end_at_the_hop_limit() {
+    // alfa refers to beta, beta back to alfa: each is asked once.
+    let looping = vec![
+        synthetic_agency("alfa", "alfaqux", Some(("beta", "betazed"))),
+        synthetic_agency("beta", "betazed", Some(("alfa", "alfaqux"))),
+    ];
+    let federation = federation_with(looping, master_config()).await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (_, answer) = ask(&mut client, &session_id, "et alfaqux spørsmål om alfaquxordningen").await;
+    assert_eq!(answer.agency_ids, ["alfa", "beta"]);
+    federation.shutdown().await.expect("clean shutdown");
+
+    // a → b → c → d with two hops allowed: d is named with its link, not asked.
+    let chain = vec![
+        synthetic_agency("a", "ankel", Some(("b", "bakke"))),
+        synthetic_agency("b", "bakke", Some(("c", "cello"))),
+        synthetic_agency("c", "cello", Some(("d", "dugnad"))),
+        synthetic_agency("d", "dugnad", None),
+    ];
+    let federation = federation_with(chain, master_config()).await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (_, answer) = ask(&mut client, &session_id, "et ankel spørsmål om ankelordningen").await;
+    assert_eq!(answer.agency_ids, ["a", "b", "c"]);
+    assert!(answer.text.contains("https://d.example.no"), "{}", answer.text);
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn out_of_scope_human_and_small_talk_are_answered_honestly() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "en").await;
+
+    let (events, answer) = ask(&mut client, &session_id, "what is the weather in Bergen tomorrow").await;
+    assert_eq!(answer.route, i32::from(Route::OutOfScope));
+    assert!(answer.agency_ids.is_empty());
+    assert_eq!(event_kinds(&events), ["routing", "final"], "no agency is asked");
+    assert!(answer.text.contains("norge.no"));
+
+    let (_, answer) = ask(&mut client, &session_id, "I want to talk to a real person").await;
+    assert_eq!(answer.route, i32::from(Route::Human));
+    assert!(answer.human_needed);
+    assert!(
+        answer.text.contains("55 55 33 33") && answer.text.contains("800 80 000"),
+        "{}",
+        answer.text
+    );
+
+    let (_, answer) = ask(&mut client, &session_id, "hello there").await;
+    assert_eq!(answer.route, i32::from(Route::SmallTalk));
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn the_chat_starts_only_after_the_acknowledgement() {
+    let federation = federation().await;
+    let mut client = connect(&federation).await;
+    let refused = client
+        .start_session(StartSessionRequest {
+            acknowledged_no_personal_data: false,
+            language: "nb".into(),
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(refused.message().contains("personal data"), "{}", refused.message());
+    assert_eq!(federation.master.sessions.open_count(), 0, "no session was opened");
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_status_and_the_master_keeps_serving() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+
+    let status = ask_status(&mut client, &session_id, "", "").await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("empty"));
+    let status = ask_status(&mut client, &session_id, " \n\t ", "").await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let megabyte = "a".repeat(1 << 20);
+    let status = ask_status(&mut client, &session_id, &megabyte, "").await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("2000"), "{}", status.message());
+    let status = ask_status(&mut client, "no-such-session", "hei", "").await;
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = ask_status(&mut client, &session_id, "hei", "klingon").await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("klingon") && status.message().contains("nb"),
+        "{}",
+        status.message()
+    );
+    let refused = client
+        .start_session(StartSessionRequest {
+            acknowledged_no_personal_data: true,
+            language: "xx".into(),
+        })
+        .await
+        .expect_err("unknown language");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+
+    // The same session and a new one still work.
+    let (_, answer) = ask(&mut client, &session_id, "hvordan søker jeg om dagpenger").await;
+    assert_eq!(answer.agency_ids.first().map(String::as_str), Some("nav"));
+    let (mut other, other_session) = session(&federation, "en").await;
+    let (_, answer) = ask(&mut other, &other_session, "how do I apply for child benefit").await;
+    assert!(!answer.text.is_empty());
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn the_transcript_holds_the_conversation_until_the_session_ends() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    ask(&mut client, &session_id, "hvordan søker jeg om dagpenger").await;
+    ask(&mut client, &session_id, FATHER_DIED).await;
+    let transcript = client
+        .get_transcript(GetTranscriptRequest {
+            session_id: session_id.clone(),
+        })
+        .await
+        .expect("transcript")
+        .into_inner();
+    let roles: Vec<&str> = transcript.entries.iter().map(|e| e.role.as_str()).collect();
+    assert_eq!(roles, ["citizen", "assistant", "citizen", "assistant"]);
+    assert_eq!(transcript.entries[2].text, FATHER_DIED);
+    assert_eq!(transcript.entries[3].intent, "life-event/dodsfall-og-arv");
+    assert!(transcript.entries.iter().all(|e| e.at.ends_with('Z')));
+
+    client
+        .end_session(EndSessionRequest {
+            session_id: session_id.clone(),
+        })
+        .await
+        .expect("ended");
+    let gone = client
+        .get_transcript(GetTranscriptRequest { session_id })
+        .await
+        .expect_err("ended sessions have no transcript");
+    assert_eq!(gone.code(), tonic::Code::NotFound);
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[test]
+fn built_in_cards_declare_what_the_contract_requires() {
+    for assistant in built_in_assistants().expect("content") {
+        let card = assistant.card();
+        let id = &card.agency_id;
+        assert_eq!(card.organisation_number.len(), 9, "{id}");
+        assert_eq!(card.languages, ["en", "nb", "nn"], "{id}");
+        assert!(card.life_events.iter().any(|e| e.id == "dodsfall-og-arv"), "{id}");
+        assert!(!card.profile_attributes.is_empty(), "{id}");
+        assert!(card.skills.len() >= 8, "{id}");
+        for skill in &card.skills {
+            for language in ["nb", "nn", "en"] {
+                assert!(
+                    skill.examples.iter().filter(|e| e.language == language).count() >= 8,
+                    "{id}/{} {language}",
+                    skill.id
+                );
+            }
+        }
+        let _: &Assistant = &assistant;
+    }
+}

@@ -1,0 +1,8 @@
+//! Veiviser's integration tests, compiled into one binary: the federation runs
+//! in-process on 127.0.0.1:0 and is driven through its public gRPC APIs.
+
+mod agency;
+mod federation;
+mod outside_client;
+mod routing_eval;
+mod support;

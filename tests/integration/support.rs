@@ -1,0 +1,141 @@
+//! Shared test helpers: start the federation on ephemeral ports, open
+//! sessions, ask questions and collect the streamed events.
+
+use std::time::Duration;
+
+use veiviser_agency_sdk::{Assistant, Content, ServerConfig};
+use veiviser_cli::client::{self, MasterClient};
+use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
+use veiviser_master::MasterConfig;
+use veiviser_proto::master::v1::{AskEvent, AskRequest, FinalAnswer, ask_event::Event};
+
+/// Long enough for a loaded CI machine; waits end as soon as the condition holds.
+pub const READY: Duration = Duration::from_secs(20);
+
+/// A master configuration for tests: quick retries, so agencies that come
+/// up late are noticed at once.
+pub fn master_config() -> MasterConfig {
+    MasterConfig {
+        retry_initial: Duration::from_millis(20),
+        retry_max: Duration::from_millis(200),
+        ..MasterConfig::default()
+    }
+}
+
+/// The built-in federation on ephemeral ports, ready to answer.
+pub async fn federation() -> Federation {
+    federation_with(built_in_assistants().expect("embedded content"), master_config()).await
+}
+
+pub async fn federation_with(assistants: Vec<Assistant>, config: MasterConfig) -> Federation {
+    let addresses = Addresses::ephemeral(assistants.len());
+    let federation = Federation::start(assistants, addresses, config, ServerConfig::default())
+        .await
+        .expect("federation starts");
+    federation.wait_until_ready(READY).await.expect("agencies reachable");
+    federation
+}
+
+pub async fn connect(federation: &Federation) -> MasterClient {
+    client::connect(&federation.master_address.to_string())
+        .await
+        .expect("master reachable")
+}
+
+/// A client and an acknowledged session in `language`.
+pub async fn session(federation: &Federation, language: &str) -> (MasterClient, String) {
+    let mut client = connect(federation).await;
+    let session = client::start_session(&mut client, language, true)
+        .await
+        .expect("session starts");
+    (client, session.session_id)
+}
+
+/// Every event of one answer, in order, and the final answer.
+pub async fn ask(client: &mut MasterClient, session_id: &str, text: &str) -> (Vec<AskEvent>, FinalAnswer) {
+    let mut events = Vec::new();
+    let answer = client::ask(client, session_id, text, |e| events.push(e.clone()))
+        .await
+        .expect("answered");
+    (events, answer)
+}
+
+/// The raw Ask call, for tests of refused requests.
+pub async fn ask_status(client: &mut MasterClient, session_id: &str, text: &str, language: &str) -> tonic::Status {
+    let result = client
+        .ask(AskRequest {
+            session_id: session_id.to_string(),
+            text: text.to_string(),
+            language: language.to_string(),
+        })
+        .await;
+    match result {
+        Ok(_) => panic!("the request was accepted"),
+        Err(status) => status,
+    }
+}
+
+/// Kinds of events in order: "routing", "answer:<agency>", "unavailable:<agency>", "final".
+pub fn event_kinds(events: &[AskEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match &e.event {
+            Some(Event::Routing(_)) => "routing".to_string(),
+            Some(Event::AgencyAnswer(a)) => format!(
+                "answer:{}",
+                a.answer.as_ref().map(|r| r.agency_id.as_str()).unwrap_or("")
+            ),
+            Some(Event::AgencyUnavailable(u)) => format!("unavailable:{}", u.agency_id),
+            Some(Event::Final(_)) => "final".to_string(),
+            None => "none".to_string(),
+        })
+        .collect()
+}
+
+/// A small synthetic agency for referral tests: one intent whose examples
+/// use the agency's own made-up word, optionally referring elsewhere.
+pub fn synthetic_agency(id: &str, word: &str, refers_to: Option<(&str, &str)>) -> Assistant {
+    let card = format!(
+        r#"id = "{id}"
+organisation_number = "999999999"
+homepage = "https://{id}.example.no"
+[contact]
+phone = "00 00 00 00"
+url = "https://{id}.example.no/kontakt"
+"#
+    );
+    let examples: Vec<String> = (1..=8)
+        .map(|n| format!("\"{word} spørsmål nummer {n} om {word}ordningen\""))
+        .collect();
+    let referral = refers_to
+        .map(|(agency, skill)| {
+            format!(
+                r#"
+[[intent.referral]]
+agency = "{agency}"
+name = "{agency} name"
+url = "https://{agency}.example.no"
+reason = "{agency} knows more."
+skill = "{skill}"
+"#
+            )
+        })
+        .unwrap_or_default();
+    let language = format!(
+        r#"language = "nb"
+display_name = "{id} name"
+description = "Synthetic agency {id} for tests."
+fallback = "{id} does not know."
+
+[[intent]]
+id = "{word}"
+name = "{word}"
+examples = [{examples}]
+answer = "{id} answers about {word}. https://{id}.example.no"
+{referral}"#,
+        examples = examples.join(", ")
+    );
+    let content = Content::from_files([("card.toml".to_string(), card), ("nb.toml".to_string(), language)])
+        .expect("synthetic content is valid");
+    Assistant::new(content)
+}

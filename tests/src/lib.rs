@@ -1,0 +1,1 @@
+//! Veiviser's integration tests live in `integration/`; this library is empty.
