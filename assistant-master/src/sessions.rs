@@ -10,6 +10,10 @@ use veiviser_proto::master::v1::TranscriptEntry;
 
 use crate::Error;
 
+/// A transcript keeps at most this many entries (200 questions and answers);
+/// older ones are dropped first, so a session's memory stays bounded.
+pub const MAX_TRANSCRIPT_ENTRIES: usize = 400;
+
 /// Who wrote a transcript entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -98,6 +102,9 @@ impl Sessions {
     /// Appends to the transcript of a session (ignored if it has ended meanwhile).
     pub fn record(&self, id: &str, role: Role, text: &str, intent: &str, agency_ids: &[String]) {
         if let Some(session) = self.lock().get_mut(id) {
+            if session.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
+                session.transcript.remove(0);
+            }
             session.transcript.push(TranscriptEntry {
                 role: role.as_str().to_string(),
                 text: text.to_string(),
@@ -179,6 +186,19 @@ mod tests {
         sessions.start("nb").expect("room");
         assert!(matches!(sessions.start("nb"), Err(Error::TooManySessions)));
         assert_eq!(sessions.open_count(), 2);
+    }
+
+    #[test]
+    fn transcript_is_bounded_and_keeps_the_newest() {
+        let sessions = Sessions::new(Duration::from_secs(60), 10);
+        let id = sessions.start("nb").expect("room");
+        for n in 0..MAX_TRANSCRIPT_ENTRIES + 3 {
+            sessions.record(&id, Role::Citizen, &n.to_string(), "", &[]);
+        }
+        let (_, entries) = sessions.transcript(&id).expect("open");
+        assert_eq!(entries.len(), MAX_TRANSCRIPT_ENTRIES);
+        assert_eq!(entries[0].text, "3");
+        assert_eq!(entries.last().map(|e| e.text.as_str()), Some("402"));
     }
 
     #[test]

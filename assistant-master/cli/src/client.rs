@@ -44,7 +44,9 @@ pub async fn start_session(
 }
 
 /// Asks one question and calls `on_event` for each event as it arrives.
-/// Returns the final answer.
+/// Returns the final answer. The stream is read to its end (the status in the
+/// trailers), never dropped early: a client that resets every stream looks
+/// like an HTTP/2 rapid-reset attack and gets its connection closed.
 pub async fn ask(
     client: &mut MasterClient,
     session_id: &str,

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::server::NamedService;
 use tonic::transport::Server;
-use tonic::transport::server::Router;
+use tonic::transport::server::{Router, TcpIncoming};
 use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -74,8 +73,6 @@ where
         .timeout(config.request_timeout)
         // Notice dead peers on idle connections.
         .http2_keepalive_interval(Some(config.http2_keepalive))
-        // Answer small frames at once instead of waiting to batch them.
-        .tcp_nodelay(true)
         .layer(layers)
         .add_service(health_service)
         // Both reflection versions: grpcurl and older clients speak v1alpha.
@@ -112,7 +109,10 @@ pub async fn serve_router(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
-    let incoming = TcpListenerStream::new(listener);
+    // Accepted sockets get TCP_NODELAY here: the builder's own setting only
+    // applies to listeners tonic binds itself, and without it every small
+    // response waits out the peer's delayed ACK (about 40 ms on Linux).
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     router.serve_with_incoming_shutdown(incoming, shutdown).await?;
     Ok(())
 }

@@ -21,9 +21,13 @@ pub struct Index<L> {
     labels: Vec<L>,
     idf: HashMap<FeatureId, f32>,
     unseen_idf: f32,
-    examples: Vec<(usize, SparseVector)>,
+    /// The label of each example, by example number.
+    example_labels: Vec<usize>,
+    /// For each feature, the examples that have it and its weight there.
+    postings: HashMap<FeatureId, Vec<(u32, f32)>>,
+    /// For each feature, the labels whose mean example has it, and the weight.
+    centroid_postings: HashMap<FeatureId, Vec<(u32, f32)>>,
     neighbours: usize,
-    centroids: Vec<SparseVector>,
     centroid_weight: f32,
 }
 
@@ -76,13 +80,17 @@ impl<L: Eq + Hash + Clone> Index<L> {
             .map(|(label, counts)| (label, weigh(&counts, &idf, unseen_idf)))
             .collect();
         let centroids = centroids(labels.len(), &examples);
+        let example_labels = examples.iter().map(|(label, _)| *label).collect();
+        let postings = invert(examples.iter().map(|(_, vector)| vector));
+        let centroid_postings = invert(centroids.iter());
         Self {
             labels,
             idf,
             unseen_idf,
-            examples,
+            example_labels,
+            postings,
+            centroid_postings,
             neighbours: 1,
-            centroids,
             centroid_weight: 0.0,
         }
     }
@@ -107,32 +115,40 @@ impl<L: Eq + Hash + Clone> Index<L> {
     /// which labels were first seen, so rankings are deterministic.
     pub fn rank(&self, text: &str) -> Vec<Match<'_, L>> {
         let query = weigh(&count_features(text), &self.idf, self.unseen_idf);
+        if query.is_empty() {
+            return self.labels.iter().map(|label| Match { label, score: 0.0 }).collect();
+        }
+        // Dot products through the inverted lists: only examples (and label
+        // means) sharing a feature with the message are touched.
+        let mut example_scores = vec![0.0f32; self.example_labels.len()];
+        let mut centroid_scores = vec![0.0f32; self.labels.len()];
+        for (feature, weight) in &query {
+            for (example, w) in self.postings.get(feature).into_iter().flatten() {
+                example_scores[*example as usize] += weight * w;
+            }
+            for (label, w) in self.centroid_postings.get(feature).into_iter().flatten() {
+                centroid_scores[*label as usize] += weight * w;
+            }
+        }
         let k = self.neighbours;
-        // The k best scores per label, best first.
+        // The k best example scores per label, best first.
         let mut best = vec![Vec::with_capacity(k + 1); self.labels.len()];
-        if !query.is_empty() {
-            for (label, example) in &self.examples {
-                let score = dot(&query, example);
-                let top: &mut Vec<f32> = &mut best[*label];
-                if top.len() < k || score > top[top.len() - 1] {
-                    let at = top.partition_point(|s| *s >= score);
-                    top.insert(at, score);
-                    top.truncate(k);
-                }
+        for (score, label) in example_scores.into_iter().zip(&self.example_labels) {
+            let top: &mut Vec<f32> = &mut best[*label];
+            if top.len() < k || score > top[top.len() - 1] {
+                let at = top.partition_point(|s| *s >= score);
+                top.insert(at, score);
+                top.truncate(k);
             }
         }
         let mut ranked: Vec<Match<'_, L>> = self
             .labels
             .iter()
             .zip(best)
-            .zip(&self.centroids)
+            .zip(centroid_scores)
             .map(|((label, top), centroid)| {
                 let nearest = top.iter().sum::<f32>() / k as f32;
-                let score = if self.centroid_weight > 0.0 {
-                    (1.0 - self.centroid_weight) * nearest + self.centroid_weight * dot(&query, centroid)
-                } else {
-                    nearest
-                };
+                let score = (1.0 - self.centroid_weight) * nearest + self.centroid_weight * centroid;
                 Match {
                     label,
                     score: score.clamp(0.0, 1.0),
@@ -155,7 +171,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
 
     /// How many examples the index holds.
     pub fn example_count(&self) -> usize {
-        self.examples.len()
+        self.example_labels.len()
     }
 }
 
@@ -207,21 +223,15 @@ fn centroids(label_count: usize, examples: &[(usize, SparseVector)]) -> Vec<Spar
         .collect()
 }
 
-/// Dot product of two sorted sparse vectors.
-fn dot(a: &SparseVector, b: &SparseVector) -> f32 {
-    let (mut i, mut j, mut sum) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                sum += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
+/// Feature → (vector number, weight) lists over a sequence of vectors.
+fn invert<'a>(vectors: impl Iterator<Item = &'a SparseVector>) -> HashMap<FeatureId, Vec<(u32, f32)>> {
+    let mut lists: HashMap<FeatureId, Vec<(u32, f32)>> = HashMap::new();
+    for (number, vector) in vectors.enumerate() {
+        for (feature, weight) in vector {
+            lists.entry(*feature).or_default().push((number as u32, *weight));
         }
     }
-    sum
+    lists
 }
 
 #[cfg(test)]

@@ -59,3 +59,145 @@ impl Content {
         &self.version
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Content;
+
+    const CARD: &str = r#"
+id = "testetat"
+organisation_number = "999999999"
+homepage = "https://test.example.no"
+life_events = ["dodsfall-og-arv"]
+[contact]
+phone = "00 00 00 00"
+url = "https://test.example.no/kontakt"
+"#;
+
+    fn language(tag: &str, deadline_months: u32, link: &str) -> String {
+        let examples = |word: &str| -> String {
+            (1..=8)
+                .map(|n| format!("\"{word} {tag} eksempel {n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            r#"language = "{tag}"
+display_name = "Testetaten"
+description = "Tester."
+fallback = "Vet ikke."
+
+[[life_event]]
+id = "dodsfall-og-arv"
+name = "Dødsfall og arv"
+examples = [{life}]
+answer = "Vår del."
+
+[[intent]]
+id = "stonad"
+name = "Stønad"
+examples = [{intent}]
+answer = "Søk stønad."
+life_events = ["dodsfall-og-arv"]
+
+[[intent.checklist]]
+key = "stonad-soknad"
+title = "Søk"
+action = "Send søknad."
+deadline = {{ within = {deadline_months}, unit = "months" }}
+link = "{link}"
+"#,
+            life = examples("livshendelse"),
+            intent = examples("stonad"),
+        )
+    }
+
+    fn files(languages: &[(&str, String)]) -> Vec<(String, String)> {
+        let mut files = vec![("card.toml".to_string(), CARD.to_string())];
+        files.extend(
+            languages
+                .iter()
+                .map(|(tag, text)| (format!("{tag}.toml"), text.clone())),
+        );
+        files
+    }
+
+    fn error(languages: &[(&str, String)]) -> String {
+        Content::from_files(files(languages)).expect_err("invalid").to_string()
+    }
+
+    const LINK: &str = "https://test.example.no/stonad";
+
+    #[test]
+    fn valid_content_loads_with_a_stable_version() {
+        let set = [("nb", language("nb", 6, LINK)), ("en", language("en", 6, LINK))];
+        let first = Content::from_files(files(&set)).expect("valid");
+        let again = Content::from_files(files(&set).into_iter().rev()).expect("valid");
+        assert_eq!(first.languages().keys().collect::<Vec<_>>(), ["en", "nb"]);
+        assert_eq!(
+            first.version(),
+            again.version(),
+            "file order does not change the version"
+        );
+        let edited = Content::from_files(files(&[("nb", language("nb", 5, LINK))])).expect("valid");
+        assert_ne!(first.version(), edited.version());
+    }
+
+    #[test]
+    fn languages_must_agree_on_deadlines_and_links() {
+        let message = error(&[("nb", language("nb", 6, LINK)), ("en", language("en", 3, LINK))]);
+        assert!(
+            message.contains("stonad-soknad") && message.contains("differs"),
+            "{message}"
+        );
+        let message = error(&[
+            ("nb", language("nb", 6, LINK)),
+            ("en", language("en", 6, "https://other.example.no")),
+        ]);
+        assert!(message.contains("differs"), "{message}");
+    }
+
+    #[test]
+    fn refuses_thin_or_broken_content_naming_the_file() {
+        let few = language("nb", 6, LINK)
+            .replace("\"stonad nb eksempel 8\", ", "")
+            .replace(", \"stonad nb eksempel 8\"", "");
+        let message = error(&[("nb", few)]);
+        assert!(
+            message.starts_with("nb.toml") && message.contains("at least 8"),
+            "{message}"
+        );
+
+        let message = error(&[("nb", language("nb", 6, "http://plain.example.no"))]);
+        assert!(message.contains("https://"), "{message}");
+
+        let message = error(&[(
+            "nb",
+            language("nb", 6, LINK).replace("language = \"nb\"", "language = \"nn\""),
+        )]);
+        assert!(message.contains("named for \"nb\""), "{message}");
+
+        let message = error(&[(
+            "nb",
+            language("nb", 6, LINK).replace("[[intent]]", "unknown_field = 1\n[[intent]]"),
+        )]);
+        assert!(message.starts_with("nb.toml"), "{message}");
+
+        let message = Content::from_files([("nb.toml".to_string(), language("nb", 6, LINK))])
+            .expect_err("no card")
+            .to_string();
+        assert!(message.starts_with("card.toml"), "{message}");
+    }
+
+    #[test]
+    fn reads_a_content_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files(&[("nb", language("nb", 6, LINK))]) {
+            std::fs::write(dir.path().join(name), text).expect("written");
+        }
+        std::fs::write(dir.path().join("README.md"), "not content").expect("written");
+        let content = Content::from_dir(dir.path()).expect("valid");
+        assert_eq!(content.card().id, "testetat");
+        assert!(Content::from_dir(&dir.path().join("missing")).is_err());
+    }
+}
