@@ -1,11 +1,11 @@
-//! Benchmarks: intent classification, router training, and round trips on
-//! loopback — a bare tonic hop to one agency (the floor), one question
-//! through the master, and the life-event fan-out. Figures go to BENCHMARKS.md.
+//! Benchmarks: intent classification, router training, and a bare tonic hop
+//! to one agency on loopback (the floor for every round trip). Figures go to
+//! BENCHMARKS.md. Master round trips are measured by a timed loop for now;
+//! see BENCHMARKS.md for why.
 
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use veiviser_cli::client;
 use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_master::content::MasterContent;
@@ -66,14 +66,7 @@ fn round_trips(c: &mut Criterion) {
         federation
     });
     let nav_address = format!("http://{}", federation.agencies[0].address);
-    let (agency, master, session_id) = runtime.block_on(async {
-        let agency = AgencyAssistantClient::connect(nav_address).await.expect("nav");
-        let mut master = client::connect(&federation.master_address.to_string())
-            .await
-            .expect("master");
-        let session = client::start_session(&mut master, "nb", true).await.expect("session");
-        (agency, master, session.session_id)
-    });
+    let agency = runtime.block_on(async { AgencyAssistantClient::connect(nav_address).await.expect("nav") });
 
     let mut group = c.benchmark_group("loopback");
     group.bench_function("bare_tonic_hop_describe", |b| {
@@ -82,23 +75,6 @@ fn round_trips(c: &mut Criterion) {
             async move { agency.describe(DescribeRequest {}).await.expect("card") }
         })
     });
-    for (name, text) in [
-        ("master_single_agency", "hvordan søker jeg om dagpenger"),
-        ("master_life_event_fan_out", "min far er død, hva må jeg gjøre?"),
-        ("master_out_of_scope", "hvordan blir været i Bergen i morgen"),
-    ] {
-        group.bench_function(name, |b| {
-            b.to_async(&runtime).iter(|| {
-                let mut master = master.clone();
-                let session_id = session_id.clone();
-                async move {
-                    client::ask(&mut master, &session_id, text, |_| {})
-                        .await
-                        .expect("answer")
-                }
-            })
-        });
-    }
     group.finish();
     runtime.block_on(federation.shutdown()).expect("shutdown");
 }
