@@ -59,9 +59,10 @@ impl Failure {
 }
 
 impl Turn<'_> {
-    /// Answers `text`, streaming events, and returns the final answer (which
-    /// has also been sent as the last event).
-    pub async fn answer(&self, text: &str) -> FinalAnswer {
+    /// Answers `text` (already masked), streaming events, and returns the
+    /// final answer (which has also been sent as the last event). `masked`
+    /// names the kinds of personal data that were masked in it.
+    pub async fn answer(&self, text: &str, masked: Vec<String>) -> FinalAnswer {
         let decision = self.snapshot.router.decide(text);
         let final_answer = match &decision {
             Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
@@ -70,6 +71,7 @@ impl Turn<'_> {
             Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
             Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
         };
+        let final_answer = FinalAnswer { masked, ..final_answer };
         self.emit(Event::Final(final_answer.clone())).await;
         final_answer
     }

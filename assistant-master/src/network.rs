@@ -22,6 +22,13 @@ use crate::{Error, MasterConfig};
 /// The contract major version this master speaks.
 const CONTRACT_MAJOR: &str = "1";
 
+/// How many locally reset HTTP/2 streams a client remembers. A client resets
+/// a stream when an answer completes before its own end-of-request frame is
+/// flushed; frames that then arrive for a forgotten reset stream count toward
+/// h2's limit of 1024 and close the connection. Remembering more keeps the
+/// limit for misbehaving peers without tripping it in normal use.
+pub const REMEMBERED_RESET_STREAMS: usize = 1024;
+
 /// A client to one agency behind the master's tower stack.
 pub type AgencyClient = AgencyAssistantClient<LoadShed<ConcurrencyLimit<Channel>>>;
 
@@ -229,6 +236,8 @@ fn client(address: &str, config: &MasterConfig) -> Result<AgencyClient, Error> {
         .http2_keep_alive_interval(Duration::from_secs(30))
         // Small request frames go out at once.
         .tcp_nodelay(true)
+        // Frames for streams this client reset are ignored, not counted as errors.
+        .http2_max_concurrent_reset_streams(REMEMBERED_RESET_STREAMS)
         .connect_lazy();
     Ok(AgencyAssistantClient::new(
         ServiceBuilder::new()

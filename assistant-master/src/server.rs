@@ -27,6 +27,17 @@ pub struct Master {
 }
 
 impl Master {
+    /// The masker for citizen messages: the agencies' published phone numbers
+    /// stay readable, everything else that looks like personal data is masked.
+    pub fn masker(&self) -> veiviser_masking::Masker {
+        let snapshot = self.network.snapshot();
+        veiviser_masking::Masker::default().allow_numbers(
+            snapshot
+                .known()
+                .filter_map(|(_, card)| card.contact.as_ref().map(|c| c.phone.clone())),
+        )
+    }
+
     pub fn new(config: MasterConfig) -> Result<Arc<Self>, Error> {
         let content = Arc::new(match &config.content_dir {
             Some(dir) => MasterContent::from_dir(dir)?,

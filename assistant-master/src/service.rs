@@ -82,6 +82,13 @@ impl CitizenAssistant for CitizenService {
         } else {
             self.master.content.language(&request.language)?.language.clone()
         };
+        // Masked at the door: nothing below this line sees the text as typed.
+        let masked = self.master.masker().mask(&text);
+        let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
+        if !masked.found.is_empty() {
+            tracing::info!(entities = masked.found.len(), kinds = ?masked_kinds, "personal data masked");
+        }
+        let text = masked.text;
         self.master
             .sessions
             .record(&request.session_id, Role::Citizen, &text, "", &[]);
@@ -104,7 +111,7 @@ impl CitizenAssistant for CitizenService {
                 pseudonyms: &master.pseudonyms,
                 events: &events,
             };
-            let answer = turn.answer(&text).await;
+            let answer = turn.answer(&text, masked_kinds).await;
             master.sessions.record(
                 &request.session_id,
                 Role::Assistant,

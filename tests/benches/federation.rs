@@ -1,17 +1,17 @@
-//! Benchmarks: intent classification, router training, and a bare tonic hop
-//! to one agency on loopback (the floor for every round trip). Figures go to
-//! BENCHMARKS.md. Master round trips are measured by a timed loop for now;
-//! see BENCHMARKS.md for why.
+//! Benchmarks: intent classification, router training, and round trips on
+//! loopback — a bare tonic hop to one agency (the floor), one question
+//! through the master, and the life-event fan-out. Figures go to BENCHMARKS.md.
 
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use veiviser_cli::client;
 use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_master::content::MasterContent;
 use veiviser_master::router::{Router, Thresholds};
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
-use veiviser_proto::agency::v1::{AssistantCard, DescribeRequest};
+use veiviser_proto::agency::v1::{AskRequest, AssistantCard, DescribeRequest};
 
 const MESSAGES: [(&str, &str); 4] = [
     ("agency_nb", "hvordan søker jeg om gravferdsstønad etter at far døde"),
@@ -69,15 +69,76 @@ fn round_trips(c: &mut Criterion) {
     let agency = runtime.block_on(async { AgencyAssistantClient::connect(nav_address).await.expect("nav") });
 
     let mut group = c.benchmark_group("loopback");
-    group.bench_function("bare_tonic_hop_describe", |b| {
+    // The floor: one small unary call to one agency, no master in between.
+    group.bench_function("bare_tonic_hop_agency_ask", |b| {
+        b.to_async(&runtime).iter(|| {
+            let mut agency = agency.clone();
+            async move {
+                let question = AskRequest {
+                    text: "dagpenger".into(),
+                    language: "nb".into(),
+                    skill_id: "dagpenger".into(),
+                    ..Default::default()
+                };
+                agency.ask(question).await.expect("answer")
+            }
+        })
+    });
+    // The whole card with every example utterance: what the master fetches per refresh.
+    group.bench_function("agency_describe_card", |b| {
         b.to_async(&runtime).iter(|| {
             let mut agency = agency.clone();
             async move { agency.describe(DescribeRequest {}).await.expect("card") }
         })
     });
+    let master_address = federation.master_address.to_string();
+    for (name, text) in [
+        ("master_single_agency", "hvordan søker jeg om dagpenger"),
+        ("master_life_event_fan_out", "min far er død, hva må jeg gjøre?"),
+        ("master_out_of_scope", "hvordan blir været i Bergen i morgen"),
+    ] {
+        // A fresh connection and session per benchmark, as a citizen's client has.
+        let (master, session_id) = runtime.block_on(async {
+            let mut master = client::connect(&master_address).await.expect("master");
+            let session = client::start_session(&mut master, "nb", true).await.expect("session");
+            (master, session.session_id)
+        });
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| {
+                let mut master = master.clone();
+                let session_id = session_id.clone();
+                async move {
+                    client::ask(&mut master, &session_id, text, |_| {})
+                        .await
+                        .expect("answer")
+                }
+            })
+        });
+    }
     group.finish();
     runtime.block_on(federation.shutdown()).expect("shutdown");
 }
 
-criterion_group!(benches, classification, round_trips);
+/// Masking throughput over the whole labelled corpus, in bytes per second.
+fn masking(c: &mut Criterion) {
+    let corpus: Vec<String> = include_str!("../data/masking-corpus.jsonl")
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|value| value["text"].as_str().map(str::to_string))
+        .collect();
+    let bytes: usize = corpus.iter().map(String::len).sum();
+    let masker = veiviser_masking::Masker::default();
+    let mut group = c.benchmark_group("masking");
+    group.throughput(criterion::Throughput::Bytes(bytes as u64));
+    group.bench_function("mask_corpus", |b| {
+        b.iter(|| {
+            for text in &corpus {
+                std::hint::black_box(masker.mask(text));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, classification, masking, round_trips);
 criterion_main!(benches);

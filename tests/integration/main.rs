@@ -3,6 +3,8 @@
 
 mod agency;
 mod federation;
+mod masking_eval;
 mod outside_client;
+mod privacy;
 mod routing_eval;
 mod support;

@@ -22,9 +22,18 @@ pub async fn connect(address: &str) -> Result<MasterClient, String> {
     } else {
         format!("http://{address}")
     };
-    CitizenAssistantClient::connect(url.clone())
+    let endpoint = Channel::from_shared(url.clone())
+        .map_err(|e| format!("invalid master address {url}: {e}"))?
+        // Remember every stream this client resets, so frames the master sent
+        // before seeing the reset are ignored instead of counted as errors.
+        // With hyper's default (10) a long session trips h2's limit of 1024
+        // such errors and the connection is closed with ENHANCE_YOUR_CALM.
+        .http2_max_concurrent_reset_streams(veiviser_master::network::REMEMBERED_RESET_STREAMS);
+    let channel = endpoint
+        .connect()
         .await
-        .map_err(|e| format!("cannot reach the master at {url}: {e}"))
+        .map_err(|e| format!("cannot reach the master at {url}: {e}"))?;
+    Ok(CitizenAssistantClient::new(channel))
 }
 
 /// Starts a session; `acknowledged` is the citizen's confirmation that they

@@ -25,6 +25,8 @@ pub struct AnswerJson {
     /// Choices offered when route is "clarify".
     pub options: Vec<String>,
     pub human_needed: bool,
+    /// Kinds of personal data masked in the question before anything saw it.
+    pub masked: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -76,6 +78,7 @@ impl From<&FinalAnswer> for AnswerJson {
             checklist: answer.checklist.iter().map(ChecklistJson::from).collect(),
             options: answer.options.clone(),
             human_needed: answer.human_needed,
+            masked: answer.masked.clone(),
         }
     }
 }
