@@ -120,3 +120,82 @@ async fn personal_data_never_leaves_the_door_unmasked() {
     master_task.await.expect("joined").expect("master ran");
     agency_task.await.expect("joined").expect("agency ran");
 }
+
+/// Captured log output, shared with the subscriber's writer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A whole conversation full of synthetic personal data, with every crate
+/// logging at TRACE (tonic, hyper and h2 included): no value may appear in
+/// any log line or in the transcript. The runtime is single-threaded so the
+/// test's subscriber sees every task.
+#[tokio::test(flavor = "current_thread")]
+async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let federation = crate::support::federation().await;
+    let (mut client, session_id) = crate::support::session(&federation, "nb").await;
+    let personal = [
+        SYNTHETIC_FNR,
+        "41835012083",
+        SYNTHETIC_PHONE,
+        "kari.nordmann84@example.no",
+        "Kari Nordmann",
+        "Storgata 12, 0155 Oslo",
+        "8601 11 17947",
+        "NO93 8601 1117 947",
+    ];
+    let messages = [
+        format!("jeg heter Kari Nordmann, fødselsnummer {}", personal[0]),
+        format!("min far Per Olsen døde, hans d-nummer var {}. hva gjør jeg nå?", personal[1]),
+        format!("ring meg på {} eller skriv til {}", personal[2], personal[3]),
+        format!("jeg bor i {} og vil søke gravferdsstønad til konto {}", personal[5], personal[6]),
+        format!("kan skatteetaten betale til {}?", personal[7]),
+    ];
+    for message in &messages {
+        ask(&mut client, &session_id, message).await;
+    }
+    let transcript = client
+        .get_transcript(GetTranscriptRequest {
+            session_id: session_id.clone(),
+        })
+        .await
+        .expect("transcript")
+        .into_inner();
+    federation.shutdown().await.expect("clean shutdown");
+    drop(_guard);
+
+    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8 logs");
+    assert!(logs.lines().count() > 100, "TRACE logging was not captured");
+    assert!(logs.contains("personal data masked"), "the masking is logged as an aggregate");
+    let stored: Vec<&str> = transcript.entries.iter().map(|e| e.text.as_str()).collect();
+    for value in personal.iter().copied().chain(["Per Olsen"]) {
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        for (place, haystack) in [("logs", logs.as_str()), ("transcript", &stored.join("\n"))] {
+            assert!(!haystack.contains(value), "{value} found in the {place}");
+            if digits.len() >= 8 {
+                assert!(!haystack.contains(&digits), "{value} (as digits) found in the {place}");
+            }
+        }
+    }
+    // The citizen's wording is not logged either, masked or not.
+    assert!(!logs.contains("søke gravferdsstønad til konto"), "message text found in the logs");
+}
