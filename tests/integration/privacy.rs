@@ -165,9 +165,15 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
     ];
     let messages = [
         format!("jeg heter Kari Nordmann, fødselsnummer {}", personal[0]),
-        format!("min far Per Olsen døde, hans d-nummer var {}. hva gjør jeg nå?", personal[1]),
+        format!(
+            "min far Per Olsen døde, hans d-nummer var {}. hva gjør jeg nå?",
+            personal[1]
+        ),
         format!("ring meg på {} eller skriv til {}", personal[2], personal[3]),
-        format!("jeg bor i {} og vil søke gravferdsstønad til konto {}", personal[5], personal[6]),
+        format!(
+            "jeg bor i {} og vil søke gravferdsstønad til konto {}",
+            personal[5], personal[6]
+        ),
         format!("kan skatteetaten betale til {}?", personal[7]),
     ];
     for message in &messages {
@@ -185,7 +191,10 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
 
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8 logs");
     assert!(logs.lines().count() > 100, "TRACE logging was not captured");
-    assert!(logs.contains("personal data masked"), "the masking is logged as an aggregate");
+    assert!(
+        logs.contains("personal data masked"),
+        "the masking is logged as an aggregate"
+    );
     let stored: Vec<&str> = transcript.entries.iter().map(|e| e.text.as_str()).collect();
     for value in personal.iter().copied().chain(["Per Olsen"]) {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
@@ -197,5 +206,8 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
         }
     }
     // The citizen's wording is not logged either, masked or not.
-    assert!(!logs.contains("søke gravferdsstønad til konto"), "message text found in the logs");
+    assert!(
+        !logs.contains("søke gravferdsstønad til konto"),
+        "message text found in the logs"
+    );
 }
