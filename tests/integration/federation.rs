@@ -15,7 +15,8 @@ use veiviser_proto::master::v1::{
 };
 
 use crate::support::{
-    READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, session, synthetic_agency,
+    READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, session,
+    synthetic_agency, transcript,
 };
 
 const FATHER_DIED: &str = "min far er død, hva må jeg gjøre?";
@@ -445,13 +446,7 @@ async fn the_transcript_holds_the_conversation_until_the_session_ends() {
     let (mut client, session_id) = session(&federation, "nb").await;
     ask(&mut client, &session_id, "hvordan søker jeg om dagpenger").await;
     ask(&mut client, &session_id, FATHER_DIED).await;
-    let transcript = client
-        .get_transcript(GetTranscriptRequest {
-            session_id: session_id.clone(),
-        })
-        .await
-        .expect("transcript")
-        .into_inner();
+    let transcript = transcript(&mut client, &session_id).await;
     let roles: Vec<&str> = transcript.entries.iter().map(|e| e.role.as_str()).collect();
     assert_eq!(roles, ["citizen", "assistant", "citizen", "assistant"]);
     assert_eq!(transcript.entries[2].text, FATHER_DIED);

@@ -9,9 +9,8 @@ use veiviser_agency_sdk::Assistant;
 use veiviser_cli::client;
 use veiviser_proto::agency::v1::agency_assistant_server::{AgencyAssistant, AgencyAssistantServer};
 use veiviser_proto::agency::v1::{AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest};
-use veiviser_proto::master::v1::GetTranscriptRequest;
 
-use crate::support::{READY, ask, master_config};
+use crate::support::{READY, ask, master_config, transcript};
 
 /// An agency written directly against the contract (no SDK server) that
 /// records every question it receives and lets the NAV assistant answer.
@@ -101,13 +100,7 @@ async fn personal_data_never_leaves_the_door_unmasked() {
         seen[0]
     );
 
-    let transcript = client
-        .get_transcript(GetTranscriptRequest {
-            session_id: session.session_id.clone(),
-        })
-        .await
-        .expect("transcript")
-        .into_inner();
+    let transcript = transcript(&mut client, &session.session_id).await;
     for entry in &transcript.entries {
         for value in [SYNTHETIC_FNR, SYNTHETIC_PHONE, "Kari Nordmann"] {
             assert!(!entry.text.contains(value), "the transcript holds {value}");
@@ -179,13 +172,7 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
     for message in &messages {
         ask(&mut client, &session_id, message).await;
     }
-    let transcript = client
-        .get_transcript(GetTranscriptRequest {
-            session_id: session_id.clone(),
-        })
-        .await
-        .expect("transcript")
-        .into_inner();
+    let transcript = transcript(&mut client, &session_id).await;
     federation.shutdown().await.expect("clean shutdown");
     drop(_guard);
 

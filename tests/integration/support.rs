@@ -7,7 +7,9 @@ use veiviser_agency_sdk::{Assistant, Content, ServerConfig};
 use veiviser_cli::client::{self, MasterClient};
 use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
-use veiviser_proto::master::v1::{AskEvent, AskRequest, FinalAnswer, ask_event::Event};
+use veiviser_proto::master::v1::{
+    AskEvent, AskRequest, FinalAnswer, GetTranscriptRequest, Transcript, ask_event::Event,
+};
 
 /// Long enough for a loaded CI machine; waits end as soon as the condition holds.
 pub const READY: Duration = Duration::from_secs(20);
@@ -58,6 +60,17 @@ pub async fn ask(client: &mut MasterClient, session_id: &str, text: &str) -> (Ve
         .await
         .expect("answered");
     (events, answer)
+}
+
+/// The session's transcript so far.
+pub async fn transcript(client: &mut MasterClient, session_id: &str) -> Transcript {
+    client
+        .get_transcript(GetTranscriptRequest {
+            session_id: session_id.to_string(),
+        })
+        .await
+        .expect("transcript")
+        .into_inner()
 }
 
 /// The raw Ask call, for tests of refused requests.
