@@ -3,13 +3,16 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use veiviser_agency_sdk::ServerConfig;
+use veiviser_agency_sdk::clock::{self, Clock};
 use veiviser_agency_sdk::config::ServerArgs;
 use veiviser_agency_sdk::telemetry::LogFormat;
 
+use crate::retention::RetentionPolicy;
 use crate::router::Thresholds;
 
 /// Everything the master needs to run.
@@ -36,6 +39,14 @@ pub struct MasterConfig {
     pub thresholds: Thresholds,
     /// Directory with the master's own `<lang>.toml`; embedded when unset.
     pub content_dir: Option<PathBuf>,
+    /// How long ended transcripts are kept, by topic.
+    pub retention: RetentionPolicy,
+    /// Where ended transcripts are archived until deletion; memory when unset.
+    pub transcript_dir: Option<PathBuf>,
+    /// How often idle sessions are closed and expired transcripts deleted.
+    pub purge_interval: Duration,
+    /// The time source for sessions and retention; tests inject a manual clock.
+    pub clock: Arc<dyn Clock>,
     pub server: ServerConfig,
 }
 
@@ -54,6 +65,10 @@ impl Default for MasterConfig {
             max_message_chars: 2_000,
             thresholds: Thresholds::default(),
             content_dir: None,
+            retention: RetentionPolicy::default(),
+            transcript_dir: None,
+            purge_interval: Duration::from_secs(60),
+            clock: clock::system(),
             server: ServerConfig::default(),
         }
     }
@@ -83,6 +98,30 @@ pub struct MasterArgs {
     /// Directory with the master's own content files; embedded when unset.
     #[arg(long, env = "VEIVISER_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
+    /// Address of the operations HTTP endpoint (`/metrics` in the Prometheus
+    /// format); off when unset. Keep it off the citizen-facing network.
+    #[arg(long, env = "VEIVISER_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Directory where ended transcripts (masked) wait for deletion; memory when unset.
+    #[arg(long, env = "VEIVISER_TRANSCRIPT_DIR")]
+    pub transcript_dir: Option<PathBuf>,
+    /// Days an ended transcript is kept before deletion.
+    #[arg(long, env = "VEIVISER_RETENTION_DAYS", default_value_t = 15)]
+    pub retention_days: u64,
+    /// Topics whose transcripts are deleted when the session ends.
+    #[arg(
+        long = "session-only-topic",
+        env = "VEIVISER_SESSION_ONLY_TOPICS",
+        value_delimiter = ',',
+        default_values_t = [crate::retention::SOCIAL_SERVICES.to_string()]
+    )]
+    pub session_only_topics: Vec<String>,
+    /// Minutes of inactivity after which a session is closed.
+    #[arg(long, env = "VEIVISER_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Referrals followed after the first agency's answer.
+    #[arg(long, env = "VEIVISER_MAX_REFERRAL_HOPS", default_value_t = 2)]
+    pub max_referral_hops: usize,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -104,6 +143,13 @@ impl MasterArgs {
             agency_timeout: Duration::from_millis(self.agency_timeout_ms),
             refresh_interval: Duration::from_secs(self.refresh_seconds.max(1)),
             content_dir: self.content_dir.clone(),
+            transcript_dir: self.transcript_dir.clone(),
+            retention: RetentionPolicy {
+                keep_for: Duration::from_secs(self.retention_days.saturating_mul(86_400)),
+                session_only_topics: self.session_only_topics.iter().cloned().collect(),
+            },
+            session_idle_timeout: Duration::from_secs(self.session_idle_minutes.max(1).saturating_mul(60)),
+            max_referral_hops: self.max_referral_hops,
             server: self.server.server_config(),
             ..MasterConfig::default()
         }

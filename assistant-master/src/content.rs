@@ -60,6 +60,12 @@ pub struct Texts {
     pub deadline_months: String,
     pub from_agency: String,
     pub weekdays: String,
+    pub transcript_title: String,
+    pub transcript_masked: String,
+    pub transcript_deleted_at_end: String,
+    pub transcript_kept_days: String,
+    pub transcript_citizen: String,
+    pub transcript_assistant: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,9 +3,9 @@
 //! referrals between them, and compose the final answer. Events are streamed
 //! to the citizen as they happen.
 
-use std::collections::VecDeque;
-use std::hash::{BuildHasher, RandomState};
-use std::time::Duration;
+use std::collections::{BTreeSet, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::Mutex;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::mpsc;
@@ -15,7 +15,9 @@ use veiviser_proto::master::v1::{
     AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, PlanItem, Route, RoutingDecision, ask_event::Event,
 };
 
+use crate::Master;
 use crate::content::{MasterLanguage, fill};
+use crate::metrics::AgencyOutcomeLabels;
 use crate::network::{Agency, Snapshot};
 use crate::plan;
 use crate::router::{Choice, Decision, MasterIntent};
@@ -26,16 +28,21 @@ pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
 /// Everything needed to answer one message.
 #[derive(Debug)]
 pub struct Turn<'a> {
-    pub snapshot: &'a Snapshot,
-    pub language: &'a MasterLanguage,
-    pub session_id: &'a str,
-    pub agency_timeout: Duration,
-    pub max_referral_hops: usize,
-    /// See [`crate::router::Thresholds::referral_confidence`].
-    pub referral_confidence: f32,
-    /// Keys the pseudonymous conversation ids sent to agencies.
-    pub pseudonyms: &'a RandomState,
-    pub events: &'a EventSender,
+    master: &'a Master,
+    snapshot: &'a Snapshot,
+    language: &'a MasterLanguage,
+    session_id: &'a str,
+    events: &'a EventSender,
+    /// Topic classes of the skills that answered, for the retention rules.
+    topics: Mutex<BTreeSet<String>>,
+}
+
+/// The outcome of a turn.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub final_answer: FinalAnswer,
+    /// Topic classes of the skills that answered (see [`crate::retention`]).
+    pub topics: Vec<String>,
 }
 
 /// Why an agency gave no answer.
@@ -58,11 +65,28 @@ impl Failure {
     }
 }
 
-impl Turn<'_> {
+impl<'a> Turn<'a> {
+    pub fn new(
+        master: &'a Master,
+        snapshot: &'a Snapshot,
+        language: &'a MasterLanguage,
+        session_id: &'a str,
+        events: &'a EventSender,
+    ) -> Self {
+        Self {
+            master,
+            snapshot,
+            language,
+            session_id,
+            events,
+            topics: Mutex::new(BTreeSet::new()),
+        }
+    }
+
     /// Answers `text` (already masked), streaming events, and returns the
     /// final answer (which has also been sent as the last event). `masked`
     /// names the kinds of personal data that were masked in it.
-    pub async fn answer(&self, text: &str, masked: Vec<String>) -> FinalAnswer {
+    pub async fn answer(&self, text: &str, masked: Vec<String>) -> Answered {
         let decision = self.snapshot.router.decide(text);
         let final_answer = match &decision {
             Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
@@ -73,7 +97,11 @@ impl Turn<'_> {
         };
         let final_answer = FinalAnswer { masked, ..final_answer };
         self.emit(Event::Final(final_answer.clone())).await;
-        final_answer
+        let topics = std::mem::take(&mut *self.topics.lock().unwrap_or_else(|p| p.into_inner()));
+        Answered {
+            final_answer,
+            topics: topics.into_iter().collect(),
+        }
     }
 
     async fn emit(&self, event: Event) {
@@ -150,7 +178,7 @@ impl Turn<'_> {
                 ));
                 continue;
             };
-            if hop > self.max_referral_hops {
+            if hop > self.master.config.max_referral_hops {
                 parts.push(format!("{} {}", referral.reason, referral.url));
                 continue;
             }
@@ -158,7 +186,8 @@ impl Turn<'_> {
             match self.ask(&referral.agency_id, text, &referral.skill_id, "", path).await {
                 Ok(response)
                     if response.state == i32::from(TaskState::Completed)
-                        && (!referral.skill_id.is_empty() || response.confidence >= self.referral_confidence) =>
+                        && (!referral.skill_id.is_empty()
+                            || response.confidence >= self.master.config.thresholds.referral_confidence) =>
                 {
                     let name = target
                         .card
@@ -415,12 +444,12 @@ impl Turn<'_> {
             language: self.language.language.clone(),
             skill_id: skill.to_string(),
             life_event: life_event.to_string(),
-            conversation_id: format!("{:016x}", self.pseudonyms.hash_one((self.session_id, agency_id))),
+            conversation_id: format!("{:016x}", self.master.pseudonyms.hash_one((self.session_id, agency_id))),
             referral_path: referral_path.to_vec(),
         });
-        request.set_timeout(self.agency_timeout);
+        request.set_timeout(self.master.config.agency_timeout);
         let mut client = agency.client.clone();
-        match tokio::time::timeout(self.agency_timeout, client.ask(request)).await {
+        let outcome = match tokio::time::timeout(self.master.config.agency_timeout, client.ask(request)).await {
             Err(_) => Err(Failure::Timeout),
             Ok(Ok(response)) => Ok(response.into_inner()),
             Ok(Err(status)) => Err(match status.code() {
@@ -429,7 +458,28 @@ impl Turn<'_> {
                 tonic::Code::ResourceExhausted => Failure::Overloaded,
                 _ => Failure::Error,
             }),
+        };
+        self.master
+            .metrics
+            .agency_calls
+            .get_or_create(&AgencyOutcomeLabels {
+                agency: agency_id.to_string(),
+                outcome: outcome.as_ref().map_or_else(|f| f.as_str(), |_| "ok").to_string(),
+            })
+            .inc();
+        if let (Ok(response), Some(card)) = (&outcome, agency.card.as_deref()) {
+            let topic = card
+                .skills
+                .iter()
+                .find(|skill| skill.id == response.skill_id && !skill.topic.is_empty());
+            if let Some(skill) = topic {
+                self.topics
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(skill.topic.clone());
+            }
         }
+        outcome
     }
 }
 

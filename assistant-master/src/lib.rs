@@ -6,14 +6,21 @@
 //! asking the right agencies and following their referrals
 //! ([`conversation`]), merges life-event answers into one plan ([`plan`]),
 //! and serves the `veiviser.master.v1.CitizenAssistant` API ([`service`]).
+//! Transcripts are kept by the rules in [`retention`] and downloaded in the
+//! shapes of [`export`]; [`metrics`] holds the aggregate counters served on
+//! the operations endpoint ([`admin`]).
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod config;
 pub mod content;
 pub mod conversation;
 mod error;
+pub mod export;
+pub mod metrics;
 pub mod network;
 pub mod plan;
+pub mod retention;
 pub mod router;
 mod server;
 pub mod service;
@@ -21,4 +28,4 @@ pub mod sessions;
 
 pub use config::{MasterArgs, MasterConfig};
 pub use error::Error;
-pub use server::{Master, serve, serve_master};
+pub use server::{Master, serve, serve_master, serve_with_admin};

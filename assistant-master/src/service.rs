@@ -9,14 +9,19 @@ use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
+use veiviser_agency_sdk::clock::rfc3339;
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
 use veiviser_proto::master::v1::{
-    AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, GetTranscriptRequest,
-    ListAgenciesRequest, ListAgenciesResponse, StartSessionRequest, StartSessionResponse, Transcript,
+    AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, ExportTranscriptRequest,
+    GetTranscriptRequest, ListAgenciesRequest, ListAgenciesResponse, Route, StartSessionRequest, StartSessionResponse,
+    Transcript, TranscriptFile, TranscriptFormat,
 };
 
-use crate::conversation::Turn;
-use crate::sessions::Role;
+use crate::conversation::{Answered, Turn};
+use crate::export::TranscriptDocument;
+use crate::metrics::{CodeLabel, KindLabel, LanguageLabel, Metrics, RouteLabels};
+use crate::server::CloseReason;
+use crate::sessions::{Entry, Role};
 use crate::{Error, Master};
 
 /// Events buffered per answer before the sender waits for the citizen to read.
@@ -46,35 +51,39 @@ impl CitizenService {
         }
         Ok(text)
     }
-}
 
-type EventStream = Pin<Box<dyn Stream<Item = Result<AskEvent, Status>> + Send>>;
+    /// Counts an error by the gRPC code the citizen receives, then converts it.
+    fn fail(&self, error: Error) -> Status {
+        let status = Status::from(error);
+        self.master
+            .metrics
+            .errors
+            .get_or_create(&CodeLabel {
+                code: format!("{:?}", status.code()),
+            })
+            .inc();
+        status
+    }
 
-#[tonic::async_trait]
-impl CitizenAssistant for CitizenService {
-    async fn start_session(
-        &self,
-        request: Request<StartSessionRequest>,
-    ) -> Result<Response<StartSessionResponse>, Status> {
-        let request = request.into_inner();
+    fn start(&self, request: StartSessionRequest) -> Result<StartSessionResponse, Error> {
         if !request.acknowledged_no_personal_data {
-            return Err(Error::NotAcknowledged.into());
+            return Err(Error::NotAcknowledged);
         }
         let language = self.master.content.language(&request.language)?;
         let session_id = self.master.sessions.start(&language.language)?;
-        tracing::info!(language = %language.language, open = self.master.sessions.open_count(), "session started");
-        Ok(Response::new(StartSessionResponse {
+        let open = self.master.sessions.open_count();
+        self.master.metrics.sessions_started.inc();
+        self.master.metrics.sessions_open.set(open as i64);
+        tracing::info!(language = %language.language, open, "session started");
+        Ok(StartSessionResponse {
             session_id,
             welcome: language.texts.welcome.clone(),
             language: language.language.clone(),
             idle_timeout_seconds: u32::try_from(self.master.config.session_idle_timeout.as_secs()).unwrap_or(u32::MAX),
-        }))
+        })
     }
 
-    type AskStream = EventStream;
-
-    async fn ask(&self, request: Request<AskRequest>) -> Result<Response<EventStream>, Status> {
-        let request = request.into_inner();
+    fn ask_stream(&self, request: AskRequest) -> Result<EventStream, Error> {
         let session_language = self.master.sessions.touch(&request.session_id)?;
         let text = self.validate_text(&request.text)?.to_string();
         let language = if request.language.is_empty() {
@@ -85,13 +94,9 @@ impl CitizenAssistant for CitizenService {
         // Masked at the door: nothing below this line sees the text as typed.
         let masked = self.master.masker().mask(&text);
         let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
-        if !masked.found.is_empty() {
-            tracing::info!(entities = masked.found.len(), kinds = ?masked_kinds, "personal data masked");
-        }
+        self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
-        self.master
-            .sessions
-            .record(&request.session_id, Role::Citizen, &text, "", &[]);
+        self.master.sessions.record(&request.session_id, Entry::citizen(&text));
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let master = Arc::clone(&self.master);
@@ -101,52 +106,158 @@ impl CitizenAssistant for CitizenService {
             let Ok(language) = master.content.language(&language) else {
                 return;
             };
-            let turn = Turn {
-                snapshot: &snapshot,
-                language,
-                session_id: &request.session_id,
-                agency_timeout: master.config.agency_timeout,
-                max_referral_hops: master.config.max_referral_hops,
-                referral_confidence: master.config.thresholds.referral_confidence,
-                pseudonyms: &master.pseudonyms,
-                events: &events,
-            };
-            let answer = turn.answer(&text, masked_kinds).await;
+            let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events);
+            let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
             master.sessions.record(
                 &request.session_id,
-                Role::Assistant,
-                &answer.text,
-                &answer.intent,
-                &answer.agency_ids,
+                Entry {
+                    role: Role::Assistant,
+                    text: &final_answer.text,
+                    intent: &final_answer.intent,
+                    agency_ids: &final_answer.agency_ids,
+                    topics: &topics,
+                },
             );
+            count_answer(&master.metrics, &final_answer, started);
             tracing::info!(
-                intent = %answer.intent,
-                route = answer.route,
-                confidence = answer.confidence,
-                agencies = answer.agency_ids.len(),
-                missing = answer.missing_agency_ids.len(),
-                items = answer.checklist.len(),
+                intent = %final_answer.intent,
+                route = final_answer.route,
+                confidence = final_answer.confidence,
+                agencies = final_answer.agency_ids.len(),
+                missing = final_answer.missing_agency_ids.len(),
+                items = final_answer.checklist.len(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "answered"
             );
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        Ok(Box::pin(ReceiverStream::new(receiver)))
+    }
+
+    fn count_message(&self, session_id: &str, language: &str, masked: &veiviser_masking::Masked) {
+        let metrics = &self.master.metrics;
+        metrics
+            .messages
+            .get_or_create(&LanguageLabel {
+                language: language.to_string(),
+            })
+            .inc();
+        if masked.found.is_empty() {
+            return;
+        }
+        let kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
+        tracing::info!(entities = masked.found.len(), kinds = ?kinds, "personal data masked");
+        for found in &masked.found {
+            metrics
+                .entities_masked
+                .get_or_create(&KindLabel {
+                    kind: found.kind.id().to_string(),
+                })
+                .inc();
+        }
+        for kind in self.master.sessions.note_masked(session_id, &kinds) {
+            metrics.dialogues_masked.get_or_create(&KindLabel { kind }).inc();
+        }
+    }
+
+    fn export(&self, request: ExportTranscriptRequest) -> Result<TranscriptFile, Error> {
+        let format = TranscriptFormat::try_from(request.format).unwrap_or(TranscriptFormat::Unspecified);
+        if format == TranscriptFormat::Unspecified {
+            return Err(Error::InvalidArgument(
+                "format must be TRANSCRIPT_FORMAT_TEXT or TRANSCRIPT_FORMAT_JSON".into(),
+            ));
+        }
+        let session = self.master.sessions.transcript(&request.session_id)?;
+        let transcript = self.master.transcript(&request.session_id, &session);
+        let document = TranscriptDocument::new(&transcript, rfc3339(self.master.config.clock.now()));
+        let language = self.master.content.language(&session.language)?;
+        Ok(match format {
+            TranscriptFormat::Json => TranscriptFile {
+                filename: document.filename("json"),
+                media_type: "application/json".into(),
+                content: document.to_json().into_bytes(),
+            },
+            _ => TranscriptFile {
+                filename: document.filename("txt"),
+                media_type: "text/plain; charset=utf-8".into(),
+                content: document.to_text(&language.texts).into_bytes(),
+            },
+        })
+    }
+}
+
+/// Counts a final answer by route and agency, and the ways it fell short.
+fn count_answer(metrics: &Metrics, answer: &veiviser_proto::master::v1::FinalAnswer, started: Instant) {
+    let route = Route::try_from(answer.route).unwrap_or(Route::Unspecified);
+    let route_label = route.as_str_name().trim_start_matches("ROUTE_").to_lowercase();
+    let agencies: Vec<&str> = if answer.agency_ids.is_empty() {
+        vec!["-"]
+    } else {
+        answer.agency_ids.iter().map(String::as_str).collect()
+    };
+    for agency in agencies {
+        metrics
+            .answers
+            .get_or_create(&RouteLabels {
+                route: route_label.clone(),
+                agency: agency.to_string(),
+            })
+            .inc();
+    }
+    match route {
+        Route::Clarify => Metrics::count(&metrics.fallbacks, "clarify"),
+        Route::OutOfScope => Metrics::count(&metrics.fallbacks, "out-of-scope"),
+        _ => {}
+    }
+    if !answer.missing_agency_ids.is_empty() {
+        Metrics::count(&metrics.fallbacks, "agency-unavailable");
+    }
+    metrics.answer_seconds.observe(started.elapsed().as_secs_f64());
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<AskEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl CitizenAssistant for CitizenService {
+    async fn start_session(
+        &self,
+        request: Request<StartSessionRequest>,
+    ) -> Result<Response<StartSessionResponse>, Status> {
+        self.start(request.into_inner())
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
+    }
+
+    type AskStream = EventStream;
+
+    async fn ask(&self, request: Request<AskRequest>) -> Result<Response<EventStream>, Status> {
+        self.ask_stream(request.into_inner())
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
     }
 
     async fn end_session(&self, request: Request<EndSessionRequest>) -> Result<Response<EndSessionResponse>, Status> {
-        self.master.sessions.end(&request.into_inner().session_id)?;
-        tracing::info!(open = self.master.sessions.open_count(), "session ended");
+        let session = self
+            .master
+            .sessions
+            .end(&request.into_inner().session_id)
+            .map_err(|e| self.fail(e))?;
+        self.master.close_session(session, CloseReason::Citizen);
         Ok(Response::new(EndSessionResponse {}))
     }
 
     async fn get_transcript(&self, request: Request<GetTranscriptRequest>) -> Result<Response<Transcript>, Status> {
         let session_id = request.into_inner().session_id;
-        let (language, entries) = self.master.sessions.transcript(&session_id)?;
-        Ok(Response::new(Transcript {
-            session_id,
-            language,
-            entries,
-        }))
+        let session = self.master.sessions.transcript(&session_id).map_err(|e| self.fail(e))?;
+        Ok(Response::new(self.master.transcript(&session_id, &session)))
+    }
+
+    async fn export_transcript(
+        &self,
+        request: Request<ExportTranscriptRequest>,
+    ) -> Result<Response<TranscriptFile>, Status> {
+        self.export(request.into_inner())
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
     }
 
     async fn list_agencies(&self, _: Request<ListAgenciesRequest>) -> Result<Response<ListAgenciesResponse>, Status> {

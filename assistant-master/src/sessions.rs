@@ -1,11 +1,13 @@
-//! Citizen sessions: the acknowledgement gate, the session language, and the
-//! transcript the citizen can download. Sessions live in memory and expire
-//! after a period of inactivity.
+//! Citizen sessions: the acknowledgement gate, the session language, the
+//! transcript the citizen can download, and what the retention rules need to
+//! know (the topics touched). Sessions live in memory and expire after a
+//! period of inactivity; time comes from an injectable [`Clock`].
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use veiviser_agency_sdk::clock::{Clock, rfc3339};
 use veiviser_proto::master::v1::TranscriptEntry;
 
 use crate::Error;
@@ -30,11 +32,54 @@ impl Role {
     }
 }
 
+/// One entry to append to a transcript.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub role: Role,
+    pub text: &'a str,
+    pub intent: &'a str,
+    pub agency_ids: &'a [String],
+    /// Topic classes of the skills that answered (see the agency card).
+    pub topics: &'a [String],
+}
+
+impl<'a> Entry<'a> {
+    pub fn citizen(text: &'a str) -> Self {
+        Self {
+            role: Role::Citizen,
+            text,
+            intent: "",
+            agency_ids: &[],
+            topics: &[],
+        }
+    }
+}
+
+/// A session that has ended, handed over for the retention rules.
+#[derive(Debug, Clone)]
+pub struct ClosedSession {
+    pub language: String,
+    pub transcript: Vec<TranscriptEntry>,
+    pub topics: BTreeSet<String>,
+}
+
 #[derive(Debug)]
 struct Session {
     language: String,
-    last_active: Instant,
+    last_active: SystemTime,
     transcript: Vec<TranscriptEntry>,
+    topics: BTreeSet<String>,
+    masked_kinds: BTreeSet<String>,
+}
+
+impl Session {
+    fn closed(self) -> ClosedSession {
+        ClosedSession {
+            language: self.language,
+            transcript: self.transcript,
+            topics: self.topics,
+        }
+    }
 }
 
 /// The open sessions.
@@ -43,14 +88,16 @@ pub struct Sessions {
     sessions: Mutex<HashMap<String, Session>>,
     idle_timeout: Duration,
     max_sessions: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl Sessions {
-    pub fn new(idle_timeout: Duration, max_sessions: usize) -> Self {
+    pub fn new(idle_timeout: Duration, max_sessions: usize, clock: Arc<dyn Clock>) -> Self {
         Self {
             sessions: Mutex::new(HashMap::new()),
             idle_timeout,
             max_sessions,
+            clock,
         }
     }
 
@@ -60,13 +107,19 @@ impl Sessions {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Opens a session and returns its id.
+    fn is_idle(&self, session: &Session, now: SystemTime) -> bool {
+        now.duration_since(session.last_active).unwrap_or_default() >= self.idle_timeout
+    }
+
+    /// Opens a session and returns its id. RESOURCE_EXHAUSTED when the limit
+    /// is reached even after idle sessions are counted out (they are closed by
+    /// [`Self::close_idle`], so their transcripts get their retention).
     pub fn start(&self, language: &str) -> Result<String, Error> {
         let mut sessions = self.lock();
-        let now = Instant::now();
+        let now = self.clock.now();
         if sessions.len() >= self.max_sessions {
-            sessions.retain(|_, s| now.duration_since(s.last_active) < self.idle_timeout);
-            if sessions.len() >= self.max_sessions {
+            let active = sessions.values().filter(|s| !self.is_idle(s, now)).count();
+            if active >= self.max_sessions || sessions.len() >= self.max_sessions.saturating_mul(2) {
                 return Err(Error::TooManySessions);
             }
         }
@@ -77,140 +130,194 @@ impl Sessions {
                 language: language.to_string(),
                 last_active: now,
                 transcript: Vec::new(),
+                topics: BTreeSet::new(),
+                masked_kinds: BTreeSet::new(),
             },
         );
         Ok(id)
     }
 
-    /// The session's language, marking it active; NOT_FOUND if it is unknown or expired.
+    /// The session's language, marking it active; NOT_FOUND if it is unknown
+    /// or idle (an idle session waits for [`Self::close_idle`]).
     pub fn touch(&self, id: &str) -> Result<String, Error> {
         let mut sessions = self.lock();
-        let now = Instant::now();
+        let now = self.clock.now();
         match sessions.get_mut(id) {
-            Some(session) if now.duration_since(session.last_active) < self.idle_timeout => {
+            Some(session) if !self.is_idle(session, now) => {
                 session.last_active = now;
                 Ok(session.language.clone())
             }
-            Some(_) => {
-                sessions.remove(id);
+            _ => Err(Error::UnknownSession),
+        }
+    }
+
+    /// Appends to the transcript of a session (ignored if it has ended meanwhile).
+    pub fn record(&self, id: &str, entry: Entry<'_>) {
+        let at = rfc3339(self.clock.now());
+        if let Some(session) = self.lock().get_mut(id) {
+            if session.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
+                session.transcript.remove(0);
+            }
+            session.transcript.push(TranscriptEntry {
+                role: entry.role.as_str().to_string(),
+                text: entry.text.to_string(),
+                at,
+                intent: entry.intent.to_string(),
+                agency_ids: entry.agency_ids.to_vec(),
+            });
+            session.topics.extend(entry.topics.iter().cloned());
+        }
+    }
+
+    /// Notes the kinds of personal data masked in a message and returns those
+    /// masked for the first time in this session.
+    pub fn note_masked(&self, id: &str, kinds: &[String]) -> Vec<String> {
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(id) else {
+            return Vec::new();
+        };
+        kinds
+            .iter()
+            .filter(|kind| session.masked_kinds.insert((*kind).clone()))
+            .cloned()
+            .collect()
+    }
+
+    /// The transcript so far, the session language and the topics touched.
+    pub fn transcript(&self, id: &str) -> Result<ClosedSession, Error> {
+        self.touch(id)?;
+        let sessions = self.lock();
+        let session = sessions.get(id).ok_or(Error::UnknownSession)?;
+        Ok(ClosedSession {
+            language: session.language.clone(),
+            transcript: session.transcript.clone(),
+            topics: session.topics.clone(),
+        })
+    }
+
+    /// Ends a session and hands back what it held.
+    pub fn end(&self, id: &str) -> Result<ClosedSession, Error> {
+        let mut sessions = self.lock();
+        let now = self.clock.now();
+        match sessions.remove(id) {
+            Some(session) if !self.is_idle(&session, now) => Ok(session.closed()),
+            Some(session) => {
+                // Idle already: put it back for the purge job to close with its reason.
+                sessions.insert(id.to_string(), session);
                 Err(Error::UnknownSession)
             }
             None => Err(Error::UnknownSession),
         }
     }
 
-    /// Appends to the transcript of a session (ignored if it has ended meanwhile).
-    pub fn record(&self, id: &str, role: Role, text: &str, intent: &str, agency_ids: &[String]) {
-        if let Some(session) = self.lock().get_mut(id) {
-            if session.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
-                session.transcript.remove(0);
-            }
-            session.transcript.push(TranscriptEntry {
-                role: role.as_str().to_string(),
-                text: text.to_string(),
-                at: rfc3339(SystemTime::now()),
-                intent: intent.to_string(),
-                agency_ids: agency_ids.to_vec(),
-            });
-        }
+    /// Closes every idle session and hands back what they held.
+    pub fn close_idle(&self) -> Vec<ClosedSession> {
+        let now = self.clock.now();
+        let mut sessions = self.lock();
+        let idle: Vec<String> = sessions
+            .iter()
+            .filter(|(_, s)| self.is_idle(s, now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        idle.iter()
+            .filter_map(|id| sessions.remove(id))
+            .map(Session::closed)
+            .collect()
     }
 
-    /// The transcript so far and the session language.
-    pub fn transcript(&self, id: &str) -> Result<(String, Vec<TranscriptEntry>), Error> {
-        self.touch(id)?;
-        let sessions = self.lock();
-        let session = sessions.get(id).ok_or(Error::UnknownSession)?;
-        Ok((session.language.clone(), session.transcript.clone()))
-    }
-
-    /// Ends a session; its transcript is gone afterwards.
-    pub fn end(&self, id: &str) -> Result<(), Error> {
-        self.lock().remove(id).map(|_| ()).ok_or(Error::UnknownSession)
-    }
-
+    /// Sessions not yet closed (idle ones included until the purge job runs).
     pub fn open_count(&self) -> usize {
         self.lock().len()
     }
 }
 
-/// Formats a time as RFC 3339 UTC with seconds, without a date library.
-fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (hour, minute, second) = (rest / 3600, rest % 3600 / 60, rest % 60);
-    // Civil-from-days (proleptic Gregorian), after Howard Hinnant's algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
-}
-
 #[cfg(test)]
 mod tests {
+    use veiviser_agency_sdk::clock::ManualClock;
+
     use super::*;
 
-    #[test]
-    fn formats_known_instants() {
-        let at = |secs| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_795_521_600), "2026-11-24T12:00:00Z");
+    fn sessions(idle: Duration, max: usize) -> (Sessions, ManualClock) {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600));
+        (Sessions::new(idle, max, Arc::new(clock.clone())), clock)
     }
 
     #[test]
-    fn ended_and_expired_sessions_are_unknown() {
-        let sessions = Sessions::new(Duration::from_secs(60), 10);
+    fn ended_and_idle_sessions_are_unknown() {
+        let (sessions, clock) = sessions(Duration::from_secs(60), 10);
         let id = sessions.start("nb").expect("room");
         assert_eq!(sessions.touch(&id).expect("open"), "nb");
         sessions.end(&id).expect("open");
         assert!(matches!(sessions.touch(&id), Err(Error::UnknownSession)));
 
-        let expiring = Sessions::new(Duration::ZERO, 10);
-        let id = expiring.start("en").expect("room");
-        assert!(matches!(expiring.touch(&id), Err(Error::UnknownSession)));
+        let id = sessions.start("en").expect("room");
+        clock.advance(Duration::from_secs(59));
+        assert_eq!(sessions.touch(&id).expect("still open"), "en");
+        clock.advance(Duration::from_secs(60));
+        assert!(matches!(sessions.touch(&id), Err(Error::UnknownSession)));
+        assert!(matches!(sessions.end(&id), Err(Error::UnknownSession)));
+        assert_eq!(sessions.close_idle().len(), 1);
+        assert_eq!(sessions.open_count(), 0);
     }
 
     #[test]
-    fn refuses_sessions_past_the_limit() {
-        let sessions = Sessions::new(Duration::from_secs(60), 2);
+    fn refuses_sessions_past_the_limit_until_idle_ones_are_counted_out() {
+        let (sessions, clock) = sessions(Duration::from_secs(60), 2);
         sessions.start("nb").expect("room");
         sessions.start("nb").expect("room");
         assert!(matches!(sessions.start("nb"), Err(Error::TooManySessions)));
-        assert_eq!(sessions.open_count(), 2);
+        clock.advance(Duration::from_secs(61));
+        sessions.start("nb").expect("room once the others are idle");
+        assert_eq!(sessions.close_idle().len(), 2);
+        assert_eq!(sessions.open_count(), 1);
     }
 
     #[test]
     fn transcript_is_bounded_and_keeps_the_newest() {
-        let sessions = Sessions::new(Duration::from_secs(60), 10);
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
         let id = sessions.start("nb").expect("room");
         for n in 0..MAX_TRANSCRIPT_ENTRIES + 3 {
-            sessions.record(&id, Role::Citizen, &n.to_string(), "", &[]);
+            sessions.record(&id, Entry::citizen(&n.to_string()));
         }
-        let (_, entries) = sessions.transcript(&id).expect("open");
+        let entries = sessions.transcript(&id).expect("open").transcript;
         assert_eq!(entries.len(), MAX_TRANSCRIPT_ENTRIES);
         assert_eq!(entries[0].text, "3");
         assert_eq!(entries.last().map(|e| e.text.as_str()), Some("402"));
     }
 
     #[test]
-    fn transcript_keeps_entries_in_order() {
-        let sessions = Sessions::new(Duration::from_secs(60), 10);
+    fn transcript_keeps_entries_in_order_with_topics() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
         let id = sessions.start("nn").expect("room");
-        sessions.record(&id, Role::Citizen, "spørsmål", "", &[]);
-        sessions.record(&id, Role::Assistant, "svar", "nav/x", &["nav".to_string()]);
-        let (language, entries) = sessions.transcript(&id).expect("open");
-        assert_eq!(language, "nn");
-        let roles: Vec<&str> = entries.iter().map(|e| e.role.as_str()).collect();
+        sessions.record(&id, Entry::citizen("spørsmål"));
+        let nav = ["nav".to_string()];
+        let topics = ["social-services".to_string()];
+        sessions.record(
+            &id,
+            Entry {
+                role: Role::Assistant,
+                text: "svar",
+                intent: "nav/sosialhjelp",
+                agency_ids: &nav,
+                topics: &topics,
+            },
+        );
+        let closed = sessions.end(&id).expect("open");
+        assert_eq!(closed.language, "nn");
+        let roles: Vec<&str> = closed.transcript.iter().map(|e| e.role.as_str()).collect();
         assert_eq!(roles, ["citizen", "assistant"]);
-        assert_eq!(entries[1].agency_ids, ["nav"]);
+        assert_eq!(closed.transcript[1].agency_ids, ["nav"]);
+        assert_eq!(closed.transcript[0].at, "2026-11-24T12:00:00Z");
+        assert!(closed.topics.contains("social-services"));
+    }
+
+    #[test]
+    fn masked_kinds_are_new_once_per_session() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
+        let id = sessions.start("nb").expect("room");
+        let kinds = ["phone".to_string(), "email".to_string()];
+        assert_eq!(sessions.note_masked(&id, &kinds[..1]), ["phone"]);
+        assert_eq!(sessions.note_masked(&id, &kinds), ["email"]);
+        assert!(sessions.note_masked(&id, &kinds).is_empty());
     }
 }

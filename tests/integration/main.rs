@@ -6,5 +6,6 @@ mod federation;
 mod masking_eval;
 mod outside_client;
 mod privacy;
+mod retention;
 mod routing_eval;
 mod support;

@@ -9,6 +9,7 @@ use veiviser_agency_sdk::Assistant;
 use veiviser_cli::client;
 use veiviser_proto::agency::v1::agency_assistant_server::{AgencyAssistant, AgencyAssistantServer};
 use veiviser_proto::agency::v1::{AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest};
+use veiviser_proto::master::v1::{EndSessionRequest, TranscriptFormat};
 
 use crate::support::{READY, ask, master_config, transcript};
 
@@ -131,8 +132,9 @@ impl std::io::Write for Captured {
 
 /// A whole conversation full of synthetic personal data, with every crate
 /// logging at TRACE (tonic, hyper and h2 included): no value may appear in
-/// any log line or in the transcript. The runtime is single-threaded so the
-/// test's subscriber sees every task.
+/// any log line, the transcript, its downloads, the archived file or the
+/// metrics. The runtime is single-threaded so the test's subscriber sees
+/// every task.
 #[tokio::test(flavor = "current_thread")]
 async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
     let captured = Captured::default();
@@ -144,7 +146,11 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let federation = crate::support::federation().await;
+    let archive = tempfile::tempdir().expect("tempdir");
+    let mut config = master_config();
+    config.transcript_dir = Some(archive.path().to_path_buf());
+    let assistants = veiviser_cli::federation::built_in_assistants().expect("content");
+    let federation = crate::support::federation_with(assistants, config).await;
     let (mut client, session_id) = crate::support::session(&federation, "nb").await;
     let personal = [
         SYNTHETIC_FNR,
@@ -173,8 +179,31 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
         ask(&mut client, &session_id, message).await;
     }
     let transcript = transcript(&mut client, &session_id).await;
+    let mut downloads = Vec::new();
+    for format in [TranscriptFormat::Text, TranscriptFormat::Json] {
+        let file = client::export_transcript(&mut client, &session_id, format)
+            .await
+            .expect("download");
+        downloads.push(String::from_utf8(file.content).expect("utf-8"));
+    }
+    client
+        .end_session(EndSessionRequest {
+            session_id: session_id.clone(),
+        })
+        .await
+        .expect("ended");
+    let metrics = crate::support::scrape_metrics(&federation).await;
     federation.shutdown().await.expect("clean shutdown");
     drop(_guard);
+    let archived: Vec<String> = std::fs::read_dir(archive.path())
+        .expect("archive")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("readable"))
+        .collect();
+    assert_eq!(archived.len(), 1, "the conversation is archived");
+    assert!(
+        metrics.contains("veiviser_master_dialogues_masked_total{kind=\"fodselsnummer\"} 1"),
+        "{metrics}"
+    );
 
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8 logs");
     assert!(logs.lines().count() > 100, "TRACE logging was not captured");
@@ -183,9 +212,18 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
         "the masking is logged as an aggregate"
     );
     let stored: Vec<&str> = transcript.entries.iter().map(|e| e.text.as_str()).collect();
+    let stored = stored.join("\n");
+    let places = [
+        ("logs", logs.as_str()),
+        ("transcript", stored.as_str()),
+        ("text download", downloads[0].as_str()),
+        ("JSON download", downloads[1].as_str()),
+        ("archived file", archived[0].as_str()),
+        ("metrics", metrics.as_str()),
+    ];
     for value in personal.iter().copied().chain(["Per Olsen"]) {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-        for (place, haystack) in [("logs", logs.as_str()), ("transcript", &stored.join("\n"))] {
+        for (place, haystack) in places {
             assert!(!haystack.contains(value), "{value} found in the {place}");
             if digits.len() >= 8 {
                 assert!(!haystack.contains(&digits), "{value} (as digits) found in the {place}");

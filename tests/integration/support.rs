@@ -152,3 +152,32 @@ answer = "{id} answers about {word}. https://{id}.example.no"
         .expect("synthetic content is valid");
     Assistant::new(content)
 }
+
+/// The master's `/metrics` page, fetched over HTTP from its operations endpoint.
+pub async fn scrape_metrics(federation: &Federation) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(veiviser_master::admin::serve(
+        listener,
+        std::sync::Arc::clone(&federation.master.metrics),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("response");
+    let _ = stop.send(());
+    server.await.expect("joined").expect("served");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    body.to_string()
+}

@@ -4,7 +4,8 @@
 use tonic::transport::Channel;
 use veiviser_proto::master::v1::citizen_assistant_client::CitizenAssistantClient;
 use veiviser_proto::master::v1::{
-    AskEvent, AskRequest, FinalAnswer, StartSessionRequest, StartSessionResponse, ask_event::Event,
+    AskEvent, AskRequest, ExportTranscriptRequest, FinalAnswer, StartSessionRequest, StartSessionResponse,
+    TranscriptFile, TranscriptFormat, ask_event::Event,
 };
 
 /// The environment variable naming the master's address.
@@ -79,4 +80,45 @@ pub async fn ask(
     Err(tonic::Status::unavailable(
         "the master ended the answer without a final event",
     ))
+}
+
+/// Downloads the session's transcript as a file in `format`.
+pub async fn export_transcript(
+    client: &mut MasterClient,
+    session_id: &str,
+    format: TranscriptFormat,
+) -> Result<TranscriptFile, tonic::Status> {
+    client
+        .export_transcript(ExportTranscriptRequest {
+            session_id: session_id.to_string(),
+            format: format.into(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// Parses "text" or "json" (also "txt").
+pub fn transcript_format(name: &str) -> Result<TranscriptFormat, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "text" | "txt" => Ok(TranscriptFormat::Text),
+        "json" => Ok(TranscriptFormat::Json),
+        other => Err(format!("unknown transcript format \"{other}\"; use text or json")),
+    }
+}
+
+/// Writes a downloaded transcript to `path` (or the suggested file name in
+/// the current directory) and returns where it went. An existing file is not
+/// overwritten.
+pub fn save_transcript(file: &TranscriptFile, path: Option<&std::path::Path>) -> Result<std::path::PathBuf, String> {
+    let path = path.map_or_else(
+        || std::path::PathBuf::from(&file.filename),
+        std::path::Path::to_path_buf,
+    );
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut out, &file.content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }

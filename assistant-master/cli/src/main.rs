@@ -52,6 +52,17 @@ enum Command {
     },
     /// List the agencies the master knows.
     Agencies,
+    /// Download the (masked) transcript of an open session.
+    Transcript {
+        /// The session id (shown by `chat` with /session).
+        session_id: String,
+        /// text or json.
+        #[arg(long, short, default_value = "text")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -62,6 +73,11 @@ async fn main() -> ExitCode {
         Command::Chat => chat(&cli.master, &cli.language).await,
         Command::Ask { json, ref question } => ask(&cli.master, &cli.language, &question.join(" "), json).await,
         Command::Agencies => agencies(&cli.master).await,
+        Command::Transcript {
+            ref session_id,
+            ref format,
+            ref output,
+        } => transcript(&cli.master, session_id, format, output.as_deref()).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,7 +165,9 @@ async fn chat(master: &str, language: &str) -> Result<(), String> {
         .await
         .map_err(|s| s.message().to_string())?;
     println!("\n{}\n", session.welcome);
-    println!("(/transcript shows the conversation, /quit ends it)\n");
+    println!(
+        "(/transcript shows the conversation, /download [text|json] saves it, /session shows the session id, /quit ends it)\n"
+    );
     let stdin = std::io::stdin();
     loop {
         print!("> ");
@@ -161,6 +179,19 @@ async fn chat(master: &str, language: &str) -> Result<(), String> {
         match line.trim() {
             "" => continue,
             "/quit" | "/exit" => break,
+            "/session" => {
+                println!("{}", session.session_id);
+                continue;
+            }
+            command if command.starts_with("/download") => {
+                let format = command.trim_start_matches("/download").trim();
+                let format = if format.is_empty() { "text" } else { format };
+                match download(&mut client, &session.session_id, format, None).await {
+                    Ok(path) => println!("saved {}", path.display()),
+                    Err(message) => println!("! {message}"),
+                }
+                continue;
+            }
             "/transcript" => {
                 let transcript = client
                     .get_transcript(GetTranscriptRequest {
@@ -207,6 +238,42 @@ fn print_progress(event: &AskEvent) {
 
 fn print_answer(answer: &FinalAnswer) {
     println!("\n{}\n", answer.text);
+}
+
+async fn download(
+    client: &mut MasterClient,
+    session_id: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<std::path::PathBuf, String> {
+    let format = client::transcript_format(format)?;
+    let file = client::export_transcript(client, session_id, format)
+        .await
+        .map_err(|s| s.message().to_string())?;
+    client::save_transcript(&file, output)
+}
+
+async fn transcript(
+    master: &str,
+    session_id: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let mut client = client::connect(master).await?;
+    match output {
+        Some(path) => {
+            let saved = download(&mut client, session_id, format, Some(path)).await?;
+            eprintln!("saved {}", saved.display());
+        }
+        None => {
+            let format = client::transcript_format(format)?;
+            let file = client::export_transcript(&mut client, session_id, format)
+                .await
+                .map_err(|s| s.message().to_string())?;
+            std::io::stdout().write_all(&file.content).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 async fn agencies(master: &str) -> Result<(), String> {

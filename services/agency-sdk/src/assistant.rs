@@ -226,6 +226,7 @@ fn build_card(content: &Content) -> AssistantCard {
                         intent_of(l, &intent.id).map(|i| i.examples.clone()).unwrap_or_default()
                     }),
                     life_events: intent.life_events.clone(),
+                    topic: card.topics.get(&intent.id).cloned().unwrap_or_default(),
                 })
                 .collect()
         })

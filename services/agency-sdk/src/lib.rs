@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod assistant;
+pub mod clock;
 pub mod config;
 pub mod content;
 mod error;

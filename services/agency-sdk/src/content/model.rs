@@ -1,5 +1,7 @@
 //! The shape of the content files, as serde reads them (see `CONTENT.md`).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// `card.toml`: the language-independent part of the assistant card.
@@ -15,6 +17,9 @@ pub struct CardFile {
     pub profile_attributes: Vec<String>,
     pub contact: ContactFile,
     pub advisor_hours: Option<AdvisorHoursFile>,
+    /// Skill id → topic class (e.g. "social-services"); skills not listed are general.
+    #[serde(default)]
+    pub topics: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

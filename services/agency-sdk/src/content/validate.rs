@@ -25,13 +25,15 @@ pub(super) fn content(card: &CardFile, languages: &BTreeMap<String, LanguageFile
     Ok(())
 }
 
-fn card_file(card: &CardFile) -> Result<(), ContentError> {
-    let id_ok = !card.id.is_empty()
-        && card
-            .id
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !id_ok {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn card_file(card: &CardFile) -> Result<(), ContentError> {
+    if !is_slug(&card.id) {
         return Err(ContentError::new(
             CARD,
             format!("id \"{}\" must be lowercase a-z, 0-9 and '-'", card.id),
@@ -109,6 +111,20 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
         declared_events.insert(event.id.as_str());
     }
     let mut intent_ids = HashSet::new();
+    for (skill, topic) in &card.topics {
+        if !language.intents.iter().any(|intent| &intent.id == skill) {
+            return Err(ContentError::new(
+                CARD,
+                format!("topics: \"{skill}\" is not an intent in {file}"),
+            ));
+        }
+        if !is_slug(topic) {
+            return Err(ContentError::new(
+                CARD,
+                format!("topics: \"{topic}\" must be lowercase a-z, 0-9 and '-'"),
+            ));
+        }
+    }
     for intent in &language.intents {
         let what = format!("intent \"{}\"", intent.id);
         if !intent_ids.insert(intent.id.as_str()) {

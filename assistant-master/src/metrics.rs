@@ -1,0 +1,181 @@
+//! Aggregate metrics, exposed in the Prometheus text format. Label values are
+//! fixed vocabularies (routes, agency ids, entity kinds, status codes), never
+//! text a citizen wrote.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LanguageLabel {
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+    pub agency: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabel {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AgencyOutcomeLabels {
+    pub agency: String,
+    pub outcome: String,
+}
+
+/// Every metric the master keeps.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub sessions_started: Counter,
+    /// By reason: "citizen" (EndSession) or "idle" (expired).
+    pub sessions_ended: Family<ReasonLabel, Counter>,
+    pub sessions_open: Gauge,
+    pub messages: Family<LanguageLabel, Counter>,
+    /// Sessions in which at least one entity of a kind was masked (counted once per kind).
+    pub dialogues_masked: Family<KindLabel, Counter>,
+    pub entities_masked: Family<KindLabel, Counter>,
+    /// Final answers by route and answering agency ("-" for the master itself).
+    pub answers: Family<RouteLabels, Counter>,
+    /// Answers that fell short: "clarify", "out-of-scope", "agency-unavailable".
+    pub fallbacks: Family<ReasonLabel, Counter>,
+    /// Calls to agencies by outcome: "ok", "timeout", "unreachable", "overloaded", "error".
+    pub agency_calls: Family<AgencyOutcomeLabels, Counter>,
+    /// Errors returned to citizens, by gRPC code.
+    pub errors: Family<CodeLabel, Counter>,
+    /// Transcripts at session end or purge: "archived", "deleted-session-only", "purged-expired".
+    pub transcripts: Family<ReasonLabel, Counter>,
+    pub answer_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("veiviser_master");
+        let metrics = Self {
+            sessions_started: Counter::default(),
+            sessions_ended: Family::default(),
+            sessions_open: Gauge::default(),
+            messages: Family::default(),
+            dialogues_masked: Family::default(),
+            entities_masked: Family::default(),
+            answers: Family::default(),
+            fallbacks: Family::default(),
+            agency_calls: Family::default(),
+            errors: Family::default(),
+            transcripts: Family::default(),
+            answer_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
+            registry: Registry::default(),
+        };
+        registry.register("sessions_started", "Sessions started", metrics.sessions_started.clone());
+        registry.register(
+            "sessions_ended",
+            "Sessions ended, by reason",
+            metrics.sessions_ended.clone(),
+        );
+        registry.register("sessions_open", "Sessions open now", metrics.sessions_open.clone());
+        registry.register("messages", "Citizen messages, by language", metrics.messages.clone());
+        registry.register(
+            "dialogues_masked",
+            "Sessions with at least one masked entity, by entity kind",
+            metrics.dialogues_masked.clone(),
+        );
+        registry.register(
+            "entities_masked",
+            "Masked entities, by kind",
+            metrics.entities_masked.clone(),
+        );
+        registry.register("answers", "Final answers, by route and agency", metrics.answers.clone());
+        registry.register(
+            "fallbacks",
+            "Answers that fell short, by reason",
+            metrics.fallbacks.clone(),
+        );
+        registry.register(
+            "agency_calls",
+            "Calls to agencies, by outcome",
+            metrics.agency_calls.clone(),
+        );
+        registry.register(
+            "errors",
+            "Errors returned to citizens, by gRPC code",
+            metrics.errors.clone(),
+        );
+        registry.register(
+            "transcripts",
+            "Transcripts at session end or purge, by outcome",
+            metrics.transcripts.clone(),
+        );
+        registry.register(
+            "answer_seconds",
+            "Time from a citizen message to the final answer",
+            metrics.answer_seconds.clone(),
+        );
+        Self { registry, ..metrics }
+    }
+}
+
+impl Metrics {
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn count(family: &Family<ReasonLabel, Counter>, reason: &str) {
+        family
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_counters_with_their_labels() {
+        let metrics = Metrics::default();
+        metrics.sessions_started.inc();
+        Metrics::count(&metrics.fallbacks, "clarify");
+        metrics
+            .answers
+            .get_or_create(&RouteLabels {
+                route: "agency".into(),
+                agency: "nav".into(),
+            })
+            .inc_by(2);
+        let text = metrics.encode();
+        assert!(text.contains("veiviser_master_sessions_started_total 1"), "{text}");
+        assert!(
+            text.contains("veiviser_master_fallbacks_total{reason=\"clarify\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("veiviser_master_answers_total{route=\"agency\",agency=\"nav\"} 2"),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+}

@@ -1,0 +1,275 @@
+//! How long a transcript is kept after its session ends, and the archive that
+//! keeps ended transcripts (masked) until their retention runs out.
+//!
+//! The policy is decided by topic: a conversation that touched a topic kept
+//! "for the session only" (social services, by default) is deleted when the
+//! session ends; any other is archived and deleted `keep_for` later by the
+//! purge job. The archive is a directory of JSON files (one per transcript,
+//! written atomically) or, when no directory is configured, memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::export::TranscriptDocument;
+
+/// The topic whose conversations are deleted at session end unless configured otherwise.
+pub const SOCIAL_SERVICES: &str = "social-services";
+
+/// What happens to transcripts when their session ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// How long an archived transcript is kept.
+    pub keep_for: Duration,
+    /// Topics whose conversations are deleted when the session ends.
+    pub session_only_topics: BTreeSet<String>,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self {
+            keep_for: Duration::from_secs(15 * 86_400),
+            session_only_topics: BTreeSet::from([SOCIAL_SERVICES.to_string()]),
+        }
+    }
+}
+
+/// The retention a conversation gets, from the topics it touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retention {
+    /// Deleted at session end because of these topics.
+    SessionOnly(Vec<String>),
+    /// Archived for this long after the session ends.
+    Keep(Duration),
+}
+
+impl RetentionPolicy {
+    /// The strictest rule among the topics the conversation touched.
+    pub fn for_topics<'a>(&self, topics: impl IntoIterator<Item = &'a String>) -> Retention {
+        let strict: Vec<String> = topics
+            .into_iter()
+            .filter(|topic| self.session_only_topics.contains(*topic))
+            .cloned()
+            .collect();
+        if strict.is_empty() {
+            Retention::Keep(self.keep_for)
+        } else {
+            Retention::SessionOnly(strict)
+        }
+    }
+
+    pub fn kept_days(&self) -> u32 {
+        u32::try_from(self.keep_for.as_secs().div_ceil(86_400)).unwrap_or(u32::MAX)
+    }
+}
+
+/// An ended transcript waiting for deletion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArchivedTranscript {
+    /// Seconds since the Unix epoch after which the purge job deletes it.
+    pub delete_after: u64,
+    pub transcript: TranscriptDocument,
+}
+
+/// Ended transcripts, until their retention runs out.
+#[derive(Debug)]
+pub struct TranscriptArchive {
+    dir: Option<PathBuf>,
+    /// Archive id → delete_after; with no directory, the transcript too.
+    entries: Mutex<BTreeMap<String, (u64, Option<ArchivedTranscript>)>>,
+}
+
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl TranscriptArchive {
+    /// An archive in memory only (lost on restart, which deletes early, never late).
+    pub fn in_memory() -> Self {
+        Self {
+            dir: None,
+            entries: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// An archive in `dir`, created if missing. Transcripts archived before a
+    /// restart are picked up, so the purge job still deletes them on time.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir)?;
+        let mut entries = BTreeMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let Some(id) = archive_id(&path) else { continue };
+            match std::fs::read(&path)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<ArchivedTranscript>(&bytes).ok())
+            {
+                Some(archived) => {
+                    entries.insert(id, (archived.delete_after, None));
+                }
+                None => {
+                    // Unreadable: it cannot be shown to anyone, and its age is
+                    // unknown, so the safe choice is to delete it now.
+                    tracing::warn!(file = %path.display(), "unreadable archived transcript deleted");
+                    std::fs::remove_file(&path)?;
+                }
+            }
+        }
+        Ok(Self {
+            dir: Some(dir.to_path_buf()),
+            entries: Mutex::new(entries),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (u64, Option<ArchivedTranscript>)>> {
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps `transcript` until `delete_after`.
+    pub fn store(&self, transcript: TranscriptDocument, delete_after: SystemTime) -> Result<(), Error> {
+        let archived = ArchivedTranscript {
+            delete_after: unix_seconds(delete_after),
+            transcript,
+        };
+        // The archive id is a fresh random name, not the session id the citizen held.
+        let id = uuid::Uuid::new_v4().to_string();
+        match &self.dir {
+            Some(dir) => {
+                let bytes = serde_json::to_vec(&archived).map_err(|e| Error::Config(e.to_string()))?;
+                let partial = dir.join(format!(".{id}.partial"));
+                std::fs::write(&partial, bytes)?;
+                std::fs::rename(&partial, dir.join(format!("{id}.json")))?;
+                self.lock().insert(id, (archived.delete_after, None));
+            }
+            None => {
+                self.lock().insert(id, (archived.delete_after, Some(archived)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every transcript whose retention has run out; returns how many.
+    pub fn purge(&self, now: SystemTime) -> Result<usize, Error> {
+        let now = unix_seconds(now);
+        let mut entries = self.lock();
+        let expired: Vec<String> = entries
+            .iter()
+            .filter(|(_, (delete_after, _))| *delete_after <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &expired {
+            if let Some(dir) = &self.dir {
+                match std::fs::remove_file(dir.join(format!("{id}.json"))) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            entries.remove(id);
+        }
+        Ok(expired.len())
+    }
+
+    /// How many transcripts are archived.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The archive id of a file named `<id>.json`; other files are not the archive's.
+fn archive_id(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let id = name.strip_suffix(".json")?;
+    uuid::Uuid::parse_str(id).ok().map(|_| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(text: &str) -> TranscriptDocument {
+        TranscriptDocument {
+            session_id: String::new(),
+            language: "nb".into(),
+            exported_at: "2026-11-24T12:00:00Z".into(),
+            retention: Default::default(),
+            entries: vec![crate::export::EntryDocument {
+                role: "citizen".into(),
+                text: text.into(),
+                at: "2026-11-24T12:00:00Z".into(),
+                intent: String::new(),
+                agency_ids: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_strictest_topic_decides() {
+        let policy = RetentionPolicy::default();
+        let general = ["nav".to_string(), "pensjon".to_string()];
+        assert_eq!(policy.for_topics(&general), Retention::Keep(policy.keep_for));
+        let mixed = ["pensjon".to_string(), SOCIAL_SERVICES.to_string()];
+        assert_eq!(
+            policy.for_topics(&mixed),
+            Retention::SessionOnly(vec![SOCIAL_SERVICES.to_string()])
+        );
+        assert_eq!(policy.kept_days(), 15);
+    }
+
+    #[test]
+    fn purge_deletes_only_what_has_run_out() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600);
+        let archive = TranscriptArchive::in_memory();
+        archive
+            .store(document("a"), start + Duration::from_secs(100))
+            .expect("stored");
+        archive
+            .store(document("b"), start + Duration::from_secs(200))
+            .expect("stored");
+        assert_eq!(archive.purge(start + Duration::from_secs(99)).expect("purged"), 0);
+        assert_eq!(archive.purge(start + Duration::from_secs(100)).expect("purged"), 1);
+        assert_eq!(archive.len(), 1);
+        assert_eq!(archive.purge(start + Duration::from_secs(500)).expect("purged"), 1);
+        assert!(archive.is_empty());
+    }
+
+    #[test]
+    fn a_directory_archive_survives_a_restart_and_is_purged_on_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600);
+        let archive = TranscriptArchive::open(dir.path()).expect("opened");
+        archive
+            .store(document("kept"), start + Duration::from_secs(60))
+            .expect("stored");
+        std::fs::write(dir.path().join("README"), "not the archive's").expect("written");
+        drop(archive);
+
+        let reopened = TranscriptArchive::open(dir.path()).expect("reopened");
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened.purge(start).expect("purged"), 0);
+        assert_eq!(reopened.purge(start + Duration::from_secs(60)).expect("purged"), 1);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("listed")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["README"]);
+    }
+
+    #[test]
+    fn an_unreadable_archive_file_is_deleted_on_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let name = format!("{}.json", uuid::Uuid::new_v4());
+        std::fs::write(dir.path().join(&name), "{not json").expect("written");
+        let archive = TranscriptArchive::open(dir.path()).expect("opened");
+        assert!(archive.is_empty());
+        assert!(!dir.path().join(name).exists());
+    }
+}

@@ -1,0 +1,244 @@
+//! Retention and download of transcripts: social-services conversations are
+//! deleted when the session ends, others are archived and purged after the
+//! retention period (driven by a manual clock); the citizen downloads the
+//! masked transcript as text or JSON; metrics count it all as aggregates.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tonic::Code;
+use veiviser_agency_sdk::clock::ManualClock;
+use veiviser_cli::client::{self, MasterClient};
+use veiviser_cli::federation::{Federation, built_in_assistants};
+use veiviser_proto::master::v1::{EndSessionRequest, TranscriptFormat};
+
+use crate::support::{ask, federation_with, master_config, scrape_metrics, session, transcript};
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+struct Setup {
+    federation: Federation,
+    clock: ManualClock,
+    archive: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600));
+    let archive = tempfile::tempdir().expect("tempdir");
+    let mut config = master_config();
+    config.clock = Arc::new(clock.clone());
+    config.transcript_dir = Some(archive.path().to_path_buf());
+    // The purge job is driven by the test, not the timer.
+    config.purge_interval = Duration::from_secs(3600);
+    let federation = federation_with(built_in_assistants().expect("content"), config).await;
+    Setup {
+        federation,
+        clock,
+        archive,
+    }
+}
+
+fn archived_files(dir: &tempfile::TempDir) -> Vec<String> {
+    std::fs::read_dir(dir.path())
+        .expect("archive dir")
+        .map(|entry| std::fs::read_to_string(entry.expect("entry").path()).expect("readable"))
+        .collect()
+}
+
+async fn end(client: &mut MasterClient, session_id: &str) {
+    client
+        .end_session(EndSessionRequest {
+            session_id: session_id.to_string(),
+        })
+        .await
+        .expect("ended");
+}
+
+#[tokio::test]
+async fn social_services_conversations_are_deleted_when_the_session_ends() {
+    let setup = setup().await;
+    let (mut client, session_id) = session(&setup.federation, "nb").await;
+    ask(&mut client, &session_id, "hvordan søker jeg gravferdsstønad").await;
+    let (_, answer) = ask(
+        &mut client,
+        &session_id,
+        "jeg har ikke penger til mat, kan jeg søke sosialhjelp",
+    )
+    .await;
+    assert_eq!(answer.intent, "nav/sosialhjelp");
+
+    let retention = transcript(&mut client, &session_id).await.retention.expect("retention");
+    assert!(retention.deleted_at_session_end, "{retention:?}");
+    assert_eq!(retention.topics, ["social-services"]);
+
+    end(&mut client, &session_id).await;
+    assert!(archived_files(&setup.archive).is_empty(), "nothing is archived");
+    assert!(setup.federation.master.archive.is_empty());
+    let metrics = scrape_metrics(&setup.federation).await;
+    assert!(
+        metrics.contains("veiviser_master_transcripts_total{reason=\"deleted-session-only\"} 1"),
+        "{metrics}"
+    );
+    setup.federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn other_conversations_are_archived_masked_and_purged_after_the_retention_period() {
+    let setup = setup().await;
+    let master = Arc::clone(&setup.federation.master);
+    let (mut client, session_id) = session(&setup.federation, "nb").await;
+    ask(
+        &mut client,
+        &session_id,
+        "min far døde i går, ring meg på 912 34 567. hvordan søker jeg gravferdsstønad?",
+    )
+    .await;
+    let retention = transcript(&mut client, &session_id).await.retention.expect("retention");
+    assert!(!retention.deleted_at_session_end);
+    assert_eq!(retention.kept_days, 15);
+
+    end(&mut client, &session_id).await;
+    let files = archived_files(&setup.archive);
+    assert_eq!(files.len(), 1);
+    assert!(files[0].contains("⟨telefonnummer⟩"), "{}", files[0]);
+    assert!(!files[0].contains("912 34 567"), "archived unmasked");
+    assert!(
+        !files[0].contains(&session_id),
+        "the archive is not linked to the session id"
+    );
+
+    setup.clock.advance(14 * DAY);
+    assert_eq!(master.purge().expect("purged").transcripts_deleted, 0);
+    assert_eq!(archived_files(&setup.archive).len(), 1, "kept for 15 days");
+
+    setup.clock.advance(DAY);
+    assert_eq!(master.purge().expect("purged").transcripts_deleted, 1);
+    assert!(archived_files(&setup.archive).is_empty(), "deleted after 15 days");
+    setup.federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn idle_sessions_are_closed_by_the_purge_job_with_the_same_rules() {
+    let setup = setup().await;
+    let master = Arc::clone(&setup.federation.master);
+    let (mut client, general) = session(&setup.federation, "nb").await;
+    ask(&mut client, &general, "hvordan søker jeg gravferdsstønad").await;
+    let social = client::start_session(&mut client, "nb", true)
+        .await
+        .expect("session")
+        .session_id;
+    ask(&mut client, &social, "søke sosialhjelp").await;
+
+    setup
+        .clock
+        .advance(master.config.session_idle_timeout + Duration::from_secs(1));
+    let refused = client::ask(&mut client, &general, "er du der?", |_| {})
+        .await
+        .expect_err("idle");
+    assert_eq!(refused.code(), Code::NotFound);
+
+    let report = master.purge().expect("purged");
+    assert_eq!(report.idle_sessions_closed, 2);
+    assert_eq!(
+        archived_files(&setup.archive).len(),
+        1,
+        "only the general one is archived"
+    );
+    let metrics = scrape_metrics(&setup.federation).await;
+    assert!(
+        metrics.contains("veiviser_master_sessions_ended_total{reason=\"idle\"} 2"),
+        "{metrics}"
+    );
+    setup.federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn the_citizen_downloads_the_masked_transcript_as_text_and_json() {
+    let setup = setup().await;
+    let (mut client, session_id) = session(&setup.federation, "nn").await;
+    ask(
+        &mut client,
+        &session_id,
+        "eg heiter Kari Nordmann. korleis søkjer eg gravferdsstønad?",
+    )
+    .await;
+    let structured = transcript(&mut client, &session_id).await;
+
+    let json = client::export_transcript(&mut client, &session_id, TranscriptFormat::Json)
+        .await
+        .expect("json");
+    assert_eq!(json.media_type, "application/json");
+    assert_eq!(json.filename, "veiviser-2026-11-24.json");
+    let document: serde_json::Value = serde_json::from_slice(&json.content).expect("valid JSON");
+    assert_eq!(document["session_id"], session_id.as_str());
+    assert_eq!(document["language"], "nn");
+    assert_eq!(document["retention"]["kept_days"], 15);
+    let entries = document["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), structured.entries.len());
+    for (downloaded, entry) in entries.iter().zip(&structured.entries) {
+        assert_eq!(downloaded["text"], entry.text.as_str());
+        assert_eq!(downloaded["role"], entry.role.as_str());
+    }
+
+    let text = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+        .await
+        .expect("text");
+    assert_eq!(text.media_type, "text/plain; charset=utf-8");
+    let text = String::from_utf8(text.content).expect("utf-8");
+    assert!(
+        text.starts_with("Samtale med Veiviser, lasta ned 2026-11-24T12:00:00Z"),
+        "{text}"
+    );
+    assert!(text.contains("] Du:\neg heiter ⟨navn⟩."), "{text}");
+    assert!(text.contains("] Veiviser (nav, kommune):\nGravferdsstønad"), "{text}");
+    assert!(text.contains("15 dagar"), "{text}");
+    assert!(!text.contains("Kari") && !text.contains("Nordmann"), "{text}");
+
+    let unspecified = client::export_transcript(&mut client, &session_id, TranscriptFormat::Unspecified)
+        .await
+        .expect_err("no format");
+    assert_eq!(unspecified.code(), Code::InvalidArgument);
+    end(&mut client, &session_id).await;
+    let gone = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+        .await
+        .expect_err("ended");
+    assert_eq!(gone.code(), Code::NotFound);
+    setup.federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn metrics_count_sessions_messages_masking_routes_fallbacks_and_errors() {
+    let setup = setup().await;
+    let (mut client, session_id) = session(&setup.federation, "nb").await;
+    ask(&mut client, &session_id, "ring meg på 912 34 567 om gravferdsstønad").await;
+    ask(
+        &mut client,
+        &session_id,
+        "mitt nummer er 913 45 678, når kommer skatteoppgjøret?",
+    )
+    .await;
+    ask(&mut client, &session_id, "hva er hovedstaden i Peru?").await;
+    let refused = client::start_session(&mut client, "nb", false)
+        .await
+        .expect_err("no ack");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+
+    let metrics = scrape_metrics(&setup.federation).await;
+    for expected in [
+        "veiviser_master_sessions_started_total 1",
+        "veiviser_master_sessions_open 1",
+        "veiviser_master_messages_total{language=\"nb\"} 3",
+        // Two phone numbers in one dialogue: one dialogue, two entities.
+        "veiviser_master_dialogues_masked_total{kind=\"phone\"} 1",
+        "veiviser_master_entities_masked_total{kind=\"phone\"} 2",
+        "veiviser_master_answers_total{route=\"agency\",agency=\"nav\"} 1",
+        "veiviser_master_answers_total{route=\"agency\",agency=\"skatteetaten\"} 1",
+        "veiviser_master_fallbacks_total{reason=\"out-of-scope\"} 1",
+        "veiviser_master_agency_calls_total{agency=\"nav\",outcome=\"ok\"} 1",
+        "veiviser_master_errors_total{code=\"FailedPrecondition\"} 1",
+        "veiviser_master_answer_seconds_count 3",
+    ] {
+        assert!(metrics.contains(expected), "missing {expected} in\n{metrics}");
+    }
+    setup.federation.shutdown().await.expect("clean shutdown");
+}
