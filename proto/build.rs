@@ -4,7 +4,11 @@
 use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["veiviser/agency/v1/agency.proto", "veiviser/master/v1/master.proto"];
+    let protos = [
+        "veiviser/agency/v1/agency.proto",
+        "veiviser/master/v1/master.proto",
+        "veiviser/consent/v1/consent.proto",
+    ];
     for proto in &protos {
         println!("cargo:rerun-if-changed={proto}");
     }

@@ -1,7 +1,8 @@
 //! Generated Rust code for the Veiviser gRPC contract (`proto/veiviser/**`).
 //!
 //! `agency::v1` is what every agency assistant implements; `master::v1` is the
-//! citizen-facing API of the master assistant. [`FILE_DESCRIPTOR_SET`] feeds gRPC
+//! citizen-facing API of the master assistant; `consent::v1` is the trust
+//! service (consent grants and profile tokens). [`FILE_DESCRIPTOR_SET`] feeds gRPC
 //! server reflection.
 #![allow(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![allow(clippy::all, clippy::pedantic)]
@@ -18,5 +19,11 @@ pub mod agency {
 pub mod master {
     pub mod v1 {
         tonic::include_proto!("veiviser.master.v1");
+    }
+}
+
+pub mod consent {
+    pub mod v1 {
+        tonic::include_proto!("veiviser.consent.v1");
     }
 }

@@ -390,6 +390,7 @@ async fn the_chat_starts_only_after_the_acknowledgement() {
         .start_session(StartSessionRequest {
             acknowledged_no_personal_data: false,
             language: "nb".into(),
+            ..Default::default()
         })
         .await
         .expect_err("refused");
@@ -426,6 +427,7 @@ async fn bad_input_gets_a_clear_status_and_the_master_keeps_serving() {
         .start_session(StartSessionRequest {
             acknowledged_no_personal_data: true,
             language: "xx".into(),
+            ..Default::default()
         })
         .await
         .expect_err("unknown language");

@@ -48,6 +48,7 @@ pub async fn start_session(
         .start_session(StartSessionRequest {
             acknowledged_no_personal_data: acknowledged,
             language: language.to_string(),
+            ..Default::default()
         })
         .await
         .map(tonic::Response::into_inner)

@@ -18,6 +18,7 @@ mod run;
 pub mod server;
 mod service;
 pub mod telemetry;
+pub mod tokens;
 
 pub use assistant::{Assistant, MAX_QUESTION_CHARS};
 pub use config::AgencyArgs;

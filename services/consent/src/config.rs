@@ -1,0 +1,138 @@
+//! The trust service's configuration: a typed struct with defaults that
+//! tests build directly, and the command-line/environment form that fills it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use veiviser_agency_sdk::ServerConfig;
+use veiviser_agency_sdk::clock::{self, Clock};
+use veiviser_agency_sdk::config::ServerArgs;
+use veiviser_agency_sdk::telemetry::LogFormat;
+
+/// An external OpenID Connect issuer whose ID tokens log citizens in (ID-porten style).
+#[derive(Debug, Clone)]
+pub struct ExternalIssuer {
+    pub issuer: String,
+    pub jwks_url: String,
+    /// The `aud` its tokens carry for Veiviser (the client id).
+    pub audience: String,
+}
+
+/// Everything the trust service needs to run.
+#[derive(Debug, Clone)]
+pub struct ConsentConfig {
+    /// `sqlite://path`, `sqlite::memory:` or `postgres://…`.
+    pub database_url: String,
+    /// The `iss` of every token this service signs, normally its public HTTP base URL.
+    pub issuer: String,
+    /// The `act.sub` of profile tokens: the master assistant acting for the citizen.
+    pub actor: String,
+    /// Agencies that may be named in a consent; empty accepts any well-formed id.
+    pub known_agencies: Vec<String>,
+    /// Serve `DemoLogin` for the synthetic people fixture.
+    pub demo_login: bool,
+    /// Citizen login tokens from an external issuer, instead of (or with) the demo login.
+    pub external_issuer: Option<ExternalIssuer>,
+    pub profile_token_lifetime: Duration,
+    pub login_token_lifetime: Duration,
+    /// How often the signing key is replaced.
+    pub key_rotation: Duration,
+    pub clock: Arc<dyn Clock>,
+    pub server: ServerConfig,
+}
+
+impl Default for ConsentConfig {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite::memory:".into(),
+            issuer: "http://127.0.0.1:50071".into(),
+            actor: "veiviser-master".into(),
+            known_agencies: Vec::new(),
+            demo_login: true,
+            external_issuer: None,
+            profile_token_lifetime: Duration::from_secs(300),
+            login_token_lifetime: Duration::from_secs(30 * 60),
+            key_rotation: Duration::from_secs(24 * 3600),
+            clock: clock::system(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// Command-line and environment configuration of the trust service.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    version,
+    about = "The Veiviser trust service (gRPC veiviser.consent.v1, JWKS over HTTP)"
+)]
+pub struct ConsentArgs {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Address of the gRPC API.
+    #[arg(long, env = "VEIVISER_LISTEN", default_value = "127.0.0.1:50070")]
+    pub listen: SocketAddr,
+    /// Address of the HTTP endpoint serving /.well-known/jwks.json.
+    #[arg(long, env = "VEIVISER_HTTP_LISTEN", default_value = "127.0.0.1:50071")]
+    pub http_listen: SocketAddr,
+    /// The database: sqlite://file.db (created if missing) or postgres://….
+    #[arg(long, env = "VEIVISER_DATABASE_URL", default_value = "sqlite://veiviser-consent.db")]
+    pub database_url: String,
+    /// The issuer URL in every token (the public base URL of the HTTP endpoint).
+    #[arg(long, env = "VEIVISER_ISSUER", default_value = "http://127.0.0.1:50071")]
+    pub issuer: String,
+    /// Agency ids a consent may name (comma-separated); any when unset.
+    #[arg(long = "agency-id", env = "VEIVISER_AGENCY_IDS", value_delimiter = ',')]
+    pub known_agencies: Vec<String>,
+    /// Turn off the demo login of synthetic people.
+    #[arg(long, env = "VEIVISER_DISABLE_DEMO_LOGIN")]
+    pub disable_demo_login: bool,
+    /// External OpenID Connect issuer for citizen logins.
+    #[arg(long, env = "VEIVISER_OIDC_ISSUER", requires_all = ["oidc_jwks_url", "oidc_audience"])]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "VEIVISER_OIDC_JWKS_URL")]
+    pub oidc_jwks_url: Option<String>,
+    #[arg(long, env = "VEIVISER_OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
+    /// Hours between signing key rotations.
+    #[arg(long, env = "VEIVISER_KEY_ROTATION_HOURS", default_value_t = 24)]
+    pub key_rotation_hours: u64,
+    #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the trust service (the default).
+    Serve,
+    /// Recompute the audit log's hash chain and exit non-zero if it is broken.
+    VerifyAudit,
+    /// Replace the signing key now (the old one keeps verifying until its tokens expire).
+    RotateKey,
+}
+
+impl ConsentArgs {
+    pub fn config(&self) -> ConsentConfig {
+        let external_issuer = match (&self.oidc_issuer, &self.oidc_jwks_url, &self.oidc_audience) {
+            (Some(issuer), Some(jwks_url), Some(audience)) => Some(ExternalIssuer {
+                issuer: issuer.clone(),
+                jwks_url: jwks_url.clone(),
+                audience: audience.clone(),
+            }),
+            _ => None,
+        };
+        ConsentConfig {
+            database_url: self.database_url.clone(),
+            issuer: self.issuer.clone(),
+            known_agencies: self.known_agencies.clone(),
+            demo_login: !self.disable_demo_login,
+            external_issuer,
+            key_rotation: Duration::from_secs(self.key_rotation_hours.max(1) * 3600),
+            server: self.server.server_config(),
+            ..ConsentConfig::default()
+        }
+    }
+}
