@@ -12,6 +12,7 @@ use veiviser_agency_sdk::clock::{self, Clock};
 use veiviser_agency_sdk::config::ServerArgs;
 use veiviser_agency_sdk::telemetry::LogFormat;
 
+use crate::profiles::TrustLink;
 use crate::retention::RetentionPolicy;
 use crate::router::Thresholds;
 
@@ -47,6 +48,8 @@ pub struct MasterConfig {
     pub purge_interval: Duration,
     /// The time source for sessions and retention; tests inject a manual clock.
     pub clock: Arc<dyn Clock>,
+    /// The trust service for profile tokens; without it agencies get questions only.
+    pub trust: Option<TrustLink>,
     pub server: ServerConfig,
 }
 
@@ -69,6 +72,7 @@ impl Default for MasterConfig {
             transcript_dir: None,
             purge_interval: Duration::from_secs(60),
             clock: clock::system(),
+            trust: None,
             server: ServerConfig::default(),
         }
     }
@@ -122,6 +126,9 @@ pub struct MasterArgs {
     /// Referrals followed after the first agency's answer.
     #[arg(long, env = "VEIVISER_MAX_REFERRAL_HOPS", default_value_t = 2)]
     pub max_referral_hops: usize,
+    /// The trust service's gRPC address (consent and profile tokens); off when unset.
+    #[arg(long, env = "VEIVISER_TRUST_SERVICE")]
+    pub trust_service: Option<String>,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -150,6 +157,10 @@ impl MasterArgs {
             },
             session_idle_timeout: Duration::from_secs(self.session_idle_minutes.max(1).saturating_mul(60)),
             max_referral_hops: self.max_referral_hops,
+            trust: self.trust_service.as_ref().map(|address| TrustLink {
+                address: address.clone(),
+                purpose: crate::profiles::LIFE_EVENT_PURPOSE.to_string(),
+            }),
             server: self.server.server_config(),
             ..MasterConfig::default()
         }

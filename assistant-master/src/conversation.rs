@@ -429,6 +429,16 @@ impl<'a> Turn<'a> {
         )
     }
 
+    /// The citizen's profile token for `agency_id`, when they logged in and consented.
+    async fn profile_token(&self, agency_id: &str, agency: &Agency) -> Option<String> {
+        let profiles = self.master.profiles.as_ref()?;
+        let citizen_token = self.master.sessions.citizen_token(self.session_id)?;
+        let declared = &agency.card.as_deref()?.profile_attributes;
+        profiles
+            .token_for(self.session_id, &citizen_token, agency_id, declared)
+            .await
+    }
+
     /// One call to one agency, with its own deadline.
     async fn ask(
         &self,
@@ -448,6 +458,14 @@ impl<'a> Turn<'a> {
             referral_path: referral_path.to_vec(),
         });
         request.set_timeout(self.master.config.agency_timeout);
+        if let Some(token) = self.profile_token(agency_id, agency).await {
+            match format!("Bearer {token}").parse() {
+                Ok(value) => {
+                    request.metadata_mut().insert("authorization", value);
+                }
+                Err(_) => tracing::warn!(agency = %agency_id, "profile token not usable as metadata"),
+            }
+        }
         let mut client = agency.client.clone();
         let outcome = match tokio::time::timeout(self.master.config.agency_timeout, client.ask(request)).await {
             Err(_) => Err(Failure::Timeout),

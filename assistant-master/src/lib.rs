@@ -20,6 +20,7 @@ pub mod export;
 pub mod metrics;
 pub mod network;
 pub mod plan;
+pub mod profiles;
 pub mod retention;
 pub mod router;
 mod server;

@@ -14,6 +14,7 @@ use crate::content::MasterContent;
 use crate::export::TranscriptDocument;
 use crate::metrics::Metrics;
 use crate::network::Network;
+use crate::profiles::ProfileTokens;
 use crate::retention::{Retention, TranscriptArchive};
 use crate::service::CitizenService;
 use crate::sessions::{ClosedSession, Sessions};
@@ -32,6 +33,8 @@ pub struct Master {
     pub metrics: Arc<Metrics>,
     /// Ended transcripts waiting for deletion.
     pub archive: TranscriptArchive,
+    /// Profile tokens per session and agency, when a trust service is configured.
+    pub profiles: Option<ProfileTokens>,
 }
 
 /// Why a session was closed.
@@ -73,6 +76,11 @@ impl Master {
             config.max_sessions,
             Arc::clone(&config.clock),
         );
+        let profiles = config
+            .trust
+            .as_ref()
+            .map(|link| ProfileTokens::new(link, config.agency_timeout, Arc::clone(&config.clock)))
+            .transpose()?;
         let archive = match &config.transcript_dir {
             Some(dir) => TranscriptArchive::open(dir)?,
             None => TranscriptArchive::in_memory(),
@@ -85,6 +93,7 @@ impl Master {
             pseudonyms: RandomState::new(),
             metrics: Arc::new(Metrics::default()),
             archive,
+            profiles,
         }))
     }
 
@@ -117,6 +126,9 @@ impl Master {
     /// Applies the retention rules to a session that has ended: deleted now
     /// if it touched a session-only topic, archived otherwise.
     pub fn close_session(&self, session: ClosedSession, reason: CloseReason) {
+        if let Some(profiles) = &self.profiles {
+            profiles.forget(&session.id);
+        }
         let reason_label = match reason {
             CloseReason::Citizen => "citizen",
             CloseReason::Idle => "idle",

@@ -71,10 +71,19 @@ impl CitizenService {
         }
         let language = self.master.content.language(&request.language)?;
         let session_id = self.master.sessions.start(&language.language)?;
+        if !request.citizen_token.is_empty() {
+            if self.master.profiles.is_none() {
+                self.master.sessions.end(&session_id)?;
+                return Err(Error::InvalidArgument(
+                    "this master has no trust service, so it cannot use a citizen_token".into(),
+                ));
+            }
+            self.master.sessions.log_in(&session_id, request.citizen_token.clone());
+        }
         let open = self.master.sessions.open_count();
         self.master.metrics.sessions_started.inc();
         self.master.metrics.sessions_open.set(open as i64);
-        tracing::info!(language = %language.language, open, "session started");
+        tracing::info!(language = %language.language, open, logged_in = !request.citizen_token.is_empty(), "session started");
         Ok(StartSessionResponse {
             session_id,
             welcome: language.texts.welcome.clone(),

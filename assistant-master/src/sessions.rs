@@ -58,6 +58,7 @@ impl<'a> Entry<'a> {
 /// A session that has ended, handed over for the retention rules.
 #[derive(Debug, Clone)]
 pub struct ClosedSession {
+    pub id: String,
     pub language: String,
     pub transcript: Vec<TranscriptEntry>,
     pub topics: BTreeSet<String>,
@@ -70,11 +71,14 @@ struct Session {
     transcript: Vec<TranscriptEntry>,
     topics: BTreeSet<String>,
     masked_kinds: BTreeSet<String>,
+    /// The citizen's login token, if they logged in; never leaves the master.
+    citizen_token: Option<String>,
 }
 
 impl Session {
-    fn closed(self) -> ClosedSession {
+    fn closed(self, id: String) -> ClosedSession {
         ClosedSession {
+            id,
             language: self.language,
             transcript: self.transcript,
             topics: self.topics,
@@ -132,6 +136,7 @@ impl Sessions {
                 transcript: Vec::new(),
                 topics: BTreeSet::new(),
                 masked_kinds: BTreeSet::new(),
+                citizen_token: None,
             },
         );
         Ok(id)
@@ -169,6 +174,18 @@ impl Sessions {
         }
     }
 
+    /// Keeps the citizen's login token with the session.
+    pub fn log_in(&self, id: &str, citizen_token: String) {
+        if let Some(session) = self.lock().get_mut(id) {
+            session.citizen_token = Some(citizen_token);
+        }
+    }
+
+    /// The citizen's login token, if they logged in.
+    pub fn citizen_token(&self, id: &str) -> Option<String> {
+        self.lock().get(id).and_then(|s| s.citizen_token.clone())
+    }
+
     /// Notes the kinds of personal data masked in a message and returns those
     /// masked for the first time in this session.
     pub fn note_masked(&self, id: &str, kinds: &[String]) -> Vec<String> {
@@ -189,6 +206,7 @@ impl Sessions {
         let sessions = self.lock();
         let session = sessions.get(id).ok_or(Error::UnknownSession)?;
         Ok(ClosedSession {
+            id: id.to_string(),
             language: session.language.clone(),
             transcript: session.transcript.clone(),
             topics: session.topics.clone(),
@@ -200,7 +218,7 @@ impl Sessions {
         let mut sessions = self.lock();
         let now = self.clock.now();
         match sessions.remove(id) {
-            Some(session) if !self.is_idle(&session, now) => Ok(session.closed()),
+            Some(session) if !self.is_idle(&session, now) => Ok(session.closed(id.to_string())),
             Some(session) => {
                 // Idle already: put it back for the purge job to close with its reason.
                 sessions.insert(id.to_string(), session);
@@ -219,9 +237,8 @@ impl Sessions {
             .filter(|(_, s)| self.is_idle(s, now))
             .map(|(id, _)| id.clone())
             .collect();
-        idle.iter()
-            .filter_map(|id| sessions.remove(id))
-            .map(Session::closed)
+        idle.into_iter()
+            .filter_map(|id| sessions.remove(&id).map(|session| session.closed(id)))
             .collect()
     }
 

@@ -2,6 +2,8 @@
 //! in-process on 127.0.0.1:0 and is driven through its public gRPC APIs.
 
 mod agency;
+mod consent;
+mod consent_durability;
 mod federation;
 mod masking_eval;
 mod outside_client;

@@ -8,6 +8,7 @@ use veiviser_proto::agency::v1::{
 use veiviser_textmatch::Index;
 
 use crate::content::{ChecklistFile, Content, DeadlineUnitName, IntentFile, LanguageFile};
+use crate::tokens::Profile;
 use crate::{CONTRACT_VERSION, Error};
 
 /// The longest question an agency accepts, in characters.
@@ -57,7 +58,25 @@ impl Assistant {
     /// Answers one question. Errors only for requests that cannot be
     /// answered at all (bad input); an unknown question gets the fallback.
     pub fn answer(&self, request: &AskRequest) -> Result<AskResponse, Error> {
+        self.answer_for(request, None)
+    }
+
+    /// Answers `request`, tailored to `profile` (verified claims) when given.
+    pub fn answer_for(&self, request: &AskRequest, profile: Option<&Profile>) -> Result<AskResponse, Error> {
         let language = self.language_for(&request.language)?;
+        let mut response = self.answer_in(language, request)?;
+        if let Some(profile) = profile {
+            let target = if request.life_event.is_empty() {
+                response.skill_id.clone()
+            } else {
+                request.life_event.clone()
+            };
+            crate::tailoring::tailor(language, &target, profile, &mut response);
+        }
+        Ok(response)
+    }
+
+    fn answer_in(&self, language: &LanguageFile, request: &AskRequest) -> Result<AskResponse, Error> {
         if !request.life_event.is_empty() {
             return Ok(self.life_event_answer(language, &request.life_event));
         }

@@ -23,8 +23,35 @@ pub struct AgencyArgs {
     /// Log format on stdout.
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Issuer of accepted profile tokens (the trust service); tokens are refused when unset.
+    #[arg(long, env = "VEIVISER_TOKEN_ISSUER", requires = "jwks_url")]
+    pub token_issuer: Option<String>,
+    /// The trust service's JWKS URL.
+    #[arg(long, env = "VEIVISER_JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// The trust service's gRPC address, for reporting each use of a profile token.
+    #[arg(long, env = "VEIVISER_TRUST_SERVICE")]
+    pub trust_service: Option<String>,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+impl AgencyArgs {
+    /// The server configuration, with the trust service if one is configured.
+    pub fn server_config(&self) -> ServerConfig {
+        let trust = match (&self.token_issuer, &self.jwks_url) {
+            (Some(issuer), Some(jwks_url)) => Some(crate::server::TrustConfig {
+                issuer: issuer.clone(),
+                jwks_url: jwks_url.clone(),
+                trust_service: self.trust_service.clone(),
+            }),
+            _ => None,
+        };
+        ServerConfig {
+            trust,
+            ..self.server.server_config()
+        }
+    }
 }
 
 /// Limits of a gRPC server, shared by agencies and the master.

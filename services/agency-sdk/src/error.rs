@@ -15,12 +15,22 @@ pub enum Error {
     Transport(#[from] tonic::transport::Error),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// A profile token was refused; the reason is safe to return.
+    #[error("profile token refused: {0}")]
+    ProfileToken(#[from] crate::tokens::TokenError),
+    /// A profile token came to an agency configured without a trust service.
+    #[error("this agency does not accept profile tokens")]
+    TokensNotAccepted,
 }
 
 impl From<Error> for tonic::Status {
     fn from(error: Error) -> Self {
         match error {
             Error::InvalidArgument(message) => tonic::Status::invalid_argument(message),
+            Error::ProfileToken(crate::tokens::TokenError::KeysUnavailable) => {
+                tonic::Status::unavailable("cannot verify profile tokens right now")
+            }
+            Error::ProfileToken(_) | Error::TokensNotAccepted => tonic::Status::unauthenticated(error.to_string()),
             other => {
                 tracing::error!(error = %other, "internal error");
                 tonic::Status::internal("internal error")

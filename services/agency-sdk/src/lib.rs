@@ -14,9 +14,11 @@ pub mod clock;
 pub mod config;
 pub mod content;
 mod error;
+mod profile_gate;
 mod run;
 pub mod server;
 mod service;
+mod tailoring;
 pub mod telemetry;
 pub mod tokens;
 
@@ -25,7 +27,7 @@ pub use config::AgencyArgs;
 pub use content::{Content, ContentError, EmbeddedContent};
 pub use error::Error;
 pub use run::run;
-pub use server::{ServerConfig, serve};
+pub use server::{ServerConfig, TrustConfig, serve};
 
 /// The version of the agency contract this SDK implements ("major.minor").
 pub const CONTRACT_VERSION: &str = "1.0";

@@ -16,6 +16,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer;
 
+use crate::profile_gate::ProfileGate;
 use crate::service::AgencyService;
 use crate::{Assistant, Error};
 
@@ -28,6 +29,21 @@ pub struct ServerConfig {
     pub concurrency_limit: usize,
     /// Idle HTTP/2 connections are probed this often so dead peers are noticed.
     pub http2_keepalive: Duration,
+    /// Agencies only: the trust service whose profile tokens are accepted.
+    /// Without it, a request carrying a profile token is refused.
+    pub trust: Option<TrustConfig>,
+}
+
+/// Where profile tokens come from and where their use is reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustConfig {
+    /// The `iss` of accepted tokens.
+    pub issuer: String,
+    /// The issuer's JWKS, e.g. `http://127.0.0.1:50071/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// The trust service's gRPC address, to report each verified use for the
+    /// citizen's audit trail; uses are not reported when unset.
+    pub trust_service: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +52,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(10),
             concurrency_limit: 256,
             http2_keepalive: Duration::from_secs(30),
+            trust: None,
         }
     }
 }
@@ -127,7 +144,9 @@ pub async fn serve(
     let assistant = assistant.into();
     let agency = assistant.agency_id().to_string();
     let address = listener.local_addr()?;
-    let (router, _health) = router(&config, AgencyAssistantServer::new(AgencyService::new(assistant))).await;
+    let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
+    let service = AgencyService::new(assistant).with_profile_gate(gate);
+    let (router, _health) = router(&config, AgencyAssistantServer::new(service)).await;
     tracing::info!(%agency, %address, "agency assistant serving");
     serve_router(router, listener, shutdown).await?;
     tracing::info!(%agency, "agency assistant stopped");

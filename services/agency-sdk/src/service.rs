@@ -12,20 +12,33 @@ use veiviser_proto::agency::v1::{
 };
 
 use crate::Assistant;
+use crate::profile_gate::ProfileGate;
 
 /// Serves one assistant; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AgencyService {
     assistant: Arc<Assistant>,
+    gate: ProfileGate,
 }
 
 impl AgencyService {
     pub fn new(assistant: Arc<Assistant>) -> Self {
-        Self { assistant }
+        Self {
+            assistant,
+            gate: ProfileGate::default(),
+        }
     }
 
-    fn answer(&self, request: &AskRequest) -> Result<AskResponse, Status> {
-        let answer = self.assistant.answer(request).map_err(Status::from)?;
+    /// Accepts profile tokens through `gate`.
+    pub fn with_profile_gate(self, gate: ProfileGate) -> Self {
+        Self { gate, ..self }
+    }
+
+    async fn answer(&self, request: &Request<AskRequest>) -> Result<AskResponse, Status> {
+        let claims = self.gate.check(request.metadata()).await.map_err(Status::from)?;
+        let profile = claims.as_ref().map(|c| &c.profile);
+        let request = request.get_ref();
+        let answer = self.assistant.answer_for(request, profile).map_err(Status::from)?;
         tracing::info!(
             agency = %answer.agency_id,
             skill = %answer.skill_id,
@@ -33,6 +46,7 @@ impl AgencyService {
             confidence = answer.confidence,
             state = answer.state,
             items = answer.checklist.len(),
+            personalised = answer.personalised,
             "answered"
         );
         Ok(answer)
@@ -48,13 +62,13 @@ impl AgencyAssistant for AgencyService {
     }
 
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<AskResponse>, Status> {
-        self.answer(request.get_ref()).map(Response::new)
+        self.answer(&request).await.map(Response::new)
     }
 
     type AskStreamStream = ChunkStream;
 
     async fn ask_stream(&self, request: Request<AskRequest>) -> Result<Response<ChunkStream>, Status> {
-        let answer = self.answer(request.get_ref())?;
+        let answer = self.answer(&request).await?;
         let mut chunks: Vec<Result<AskStreamChunk, Status>> = paragraphs(&answer.text)
             .map(|p| {
                 Ok(AskStreamChunk {

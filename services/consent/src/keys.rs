@@ -7,8 +7,6 @@ use std::sync::RwLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use veiviser_agency_sdk::tokens::MAX_TOKEN_LIFETIME_SECONDS;
@@ -52,16 +50,21 @@ fn load(row: &KeyRow) -> Result<LoadedKey, Error> {
     })
 }
 
+/// The fixed start of a version-1 PKCS#8 document holding an Ed25519 seed
+/// (RFC 8410): SEQUENCE { version 0, AlgorithmIdentifier id-Ed25519,
+/// OCTET STRING { OCTET STRING (32 bytes) } }.
+const ED25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
 fn generate(now: i64) -> Result<KeyRow, Error> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| Error::Config(format!("no randomness for a key: {e}")))?;
-    let key = SigningKey::from_bytes(&seed);
-    let der = key
-        .to_pkcs8_der()
-        .map_err(|e| Error::Config(format!("cannot encode a new key: {e}")))?;
+    let mut der = ED25519_PKCS8_PREFIX.to_vec();
+    der.extend_from_slice(&seed);
     Ok(KeyRow {
         kid: format!("k{now}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
-        private_key: STANDARD.encode(der.as_bytes()),
+        private_key: STANDARD.encode(&der),
         created_at: now,
         retired_at: None,
     })

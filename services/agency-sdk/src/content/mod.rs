@@ -8,7 +8,7 @@ mod validate;
 pub use load::EmbeddedContent;
 pub use model::{
     AdvisorHoursFile, CardFile, ChecklistFile, ContactFile, DeadlineFile, DeadlineUnitName, IntentFile, LanguageFile,
-    LifeEventFile, ReferralFile,
+    LifeEventFile, ReferralFile, TailoringFile,
 };
 
 use std::collections::BTreeMap;

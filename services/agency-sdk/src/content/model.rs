@@ -50,6 +50,29 @@ pub struct LanguageFile {
     pub life_events: Vec<LifeEventFile>,
     #[serde(default, rename = "intent")]
     pub intents: Vec<IntentFile>,
+    /// Additions for citizens whose verified profile matches (see CONTENT.md).
+    #[serde(default, rename = "tailoring")]
+    pub tailorings: Vec<TailoringFile>,
+}
+
+/// An addition to answers for citizens whose profile matches every condition
+/// given. Conditions left out match anyone; a condition on an attribute the
+/// token does not carry never matches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TailoringFile {
+    /// Intent and life-event ids whose answers get the addition.
+    pub applies_to: Vec<String>,
+    #[serde(default)]
+    pub relation_to_deceased: Vec<String>,
+    #[serde(default)]
+    pub municipality_number: Vec<String>,
+    /// At least one child younger than this many years.
+    pub children_under: Option<u8>,
+    /// Per child younger than `children_under`: fills `{children_amount}`.
+    pub per_child_amount: Option<u64>,
+    /// Placeholders: `{children}` (count of such children), `{children_amount}`.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::{CardFile, ChecklistFile, ContentError, LanguageFile};
+use super::{CardFile, ChecklistFile, ContentError, LanguageFile, TailoringFile};
 
 /// The fewest examples an intent or life event may have in each language.
 pub const MIN_EXAMPLES: usize = 8;
@@ -157,6 +157,79 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
                 ));
             }
         }
+    }
+    for (index, tailoring) in language.tailorings.iter().enumerate() {
+        tailoring_rule(file, index + 1, card, language, tailoring)?;
+    }
+    Ok(())
+}
+
+/// The relations a tailoring may name (the profile vocabulary in CONSENT.md).
+const RELATIONS: [&str; 7] = ["spouse", "partner", "cohabitant", "child", "parent", "sibling", "other"];
+
+fn tailoring_rule(
+    file: &str,
+    number: usize,
+    card: &CardFile,
+    language: &LanguageFile,
+    rule: &TailoringFile,
+) -> Result<(), ContentError> {
+    let what = format!("tailoring #{number}");
+    let fail = |message: String| Err(ContentError::new(file, format!("{what} {message}")));
+    if rule.applies_to.is_empty() {
+        return fail("applies to nothing".into());
+    }
+    for target in &rule.applies_to {
+        let known =
+            language.intents.iter().any(|i| &i.id == target) || language.life_events.iter().any(|e| &e.id == target);
+        if !known {
+            return fail(format!("applies to \"{target}\", which the file does not declare"));
+        }
+    }
+    for relation in &rule.relation_to_deceased {
+        if !RELATIONS.contains(&relation.as_str()) {
+            return fail(format!("names unknown relation \"{relation}\""));
+        }
+    }
+    for number in &rule.municipality_number {
+        if number.len() != 4 || !number.chars().all(|c| c.is_ascii_digit()) {
+            return fail(format!("municipality number \"{number}\" must be 4 digits"));
+        }
+    }
+    let needs = |attribute: &str| card.profile_attributes.iter().any(|a| a == attribute);
+    let uses = [
+        ("relation_to_deceased", !rule.relation_to_deceased.is_empty()),
+        ("municipality_number", !rule.municipality_number.is_empty()),
+        ("children_ages", rule.children_under.is_some()),
+    ];
+    for (attribute, used) in uses {
+        if used && !needs(attribute) {
+            return fail(format!(
+                "uses {attribute}, which card.toml does not list in profile_attributes"
+            ));
+        }
+    }
+    if rule.text.trim().is_empty() {
+        return fail("has no text".into());
+    }
+    if rule.per_child_amount.is_some() && rule.children_under.is_none() {
+        return fail("has per_child_amount without children_under".into());
+    }
+    let mut rest = rule.text.as_str();
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e);
+        let name = end.map(|end| &rest[start + 1..end]);
+        match name {
+            Some("children") if rule.children_under.is_some() => {}
+            Some("children_amount") if rule.per_child_amount.is_some() => {}
+            _ => {
+                return fail(format!(
+                    "text has an unknown or unfillable placeholder near \"{}\"",
+                    &rest[start..]
+                ));
+            }
+        }
+        rest = &rest[end.unwrap_or(rest.len()) + 1..];
     }
     Ok(())
 }

@@ -3,13 +3,14 @@
 //! once per [`REFRESH_GAP`], so unknown ids cannot flood the issuer), or a
 //! fixed set given in code.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::JwkSet;
 
 use super::TokenError;
+use crate::clock::Clock;
 
 /// The largest JWKS document accepted.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
@@ -29,7 +30,7 @@ pub enum KeySource {
 #[derive(Debug)]
 struct Cached {
     keys: JwkSet,
-    fetched: Option<Instant>,
+    fetched: Option<SystemTime>,
 }
 
 /// A JWKS cache.
@@ -40,10 +41,11 @@ pub(super) struct KeyCache {
     refresh: tokio::sync::Mutex<()>,
     /// Only for [`KeySource::Url`].
     http: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
 }
 
 impl KeyCache {
-    pub(super) fn new(source: KeySource) -> Self {
+    pub(super) fn new(source: KeySource, clock: Arc<dyn Clock>) -> Self {
         let keys = match &source {
             KeySource::Static(keys) => keys.clone(),
             KeySource::Url(_) => JwkSet { keys: Vec::new() },
@@ -58,6 +60,7 @@ impl KeyCache {
                     .unwrap_or_default()
             }),
             source,
+            clock,
         }
     }
 
@@ -83,14 +86,17 @@ impl KeyCache {
         }
         let recently = {
             let cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-            cached.fetched.is_some_and(|at| at.elapsed() < REFRESH_GAP)
+            let now = self.clock.now();
+            cached
+                .fetched
+                .is_some_and(|at| now.duration_since(at).unwrap_or_default() < REFRESH_GAP)
         };
         if recently {
             return Err(TokenError::UnknownKey);
         }
         let fetched = self.fetch(url).await;
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-        cached.fetched = Some(Instant::now());
+        cached.fetched = Some(self.clock.now());
         match fetched {
             Ok(keys) => {
                 tracing::debug!(keys = keys.keys.len(), "jwks refreshed");

@@ -94,7 +94,7 @@ impl JwtVerifier {
     pub fn new(expect: Expectations, keys: KeySource, clock: Arc<dyn Clock>) -> Self {
         Self {
             expect,
-            keys: KeyCache::new(keys),
+            keys: KeyCache::new(keys, Arc::clone(&clock)),
             clock,
         }
     }
