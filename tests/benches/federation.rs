@@ -1,6 +1,7 @@
 //! Benchmarks: intent classification, router training, and round trips on
 //! loopback — a bare tonic hop to one agency (the floor), one question
-//! through the master, and the life-event fan-out. Figures go to BENCHMARKS.md.
+//! through the master, and the life-event fan-out; masking throughput; minting
+//! and verifying profile tokens. Figures go to BENCHMARKS.md.
 
 use std::time::Duration;
 
@@ -140,5 +141,45 @@ fn masking(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, classification, masking, round_trips);
+/// Minting a profile token (consent lookup, signing, audit append on an
+/// in-memory SQLite database) and verifying one (signature and every check).
+fn tokens(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let trust = runtime
+        .block_on(veiviser_consent::Trust::open(veiviser_consent::ConsentConfig::default()))
+        .expect("trust service");
+    let declared: Vec<String> = ["relation_to_deceased", "children_ages"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let (citizen, _, _) = trust.demo_login("14838512047").expect("login");
+    runtime
+        .block_on(trust.grant(&citizen, "nav", &declared, "dodsfall-og-arv", None))
+        .expect("consent");
+    let mut group = c.benchmark_group("tokens");
+    group.bench_function("mint_profile_token", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(trust.mint(&citizen, "nav", &declared, "dodsfall-og-arv"))
+                .expect("minted")
+        })
+    });
+    let token = runtime
+        .block_on(trust.mint(&citizen, "nav", &declared, "dodsfall-og-arv"))
+        .expect("minted")
+        .token;
+    let verifier = veiviser_agency_sdk::tokens::ProfileVerifier::new(
+        &trust.config.issuer,
+        "nav",
+        declared.clone(),
+        veiviser_agency_sdk::tokens::KeySource::Static(trust.keys.jwks(trust.now())),
+        veiviser_agency_sdk::clock::system(),
+    );
+    group.bench_function("verify_profile_token", |b| {
+        b.iter(|| runtime.block_on(verifier.verify(&token)).expect("valid"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, classification, masking, tokens, round_trips);
 criterion_main!(benches);

@@ -113,3 +113,63 @@ async fn an_acknowledged_grant_survives_kill_9_and_restart() {
         .into_inner();
     assert!(chain.intact && chain.entries == 2, "{chain:?}");
 }
+
+async fn verify_audit(database: &std::path::Path) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_trust-service-under-test"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", database.display()))
+        .arg("verify-audit")
+        .env("RUST_LOG", "off")
+        .output()
+        .await
+        .expect("verify-audit runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_verify_audit_command_detects_an_edited_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("consent.db");
+    let (mut service, address) = start(&database).await;
+    let mut client = TrustServiceClient::connect(address).await.expect("reachable");
+    let token = client
+        .demo_login(DemoLoginRequest { person_id: KARI.into() })
+        .await
+        .expect("login")
+        .into_inner()
+        .citizen_token;
+    for agency in ["nav", "kommune", "skatteetaten"] {
+        client
+            .grant_consent(GrantConsentRequest {
+                citizen_token: token.clone(),
+                agency_id: agency.into(),
+                attributes: vec!["relation_to_deceased".into()],
+                purpose: "dodsfall-og-arv".into(),
+                valid_for_seconds: 0,
+            })
+            .await
+            .expect("granted");
+    }
+    service.start_kill().expect("stopped");
+    service.wait().await.expect("exited");
+
+    let (code, report) = verify_audit(&database).await;
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("intact: 3 entries"), "{report}");
+
+    // Someone with database access rewrites history: the second grant was "for kommune" no more.
+    let store = veiviser_consent::store::Store::open(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("opened");
+    sqlx::query("UPDATE audit SET attributes = 'national_identity_number' WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .expect("edited");
+    store.pool().close().await;
+    let (code, report) = verify_audit(&database).await;
+    assert_eq!(code, Some(2), "{report}");
+    assert!(report.contains("BROKEN at entry 2"), "{report}");
+}

@@ -44,11 +44,22 @@ pub async fn start_session(
     language: &str,
     acknowledged: bool,
 ) -> Result<StartSessionResponse, tonic::Status> {
+    start_session_as(client, language, acknowledged, "").await
+}
+
+/// Starts a session for a logged-in citizen (`citizen_token` from the trust
+/// service; empty for an anonymous session).
+pub async fn start_session_as(
+    client: &mut MasterClient,
+    language: &str,
+    acknowledged: bool,
+    citizen_token: &str,
+) -> Result<StartSessionResponse, tonic::Status> {
     client
         .start_session(StartSessionRequest {
             acknowledged_no_personal_data: acknowledged,
             language: language.to_string(),
-            ..Default::default()
+            citizen_token: citizen_token.to_string(),
         })
         .await
         .map(tonic::Response::into_inner)

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod consent;
 pub mod federation;
 pub mod output;
 pub mod trust;

@@ -8,9 +8,13 @@ use clap::{Parser, Subcommand};
 use veiviser_agency_sdk::telemetry::{self, LogFormat};
 use veiviser_agency_sdk::{ServerConfig, server::shutdown_signal};
 use veiviser_cli::client::{self, DEFAULT_MASTER, MASTER_ENV, MasterClient};
+use veiviser_cli::consent;
 use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_cli::output::{AnswerJson, route_name};
+use veiviser_cli::trust::{DEMO_TRUST_PORTS, TrustProcess};
+use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
+use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
 
 #[derive(Debug, Parser)]
@@ -26,6 +30,13 @@ struct Cli {
     /// Conversation language: nb, nn or en.
     #[arg(long, short, global = true, default_value = "nb")]
     language: String,
+    /// The trust service's address (consent, login, transparency).
+    #[arg(long, global = true, env = consent::TRUST_ENV, default_value = consent::DEFAULT_TRUST)]
+    trust: String,
+    /// Log in as this synthetic demo person (see `veiviser people`); answers
+    /// are then tailored where the person has consented.
+    #[arg(long, global = true, env = "VEIVISER_PERSON")]
+    person: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,6 +63,15 @@ enum Command {
     },
     /// List the agencies the master knows.
     Agencies,
+    /// List the synthetic people of the demo login.
+    People,
+    /// Grant, list or revoke consent for the person given with --person.
+    Consent {
+        #[command(subcommand)]
+        action: ConsentAction,
+    },
+    /// What was shared with which agency, when and why ("innsyn"), for --person.
+    Innsyn,
     /// Download the (masked) transcript of an open session.
     Transcript {
         /// The session id (shown by `chat` with /session).
@@ -65,13 +85,31 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ConsentAction {
+    /// Let an agency see attributes for "Dødsfall og arv", e.g.
+    /// `grant nav relation_to_deceased,children_ages`.
+    Grant {
+        agency: String,
+        #[arg(value_delimiter = ',', required = true)]
+        attributes: Vec<String>,
+    },
+    /// The person's consents.
+    List,
+    /// Withdraw a consent by id.
+    Revoke { consent_id: String },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Demo { log_format } => demo(log_format).await,
-        Command::Chat => chat(&cli.master, &cli.language).await,
-        Command::Ask { json, ref question } => ask(&cli.master, &cli.language, &question.join(" "), json).await,
+        Command::Chat => chat(&cli).await,
+        Command::Ask { json, ref question } => ask(&cli, &question.join(" "), json).await,
+        Command::People => people(&cli.trust).await,
+        Command::Consent { ref action } => consent_command(&cli, action).await,
+        Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
         Command::Transcript {
             ref session_id,
@@ -90,12 +128,25 @@ async fn main() -> ExitCode {
 
 async fn demo(log_format: LogFormat) -> Result<(), String> {
     telemetry::init(log_format);
+    let (grpc, http) = DEMO_TRUST_PORTS;
+    let trust = TrustProcess::start(
+        ConsentConfig::default(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], grpc)),
+        std::net::SocketAddr::from(([127, 0, 0, 1], http)),
+    )
+    .await?;
     let addresses = Addresses::demo();
     let federation = Federation::start(
         built_in_assistants()?,
         addresses,
-        MasterConfig::default(),
-        ServerConfig::default(),
+        MasterConfig {
+            trust: Some(trust.master_link()),
+            ..MasterConfig::default()
+        },
+        ServerConfig {
+            trust: Some(trust.agency_trust()),
+            ..ServerConfig::default()
+        },
     )
     .await?;
     federation.wait_until_ready(Duration::from_secs(10)).await?;
@@ -104,25 +155,115 @@ async fn demo(log_format: LogFormat) -> Result<(), String> {
         println!("  agency {:<13} http://{}", agency.id, agency.address);
     }
     println!("  master              http://{}", federation.master_address);
+    println!(
+        "  trust service       http://{} (JWKS http://{}/.well-known/jwks.json, in-memory)",
+        trust.grpc_address, trust.http_address
+    );
     println!();
     println!("In another terminal:");
     println!("  cargo run --release --bin veiviser -- chat");
     println!("  cargo run --release --bin veiviser -- ask --json \"min far er død, hva må jeg gjøre?\"");
+    println!("As a synthetic person who consents to NAV seeing the family situation:");
+    println!("  cargo run --release --bin veiviser -- people");
+    println!(
+        "  cargo run --release --bin veiviser -- --person 14838512047 consent grant nav relation_to_deceased,children_ages"
+    );
+    println!(
+        "  cargo run --release --bin veiviser -- --person 14838512047 ask \"hvor mye barnepensjon kan barna få?\""
+    );
+    println!("  cargo run --release --bin veiviser -- --person 14838512047 innsyn");
     println!("Stop with Ctrl-C.");
     shutdown_signal().await;
-    federation.shutdown().await
+    federation.shutdown().await?;
+    trust.stop().await
 }
 
-async fn session(master: &str, language: &str) -> Result<(MasterClient, String, String), String> {
-    let mut client = client::connect(master).await?;
-    let session = client::start_session(&mut client, language, true)
+/// The citizen token for `--person`, or an empty string without it.
+async fn citizen_token(cli: &Cli) -> Result<String, String> {
+    let Some(person) = &cli.person else {
+        return Ok(String::new());
+    };
+    let mut trust = consent::connect(&cli.trust).await?;
+    let (token, name) = consent::demo_login(&mut trust, person).await?;
+    eprintln!("(logged in as the synthetic person {name})");
+    Ok(token)
+}
+
+fn required_person(cli: &Cli) -> Result<(), String> {
+    if cli.person.is_none() {
+        return Err("name the synthetic person with --person (see `veiviser people`)".into());
+    }
+    Ok(())
+}
+
+async fn people(trust: &str) -> Result<(), String> {
+    let mut trust = consent::connect(trust).await?;
+    for (id, name, situation) in consent::people(&mut trust).await? {
+        println!("{id}  {name:<16} {situation}");
+    }
+    Ok(())
+}
+
+async fn consent_command(cli: &Cli, action: &ConsentAction) -> Result<(), String> {
+    required_person(cli)?;
+    let token = citizen_token(cli).await?;
+    let mut trust = consent::connect(&cli.trust).await?;
+    let consents = match action {
+        ConsentAction::Grant { agency, attributes } => {
+            vec![consent::grant(&mut trust, &token, agency, attributes, LIFE_EVENT_PURPOSE).await?]
+        }
+        ConsentAction::List => consent::list(&mut trust, &token).await?,
+        ConsentAction::Revoke { consent_id } => vec![consent::revoke(&mut trust, &token, consent_id).await?],
+    };
+    for c in consents {
+        let state = if c.revoked_at.is_empty() {
+            format!("valid until {}", c.valid_until)
+        } else {
+            format!("revoked {}", c.revoked_at)
+        };
+        println!(
+            "{}  {:<13} {:<16} {}  ({state})",
+            c.consent_id,
+            c.agency_id,
+            c.purpose,
+            c.attributes.join(",")
+        );
+    }
+    Ok(())
+}
+
+async fn innsyn(cli: &Cli) -> Result<(), String> {
+    required_person(cli)?;
+    let token = citizen_token(cli).await?;
+    let mut trust = consent::connect(&cli.trust).await?;
+    let records = consent::transparency(&mut trust, &token).await?;
+    if records.is_empty() {
+        println!("Nothing has been shared.");
+    }
+    for r in records {
+        println!(
+            "{}  {:<16} {:<13} {:<16} {}",
+            r.at,
+            r.event,
+            r.agency_id,
+            r.purpose,
+            r.attributes.join(",")
+        );
+    }
+    Ok(())
+}
+
+async fn session(cli: &Cli) -> Result<(MasterClient, String, String), String> {
+    let token = citizen_token(cli).await?;
+    let mut client = client::connect(&cli.master).await?;
+    let session = client::start_session_as(&mut client, &cli.language, true, &token)
         .await
         .map_err(|s| s.message().to_string())?;
     Ok((client, session.session_id, session.welcome))
 }
 
-async fn ask(master: &str, language: &str, question: &str, json: bool) -> Result<(), String> {
-    let (mut client, session_id, _) = session(master, language).await?;
+async fn ask(cli: &Cli, question: &str, json: bool) -> Result<(), String> {
+    let (mut client, session_id, _) = session(cli).await?;
     let answer = client::ask(&mut client, &session_id, question, |_| {})
         .await
         .map_err(|s| s.message().to_string())?;
@@ -140,7 +281,8 @@ async fn ask(master: &str, language: &str, question: &str, json: bool) -> Result
     Ok(())
 }
 
-async fn chat(master: &str, language: &str) -> Result<(), String> {
+async fn chat(cli: &Cli) -> Result<(), String> {
+    let language = cli.language.as_str();
     let notice = match language {
         "en" => {
             "Before we start: do you confirm that you will not write personal data (name, national identity number, account number, health details)? [y/N] "
@@ -160,8 +302,9 @@ async fn chat(master: &str, language: &str) -> Result<(), String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     let acknowledged = matches!(line.trim().to_lowercase().as_str(), "j" | "ja" | "y" | "yes");
-    let mut client = client::connect(master).await?;
-    let session = client::start_session(&mut client, language, acknowledged)
+    let token = citizen_token(cli).await?;
+    let mut client = client::connect(&cli.master).await?;
+    let session = client::start_session_as(&mut client, language, acknowledged, &token)
         .await
         .map_err(|s| s.message().to_string())?;
     println!("\n{}\n", session.welcome);
