@@ -216,3 +216,117 @@ impl ProfileVerifier {
         Ok(claims)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+    use jsonwebtoken::{EncodingKey, Header};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::tokens::{Actor, AuthorizationDetail, Profile};
+
+    const NOW: u64 = 1_795_521_600;
+
+    /// A fixed Ed25519 key (v1 PKCS#8 of a constant seed) and its JWKS.
+    fn key() -> (EncodingKey, JwkSet) {
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+        ];
+        der.extend_from_slice(&[7u8; 32]);
+        let key = EncodingKey::from_ed_der(&der);
+        let mut jwk = Jwk::from_encoding_key(&key, Algorithm::EdDSA).expect("jwk");
+        jwk.common.key_id = Some("test".into());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        (key, JwkSet { keys: vec![jwk] })
+    }
+
+    fn token(key: &EncodingKey) -> String {
+        let claims = ProfileClaims {
+            iss: "https://trust.example".into(),
+            aud: "nav".into(),
+            sub: "pairwise".into(),
+            iat: NOW as i64,
+            nbf: NOW as i64,
+            exp: NOW as i64 + 300,
+            jti: "t1".into(),
+            act: Actor {
+                sub: "veiviser-master".into(),
+            },
+            authorization_details: vec![AuthorizationDetail {
+                kind: PROFILE_AUTHORIZATION_TYPE.into(),
+                consent_id: "c1".into(),
+                purpose: "dodsfall-og-arv".into(),
+                datatypes: vec!["children_ages".into()],
+                actions: vec!["read".into()],
+            }],
+            profile: Profile {
+                children_ages: Some(vec![8, 12]),
+                ..Profile::default()
+            },
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(PROFILE_TOKEN_TYPE.into());
+        header.kid = Some("test".into());
+        jsonwebtoken::encode(&header, &claims, key).expect("signed")
+    }
+
+    fn verifier(keys: JwkSet) -> ProfileVerifier {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(NOW + 10));
+        ProfileVerifier::new(
+            "https://trust.example",
+            "nav",
+            ["children_ages".to_string(), "relation_to_deceased".to_string()],
+            KeySource::Static(keys),
+            Arc::new(clock),
+        )
+    }
+
+    fn decoded(token: &str) -> Vec<Option<Vec<u8>>> {
+        token.split('.').map(|part| URL_SAFE_NO_PAD.decode(part).ok()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_genuine_token_verifies() {
+        let (key, keys) = key();
+        let claims = verifier(keys).verify(&token(&key)).await.expect("valid");
+        assert_eq!(claims.profile.children_ages, Some(vec![8, 12]));
+    }
+
+    /// Random byte edits of a genuine token: never a panic, and never accepted
+    /// unless the edit left every decoded part unchanged.
+    #[tokio::test]
+    async fn mutated_tokens_never_panic_and_are_never_accepted() {
+        let (key, keys) = key();
+        let verifier = verifier(keys);
+        let genuine = token(&key);
+        let original = decoded(&genuine);
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ {}\"";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3_000 {
+            let mut bytes = genuine.clone().into_bytes();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() % bytes.len() as u64) as usize;
+                match next() % 3 {
+                    0 => bytes[at] = alphabet[(next() % alphabet.len() as u64) as usize],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]),
+                }
+            }
+            let mutated = String::from_utf8_lossy(&bytes).into_owned();
+            if let Ok(claims) = verifier.verify(&mutated).await {
+                assert_eq!(decoded(&mutated), original, "accepted a changed token: {claims:?}");
+            }
+        }
+    }
+}
