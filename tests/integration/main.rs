@@ -4,6 +4,7 @@
 mod agency;
 mod consent;
 mod consent_durability;
+mod consent_postgres;
 mod federation;
 mod masking_eval;
 mod outside_client;
