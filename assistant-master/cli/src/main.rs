@@ -72,6 +72,12 @@ enum Command {
     },
     /// What was shared with which agency, when and why ("innsyn"), for --person.
     Innsyn,
+    /// Check a Veiviser service's gRPC health (exit 0 when SERVING); for
+    /// container health checks.
+    Health {
+        /// The service's address, e.g. http://127.0.0.1:50061.
+        address: String,
+    },
     /// Download the (masked) transcript of an open session.
     Transcript {
         /// The session id (shown by `chat` with /session).
@@ -108,6 +114,7 @@ async fn main() -> ExitCode {
         Command::Chat => chat(&cli).await,
         Command::Ask { json, ref question } => ask(&cli, &question.join(" "), json).await,
         Command::People => people(&cli.trust).await,
+        Command::Health { ref address } => health(address).await,
         Command::Consent { ref action } => consent_command(&cli, action).await,
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
@@ -194,6 +201,33 @@ fn required_person(cli: &Cli) -> Result<(), String> {
         return Err("name the synthetic person with --person (see `veiviser people`)".into());
     }
     Ok(())
+}
+
+async fn health(address: &str) -> Result<(), String> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let url = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    };
+    let endpoint = tonic::transport::Endpoint::from_shared(url.clone())
+        .map_err(|e| format!("invalid address {url}: {e}"))?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(2));
+    let channel = endpoint.connect().await.map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let status = HealthClient::new(channel)
+        .check(HealthCheckRequest { service: String::new() })
+        .await
+        .map_err(|s| format!("{url}: {}", s.message()))?
+        .into_inner()
+        .status;
+    if status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+        println!("SERVING");
+        Ok(())
+    } else {
+        Err(format!("{url} is not serving (status {status})"))
+    }
 }
 
 async fn people(trust: &str) -> Result<(), String> {

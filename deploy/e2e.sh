@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end test of the docker-compose demo, as CI runs it: build the image
+# with deploy/Dockerfile, bring the stack up, ask the life-event question
+# through the published port with the project's own CLI, stop NAV and check
+# the answer names it as unavailable, start NAV and check it is back, then
+# tear everything down and check nothing is left behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROJECT=veiviser-e2e
+COMPOSE_FILE=deploy/docker-compose.yml
+if docker compose version >/dev/null 2>&1; then
+  compose() { docker compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
+else
+  compose() { docker-compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
+fi
+VEIVISER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export VEIVISER_PORT
+MASTER="http://127.0.0.1:${VEIVISER_PORT}"
+QUESTION="min far er død, hva må jeg gjøre?"
+
+teardown() { compose down --volumes --remove-orphans >/dev/null 2>&1 || true; }
+trap teardown EXIT
+
+step() { echo "== e2e: $*" >&2; }
+fail() { echo "e2e FAILED: $*" >&2; compose logs --tail 40 >&2 || true; exit 1; }
+
+step "base images"
+bash deploy/local-base-images.sh
+
+step "build"
+compose build
+cargo build --quiet --locked --bin veiviser
+CLI=target/debug/veiviser
+
+wait_healthy() {
+  local service=$1 id status
+  for _ in $(seq 1 90); do
+    id=$(compose ps -q "$service")
+    status=$(docker inspect --format '{{.State.Health.Status}}' "$id" 2>/dev/null || echo starting)
+    [ "$status" = healthy ] && return 0
+    sleep 1
+  done
+  fail "$service did not become healthy"
+}
+
+ask_json() { "$CLI" --master "$MASTER" ask --json "$QUESTION"; }
+field() { python3 -c "import json,sys; print(' '.join(sorted(json.load(sys.stdin)['$1'])))"; }
+
+step "up"
+compose up -d
+for service in consent nav kommune skatteetaten master; do wait_healthy "$service"; done
+
+step "life event with every agency"
+answer=$(ask_json)
+[ "$(echo "$answer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["route"])')" = life-event ] \
+  || fail "route was not life-event: $answer"
+[ "$(echo "$answer" | field agencies)" = "kommune nav skatteetaten" ] || fail "not every agency answered: $answer"
+
+step "NAV stopped"
+compose stop nav >/dev/null
+answer=$(ask_json)
+[ "$(echo "$answer" | field missing_agencies)" = "nav" ] || fail "NAV not named as missing: $answer"
+[ "$(echo "$answer" | field agencies)" = "kommune skatteetaten" ] || fail "the others did not answer: $answer"
+echo "$answer" | grep -q "NAV kunne ikke svare" || fail "the answer text does not name NAV: $answer"
+
+step "NAV started again"
+compose start nav >/dev/null
+wait_healthy nav
+back=""
+for _ in $(seq 1 60); do
+  answer=$(ask_json)
+  if [ "$(echo "$answer" | field agencies)" = "kommune nav skatteetaten" ]; then back=yes; break; fi
+  sleep 1
+done
+[ -n "$back" ] || fail "NAV did not come back: $answer"
+
+step "down"
+compose down --volumes --remove-orphans >/dev/null
+trap - EXIT
+left=$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")
+[ -z "$left" ] || fail "containers left: $left"
+left=$(docker network ls -q --filter "label=com.docker.compose.project=$PROJECT")
+[ -z "$left" ] || fail "networks left: $left"
+left=$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
+[ -z "$left" ] || fail "volumes left: $left"
+echo "e2e: passed" >&2
