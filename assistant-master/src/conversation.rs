@@ -15,6 +15,8 @@ use veiviser_proto::master::v1::{
     AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, PlanItem, Route, RoutingDecision, ask_event::Event,
 };
 
+use veiviser_agency_sdk::trace::TraceContext;
+
 use crate::Master;
 use crate::content::{MasterLanguage, fill};
 use crate::metrics::AgencyOutcomeLabels;
@@ -35,6 +37,8 @@ pub struct Turn<'a> {
     events: &'a EventSender,
     /// Topic classes of the skills that answered, for the retention rules.
     topics: Mutex<BTreeSet<String>>,
+    /// This turn's place in the citizen's trace; each agency call is a child span.
+    trace: TraceContext,
 }
 
 /// The outcome of a turn.
@@ -80,7 +84,13 @@ impl<'a> Turn<'a> {
             session_id,
             events,
             topics: Mutex::new(BTreeSet::new()),
+            trace: TraceContext::new_root(),
         }
+    }
+
+    /// Continues `trace` instead of starting a new one.
+    pub fn with_trace(self, trace: TraceContext) -> Self {
+        Self { trace, ..self }
     }
 
     /// Answers `text` (already masked), streaming events, and returns the
@@ -458,6 +468,7 @@ impl<'a> Turn<'a> {
             referral_path: referral_path.to_vec(),
         });
         request.set_timeout(self.master.config.agency_timeout);
+        self.trace.child().inject(request.metadata_mut());
         if let Some(token) = self.profile_token(agency_id, agency).await {
             match format!("Bearer {token}").parse() {
                 Ok(value) => {

@@ -9,7 +9,9 @@ use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 use veiviser_agency_sdk::clock::rfc3339;
+use veiviser_agency_sdk::trace::TraceContext;
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
 use veiviser_proto::master::v1::{
     AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, ExportTranscriptRequest,
@@ -92,7 +94,7 @@ impl CitizenService {
         })
     }
 
-    fn ask_stream(&self, request: AskRequest) -> Result<EventStream, Error> {
+    fn ask_stream(&self, request: AskRequest, trace: TraceContext) -> Result<EventStream, Error> {
         let session_language = self.master.sessions.touch(&request.session_id)?;
         let text = self.validate_text(&request.text)?.to_string();
         let language = if request.language.is_empty() {
@@ -109,13 +111,14 @@ impl CitizenService {
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let master = Arc::clone(&self.master);
-        tokio::spawn(async move {
+        let span = tracing::info_span!("turn", trace_id = %trace.trace_id_hex());
+        let turn_task = async move {
             let started = Instant::now();
             let snapshot = master.network.snapshot();
             let Ok(language) = master.content.language(&language) else {
                 return;
             };
-            let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events);
+            let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events).with_trace(trace);
             let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
             master.sessions.record(
                 &request.session_id,
@@ -138,7 +141,8 @@ impl CitizenService {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "answered"
             );
-        });
+        };
+        tokio::spawn(turn_task.instrument(span));
         Ok(Box::pin(ReceiverStream::new(receiver)))
     }
 
@@ -239,7 +243,9 @@ impl CitizenAssistant for CitizenService {
     type AskStream = EventStream;
 
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<EventStream>, Status> {
-        self.ask_stream(request.into_inner())
+        // Continue the caller's trace when it sends one; start one otherwise.
+        let trace = TraceContext::from_metadata(request.metadata()).unwrap_or_else(TraceContext::new_root);
+        self.ask_stream(request.into_inner(), trace)
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }

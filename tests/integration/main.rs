@@ -12,3 +12,4 @@ mod privacy;
 mod retention;
 mod routing_eval;
 mod support;
+mod trace_context;

@@ -181,3 +181,130 @@ pub async fn scrape_metrics(federation: &Federation) -> String {
     assert!(head.contains("application/openmetrics-text"), "{head}");
     body.to_string()
 }
+
+/// What a [`RecordingAgency`] saw of one call.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub text: String,
+    pub traceparent: Option<String>,
+}
+
+/// An agency written directly against the contract (no SDK server) that
+/// records every question it receives and lets the NAV assistant answer.
+#[derive(Clone)]
+struct RecordingAgency {
+    assistant: std::sync::Arc<Assistant>,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+}
+
+#[tonic::async_trait]
+impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for RecordingAgency {
+    async fn describe(
+        &self,
+        _: tonic::Request<veiviser_proto::agency::v1::DescribeRequest>,
+    ) -> Result<tonic::Response<veiviser_proto::agency::v1::AssistantCard>, tonic::Status> {
+        Ok(tonic::Response::new(self.assistant.card().clone()))
+    }
+
+    async fn ask(
+        &self,
+        request: tonic::Request<veiviser_proto::agency::v1::AskRequest>,
+    ) -> Result<tonic::Response<veiviser_proto::agency::v1::AskResponse>, tonic::Status> {
+        let traceparent = request
+            .metadata()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        self.received.lock().expect("lock").push(Recorded {
+            text: request.get_ref().text.clone(),
+            traceparent,
+        });
+        self.assistant
+            .answer(request.get_ref())
+            .map(tonic::Response::new)
+            .map_err(tonic::Status::from)
+    }
+
+    type AskStreamStream = tokio_stream::Empty<Result<veiviser_proto::agency::v1::AskStreamChunk, tonic::Status>>;
+
+    async fn ask_stream(
+        &self,
+        _: tonic::Request<veiviser_proto::agency::v1::AskRequest>,
+    ) -> Result<tonic::Response<Self::AskStreamStream>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not needed here"))
+    }
+}
+
+/// A master with one recording agency (NAV's content) behind it.
+pub struct RecordingNetwork {
+    pub master_address: std::net::SocketAddr,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<Result<(), String>>>,
+}
+
+impl RecordingNetwork {
+    pub async fn start() -> Self {
+        use tokio::net::TcpListener;
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let agency = RecordingAgency {
+            assistant: std::sync::Arc::new(Assistant::new(veiviser_nav::CONTENT.load().expect("content"))),
+            received: std::sync::Arc::clone(&received),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let agency_address = listener.local_addr().expect("address");
+        let (router, _health) = veiviser_agency_sdk::server::router(
+            &ServerConfig::default(),
+            veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer::new(agency),
+        )
+        .await;
+        let (agency_stop, agency_stopped) = tokio::sync::oneshot::channel::<()>();
+        let agency_task = tokio::spawn(async move {
+            veiviser_agency_sdk::server::serve_router(router, listener, async {
+                let _ = agency_stopped.await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+        });
+
+        let mut config = master_config();
+        config.agencies = vec![format!("http://{agency_address}")];
+        let master = veiviser_master::Master::new(config).expect("master");
+        let mut snapshots = master.network.subscribe();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let master_address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let master_task = tokio::spawn(async move {
+            veiviser_master::serve_master(listener, master, async {
+                let _ = stopped.await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+        });
+        let ready = snapshots.wait_for(|s| s.agencies.iter().all(|a| a.reachable));
+        tokio::time::timeout(READY, ready)
+            .await
+            .expect("in time")
+            .expect("alive");
+        Self {
+            master_address,
+            received,
+            stops: vec![stop, agency_stop],
+            tasks: vec![master_task, agency_task],
+        }
+    }
+
+    /// Every call the agency received so far.
+    pub fn received(&self) -> Vec<Recorded> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    pub async fn stop(self) {
+        for stop in self.stops {
+            let _ = stop.send(());
+        }
+        for task in self.tasks {
+            task.await.expect("joined").expect("served");
+        }
+    }
+}

@@ -215,7 +215,10 @@ async fn health(address: &str) -> Result<(), String> {
         .map_err(|e| format!("invalid address {url}: {e}"))?
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(2));
-    let channel = endpoint.connect().await.map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
     let status = HealthClient::new(channel)
         .check(HealthCheckRequest { service: String::new() })
         .await

@@ -21,6 +21,7 @@ mod service;
 mod tailoring;
 pub mod telemetry;
 pub mod tokens;
+pub mod trace;
 
 pub use assistant::{Assistant, MAX_QUESTION_CHARS};
 pub use config::AgencyArgs;

@@ -13,6 +13,7 @@ use veiviser_proto::agency::v1::{
 
 use crate::Assistant;
 use crate::profile_gate::ProfileGate;
+use crate::trace::TraceContext;
 
 /// Serves one assistant; cheap to clone.
 #[derive(Debug, Clone)]
@@ -35,6 +36,7 @@ impl AgencyService {
     }
 
     async fn answer(&self, request: &Request<AskRequest>) -> Result<AskResponse, Status> {
+        let trace_id = TraceContext::from_metadata(request.metadata()).map(|t| t.trace_id_hex());
         let claims = self.gate.check(request.metadata()).await.map_err(Status::from)?;
         let profile = claims.as_ref().map(|c| &c.profile);
         let request = request.get_ref();
@@ -47,6 +49,7 @@ impl AgencyService {
             state = answer.state,
             items = answer.checklist.len(),
             personalised = answer.personalised,
+            trace_id = trace_id.as_deref().unwrap_or(""),
             "answered"
         );
         Ok(answer)
