@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROJECT=veiviser-e2e
-COMPOSE_FILE=deploy/docker-compose.yml
+COMPOSE_FILES=(-f deploy/docker-compose.yml)
 if docker compose version >/dev/null 2>&1; then
-  compose() { docker compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
+  compose() { docker compose -p "$PROJECT" "${COMPOSE_FILES[@]}" "$@"; }
 else
-  compose() { docker-compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
+  compose() { docker-compose -p "$PROJECT" "${COMPOSE_FILES[@]}" "$@"; }
 fi
 VEIVISER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export VEIVISER_PORT
@@ -74,6 +74,21 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 [ -n "$back" ] || fail "NAV did not come back: $answer"
+
+step "mutual TLS (docker-compose.mtls.yml)"
+compose down --volumes --remove-orphans >/dev/null
+COMPOSE_FILES=(-f deploy/docker-compose.yml -f deploy/docker-compose.mtls.yml)
+compose up -d
+for service in consent nav kommune skatteetaten master; do wait_healthy "$service"; done
+answer=$(ask_json)
+[ "$(echo "$answer" | field agencies)" = "kommune nav skatteetaten" ] || fail "not every agency answered over mTLS: $answer"
+if compose exec -T master veiviser health http://nav:50061 >/dev/null 2>&1; then
+  fail "NAV answered a client without a certificate"
+fi
+if compose exec -T master veiviser health https://nav:50061 --tls-ca /certs/ca.pem \
+     --tls-cert /certs/master.pem --tls-key /certs/master-key.pem >/dev/null 2>&1; then :; else
+  fail "NAV refused the master's certificate"
+fi
 
 step "down"
 compose down --volumes --remove-orphans >/dev/null

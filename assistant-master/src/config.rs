@@ -50,6 +50,8 @@ pub struct MasterConfig {
     pub clock: Arc<dyn Clock>,
     /// The trust service for profile tokens; without it agencies get questions only.
     pub trust: Option<TrustLink>,
+    /// Mutual TLS to the agencies (their addresses then use https://).
+    pub agency_tls: Option<veiviser_agency_sdk::tls::TlsPem>,
     pub server: ServerConfig,
 }
 
@@ -73,6 +75,7 @@ impl Default for MasterConfig {
             purge_interval: Duration::from_secs(60),
             clock: clock::system(),
             trust: None,
+            agency_tls: None,
             server: ServerConfig::default(),
         }
     }
@@ -129,6 +132,14 @@ pub struct MasterArgs {
     /// The trust service's gRPC address (consent and profile tokens); off when unset.
     #[arg(long, env = "VEIVISER_TRUST_SERVICE")]
     pub trust_service: Option<String>,
+    /// Mutual TLS to the agencies: the master's client certificate (PEM).
+    #[arg(long, env = "VEIVISER_AGENCY_TLS_CERT", requires_all = ["agency_tls_key", "agency_tls_ca"])]
+    pub agency_tls_cert: Option<PathBuf>,
+    #[arg(long, env = "VEIVISER_AGENCY_TLS_KEY")]
+    pub agency_tls_key: Option<PathBuf>,
+    /// The CA that signs the agencies' certificates (PEM).
+    #[arg(long, env = "VEIVISER_AGENCY_TLS_CA")]
+    pub agency_tls_ca: Option<PathBuf>,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -144,8 +155,20 @@ pub fn default_agencies() -> Vec<String> {
 }
 
 impl MasterArgs {
-    pub fn config(&self) -> MasterConfig {
-        MasterConfig {
+    pub fn config(&self) -> Result<MasterConfig, crate::Error> {
+        let agency_tls = match (&self.agency_tls_cert, &self.agency_tls_key, &self.agency_tls_ca) {
+            (Some(cert), Some(key), Some(ca)) => Some(
+                veiviser_agency_sdk::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                }
+                .load()?,
+            ),
+            _ => None,
+        };
+        Ok(MasterConfig {
+            agency_tls,
             agencies: self.agencies.clone(),
             agency_timeout: Duration::from_millis(self.agency_timeout_ms),
             refresh_interval: Duration::from_secs(self.refresh_seconds.max(1)),
@@ -163,6 +186,6 @@ impl MasterArgs {
             }),
             server: self.server.server_config(),
             ..MasterConfig::default()
-        }
+        })
     }
 }

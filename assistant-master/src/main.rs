@@ -10,6 +10,13 @@ use veiviser_master::{MasterArgs, serve_with_admin};
 async fn main() -> ExitCode {
     let args = MasterArgs::parse();
     telemetry::init(args.log_format);
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "invalid configuration");
+            return ExitCode::FAILURE;
+        }
+    };
     let Some(listener) = bind(args.listen).await else {
         return ExitCode::FAILURE;
     };
@@ -20,7 +27,7 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    match serve_with_admin(listener, admin, args.config(), shutdown_signal()).await {
+    match serve_with_admin(listener, admin, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "master assistant failed");

@@ -228,8 +228,15 @@ fn speaks_contract(version: &str) -> bool {
 
 /// A client for one agency address, behind the master's client stack.
 fn client(address: &str, config: &MasterConfig) -> Result<AgencyClient, Error> {
-    let channel = Endpoint::from_shared(address.to_string())
-        .map_err(|e| Error::Config(format!("agency address \"{address}\": {e}")))?
+    let mut endpoint = Endpoint::from_shared(address.to_string())
+        .map_err(|e| Error::Config(format!("agency address \"{address}\": {e}")))?;
+    if let Some(tls) = &config.agency_tls {
+        // Mutual TLS: present the master's certificate, trust agencies signed by the CA.
+        endpoint = endpoint
+            .tls_config(tls.client())
+            .map_err(|e| Error::Config(format!("agency TLS for \"{address}\": {e}")))?;
+    }
+    let channel = endpoint
         // Give up connecting quickly; the caller's deadline and the refresh loop decide what next.
         .connect_timeout(config.agency_timeout.min(Duration::from_secs(2)))
         // Notice a dead agency on an idle connection.

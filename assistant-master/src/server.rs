@@ -247,7 +247,7 @@ pub async fn serve_master(
         &master.config.server,
         CitizenAssistantServer::new(CitizenService::new(Arc::clone(&master))),
     )
-    .await;
+    .await?;
     tracing::info!(%address, agencies = master.config.agencies.len(), "master assistant serving");
     veiviser_agency_sdk::server::serve_router(router, listener, shutdown).await?;
     tracing::info!("master assistant stopped");

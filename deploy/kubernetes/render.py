@@ -81,7 +81,7 @@ def add_labels(objects, label):
         if label.get("includeTemplates") and obj["kind"] in WORKLOADS:
             template = obj["spec"]["template"].setdefault("metadata", {})
             template.setdefault("labels", {}).update(pairs)
-        if obj["kind"] == "StatefulSet":
+        if label.get("includeTemplates") and obj["kind"] == "StatefulSet":
             for claim in obj["spec"].get("volumeClaimTemplates", []):
                 claim["metadata"].setdefault("labels", {}).update(pairs)
 

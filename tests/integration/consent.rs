@@ -547,3 +547,46 @@ async fn bad_consent_requests_get_clear_errors() {
     assert!(nothing.consents.is_empty(), "nothing was stored by refused requests");
     trust.stop().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn instances_sharing_a_database_follow_each_others_key_rotation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(START));
+    let config = ConsentConfig {
+        database_url: format!("sqlite://{}", dir.path().join("consent.db").display()),
+        clock: Arc::new(clock.clone()),
+        ..ConsentConfig::default()
+    };
+    let first = veiviser_consent::Trust::open(config.clone()).await.expect("first");
+    let second = veiviser_consent::Trust::open(config).await.expect("second");
+    let kid = |trust: &veiviser_consent::Trust| trust.keys.current().expect("key").0;
+    assert_eq!(
+        kid(&first),
+        kid(&second),
+        "the second instance uses the first one's key"
+    );
+
+    let day = 24 * 3600;
+    clock.advance(Duration::from_secs(day as u64));
+    first
+        .keys
+        .rotate_if_older_than(first.now(), day)
+        .await
+        .expect("rotated");
+    // The second instance's periodic reload picks the new key up instead of rotating again.
+    second
+        .keys
+        .rotate_if_older_than(second.now(), day)
+        .await
+        .expect("reloaded");
+    assert_eq!(kid(&first), kid(&second));
+    let published: Vec<Option<String>> = second
+        .keys
+        .jwks(second.now())
+        .keys
+        .iter()
+        .map(|k| k.common.key_id.clone())
+        .collect();
+    assert_eq!(published.len(), 2, "new and retired key");
+    assert!(published.contains(&Some(kid(&first))));
+}

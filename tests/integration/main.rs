@@ -7,6 +7,7 @@ mod consent_durability;
 mod consent_postgres;
 mod federation;
 mod masking_eval;
+mod mtls;
 mod outside_client;
 mod privacy;
 mod retention;

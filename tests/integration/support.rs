@@ -257,7 +257,8 @@ impl RecordingNetwork {
             &ServerConfig::default(),
             veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer::new(agency),
         )
-        .await;
+        .await
+        .expect("router");
         let (agency_stop, agency_stopped) = tokio::sync::oneshot::channel::<()>();
         let agency_task = tokio::spawn(async move {
             veiviser_agency_sdk::server::serve_router(router, listener, async {

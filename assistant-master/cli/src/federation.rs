@@ -115,7 +115,12 @@ impl Federation {
                 running: Some(running),
             });
         }
-        master_config.agencies = agencies.iter().map(|a| format!("http://{}", a.address)).collect();
+        let scheme = if master_config.agency_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        master_config.agencies = agencies.iter().map(|a| format!("{scheme}://{}", a.address)).collect();
         let master = Master::new(master_config).map_err(|e| e.to_string())?;
         let listener = bind(addresses.master).await?;
         let master_address = listener.local_addr().map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod consent;
+pub mod devca;
 pub mod federation;
 pub mod output;
 pub mod trust;

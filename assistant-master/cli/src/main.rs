@@ -72,11 +72,30 @@ enum Command {
     },
     /// What was shared with which agency, when and why ("innsyn"), for --person.
     Innsyn,
+    /// Create a development CA and certificates for mutual TLS between the
+    /// master and the agencies (demos and tests only).
+    DevCa {
+        /// Where to write ca.pem, <name>.pem and <name>-key.pem.
+        #[arg(long, default_value = "certs")]
+        out: std::path::PathBuf,
+        /// Service names to issue certificates for.
+        #[arg(long, value_delimiter = ',', default_value = "master,nav,kommune,skatteetaten")]
+        names: Vec<String>,
+    },
     /// Check a Veiviser service's gRPC health (exit 0 when SERVING); for
     /// container health checks.
     Health {
-        /// The service's address, e.g. http://127.0.0.1:50061.
+        /// The service's address, e.g. http://127.0.0.1:50061 (https:// with the TLS flags).
         address: String,
+        /// For a service with mutual TLS: a client certificate (PEM) …
+        #[arg(long, requires_all = ["tls_key", "tls_ca"])]
+        tls_cert: Option<std::path::PathBuf>,
+        /// … its key …
+        #[arg(long)]
+        tls_key: Option<std::path::PathBuf>,
+        /// … and the CA that signed the service's certificate.
+        #[arg(long)]
+        tls_ca: Option<std::path::PathBuf>,
     },
     /// Download the (masked) transcript of an open session.
     Transcript {
@@ -114,7 +133,36 @@ async fn main() -> ExitCode {
         Command::Chat => chat(&cli).await,
         Command::Ask { json, ref question } => ask(&cli, &question.join(" "), json).await,
         Command::People => people(&cli.trust).await,
-        Command::Health { ref address } => health(address).await,
+        Command::Health {
+            ref address,
+            ref tls_cert,
+            ref tls_key,
+            ref tls_ca,
+        } => {
+            let tls = match (tls_cert, tls_key, tls_ca) {
+                (Some(cert), Some(key), Some(ca)) => veiviser_agency_sdk::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                }
+                .load()
+                .map(Some)
+                .map_err(|e| e.to_string()),
+                _ => Ok(None),
+            };
+            match tls {
+                Ok(tls) => health(address, tls).await,
+                Err(message) => Err(message),
+            }
+        }
+        Command::DevCa { ref out, ref names } => veiviser_cli::devca::generate(out, names).map(|ca| {
+            println!(
+                "wrote {} and {} certificates to {}",
+                ca.ca.display(),
+                ca.leaves.len(),
+                out.display()
+            );
+        }),
         Command::Consent { ref action } => consent_command(&cli, action).await,
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
@@ -203,7 +251,7 @@ fn required_person(cli: &Cli) -> Result<(), String> {
     Ok(())
 }
 
-async fn health(address: &str) -> Result<(), String> {
+async fn health(address: &str, tls: Option<veiviser_agency_sdk::tls::TlsPem>) -> Result<(), String> {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;
     let url = if address.contains("://") {
@@ -211,10 +259,13 @@ async fn health(address: &str) -> Result<(), String> {
     } else {
         format!("http://{address}")
     };
-    let endpoint = tonic::transport::Endpoint::from_shared(url.clone())
+    let mut endpoint = tonic::transport::Endpoint::from_shared(url.clone())
         .map_err(|e| format!("invalid address {url}: {e}"))?
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(2));
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls.client()).map_err(|e| format!("TLS: {e}"))?;
+    }
     let channel = endpoint
         .connect()
         .await

@@ -32,13 +32,33 @@ pub struct AgencyArgs {
     /// The trust service's gRPC address, for reporting each use of a profile token.
     #[arg(long, env = "VEIVISER_TRUST_SERVICE")]
     pub trust_service: Option<String>,
+    /// Serve with mutual TLS: this agency's certificate (PEM).
+    #[arg(long, env = "VEIVISER_TLS_CERT", requires_all = ["tls_key", "tls_client_ca"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "VEIVISER_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Accept only clients with a certificate signed by this CA (PEM).
+    #[arg(long, env = "VEIVISER_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
     #[command(flatten)]
     pub server: ServerArgs,
 }
 
 impl AgencyArgs {
-    /// The server configuration, with the trust service if one is configured.
-    pub fn server_config(&self) -> ServerConfig {
+    /// The server configuration, with the trust service and TLS if configured.
+    pub fn server_config(&self) -> Result<ServerConfig, crate::Error> {
+        let tls = match (&self.tls_cert, &self.tls_key, &self.tls_client_ca) {
+            (Some(cert), Some(key), Some(ca)) => Some(
+                crate::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                }
+                .load()?,
+            ),
+            _ => None,
+        };
         let trust = match (&self.token_issuer, &self.jwks_url) {
             (Some(issuer), Some(jwks_url)) => Some(crate::server::TrustConfig {
                 issuer: issuer.clone(),
@@ -47,10 +67,11 @@ impl AgencyArgs {
             }),
             _ => None,
         };
-        ServerConfig {
+        Ok(ServerConfig {
             trust,
+            tls,
             ..self.server.server_config()
-        }
+        })
     }
 }
 

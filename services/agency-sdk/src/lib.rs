@@ -20,6 +20,7 @@ pub mod server;
 mod service;
 mod tailoring;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;
 pub mod trace;
 

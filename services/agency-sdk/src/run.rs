@@ -42,7 +42,7 @@ async fn run_async(args: AgencyArgs, embedded: EmbeddedContent, default_port: u1
     serve(
         listener,
         Assistant::new(content),
-        args.server_config(),
+        args.server_config()?,
         shutdown_signal(),
     )
     .await

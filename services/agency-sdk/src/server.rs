@@ -29,6 +29,9 @@ pub struct ServerConfig {
     pub concurrency_limit: usize,
     /// Idle HTTP/2 connections are probed this often so dead peers are noticed.
     pub http2_keepalive: Duration,
+    /// Mutual TLS: serve over TLS and accept only clients with a certificate
+    /// signed by the configured CA. Plaintext when unset.
+    pub tls: Option<crate::tls::TlsPem>,
     /// Agencies only: the trust service whose profile tokens are accepted.
     /// Without it, a request carrying a profile token is refused.
     pub trust: Option<TrustConfig>,
@@ -53,6 +56,7 @@ impl Default for ServerConfig {
             concurrency_limit: 256,
             http2_keepalive: Duration::from_secs(30),
             trust: None,
+            tls: None,
         }
     }
 }
@@ -62,8 +66,12 @@ pub type Layers = Stack<Stack<GlobalConcurrencyLimitLayer, Stack<LoadShedLayer, 
 
 /// A tonic router serving `service` with Veiviser's limits, gRPC health (the
 /// service reported SERVING) and reflection. Serve it with [`serve_router`];
-/// the reporter lets the caller change the reported health later.
-pub async fn router<S>(config: &ServerConfig, service: S) -> (Router<Layers>, tonic_health::server::HealthReporter)
+/// the reporter lets the caller change the reported health later. Fails
+/// only on unusable TLS material.
+pub async fn router<S>(
+    config: &ServerConfig,
+    service: S,
+) -> Result<(Router<Layers>, tonic_health::server::HealthReporter), Error>
 where
     S: tower::Service<
             http::Request<tonic::body::Body>,
@@ -85,7 +93,12 @@ where
         .into_inner();
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<S>().await;
-    let router = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.tls {
+        // Mutual TLS: a client without a certificate from the CA fails the handshake.
+        builder = builder.tls_config(tls.server())?;
+    }
+    let router = builder
         // Cancel requests that run past the deadline (or the client's grpc-timeout, if sooner).
         .timeout(config.request_timeout)
         // Notice dead peers on idle connections.
@@ -104,7 +117,7 @@ where
                 .expect("the compiled descriptor sets are valid"),
         )
         .add_service(service);
-    (router, health)
+    Ok((router, health))
 }
 
 /// Reflection lists only the services this server runs, although the
@@ -146,7 +159,7 @@ pub async fn serve(
     let address = listener.local_addr()?;
     let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
     let service = AgencyService::new(assistant).with_profile_gate(gate);
-    let (router, _health) = router(&config, AgencyAssistantServer::new(service)).await;
+    let (router, _health) = router(&config, AgencyAssistantServer::new(service)).await?;
     tracing::info!(%agency, %address, "agency assistant serving");
     serve_router(router, listener, shutdown).await?;
     tracing::info!(%agency, "agency assistant stopped");

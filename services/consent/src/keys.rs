@@ -23,6 +23,7 @@ struct LoadedKey {
     kid: String,
     encoding: EncodingKey,
     jwk: Jwk,
+    created_at: i64,
     retired_at: Option<i64>,
 }
 
@@ -46,6 +47,7 @@ fn load(row: &KeyRow) -> Result<LoadedKey, Error> {
         kid: row.kid.clone(),
         encoding,
         jwk,
+        created_at: row.created_at,
         retired_at: row.retired_at,
     })
 }
@@ -84,7 +86,7 @@ impl SigningKeys {
         Ok(keys)
     }
 
-    async fn reload(&self, now: i64) -> Result<(), Error> {
+    pub async fn reload(&self, now: i64) -> Result<(), Error> {
         let rows = self.store.keys(now - RETIRED_KEY_GRACE_SECONDS).await?;
         let loaded = rows.iter().map(load).collect::<Result<Vec<_>, _>>()?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = loaded;
@@ -99,6 +101,23 @@ impl SigningKeys {
         self.reload(now).await?;
         tracing::info!(kid = %row.kid, "signing key rotated");
         Ok(row.kid)
+    }
+
+    /// Re-reads the keys (another instance may have rotated) and rotates if
+    /// the signing key is at least `max_age` seconds old.
+    pub async fn rotate_if_older_than(&self, now: i64, max_age: i64) -> Result<(), Error> {
+        self.reload(now).await?;
+        let newest = {
+            let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+            keys.iter()
+                .filter(|k| k.retired_at.is_none())
+                .map(|k| k.created_at)
+                .max()
+        };
+        if newest.is_none_or(|created| now - created >= max_age) {
+            self.rotate(now).await?;
+        }
+        Ok(())
     }
 
     /// The key that signs now, with its id.

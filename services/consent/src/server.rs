@@ -12,6 +12,9 @@ use veiviser_agency_sdk::telemetry;
 use veiviser_proto::consent::v1::trust_service_server::TrustServiceServer;
 
 use crate::config::Command;
+
+/// How often the signing keys are re-read from the database.
+const KEY_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
 use crate::service::TrustApi;
 use crate::{ConsentArgs, ConsentConfig, Error, Trust};
 
@@ -32,12 +35,16 @@ pub async fn serve(
     let mut background = tokio::task::JoinSet::new();
     let rotating = Arc::clone(&trust);
     background.spawn(async move {
-        let mut every = tokio::time::interval(rotating.config.key_rotation);
-        every.tick().await;
+        // Every instance re-reads the keys often, so keys another instance
+        // created or retired are used and published within seconds; the
+        // signing key is replaced only once it is older than the rotation
+        // period, so instances sharing a database do not rotate in turn.
+        let mut every = tokio::time::interval(KEY_RELOAD);
         loop {
             every.tick().await;
-            if let Err(error) = rotating.keys.rotate(rotating.now()).await {
-                tracing::error!(%error, "key rotation failed");
+            let rotation = i64::try_from(rotating.config.key_rotation.as_secs()).unwrap_or(i64::MAX);
+            if let Err(error) = rotating.keys.rotate_if_older_than(rotating.now(), rotation).await {
+                tracing::error!(%error, "key reload or rotation failed");
             }
         }
     });
@@ -45,7 +52,7 @@ pub async fn serve(
         &trust.config.server,
         TrustServiceServer::new(TrustApi::new(trust.clone())),
     )
-    .await;
+    .await?;
     tracing::info!(grpc = %grpc_address, http = %http_address, "trust service serving");
     let served = veiviser_agency_sdk::server::serve_router(router, grpc, shutdown).await;
     let _ = stop_http.send(());
