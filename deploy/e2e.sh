@@ -2,8 +2,10 @@
 # End-to-end test of the docker-compose demo, as CI runs it: build the image
 # with deploy/Dockerfile, bring the stack up, ask the life-event question
 # through the published port with the project's own CLI, stop NAV and check
-# the answer names it as unavailable, start NAV and check it is back, then
-# tear everything down and check nothing is left behind.
+# the answer names it as unavailable, start NAV and check it is back; then
+# the same stack with mutual TLS (docker-compose.mtls.yml): every agency
+# answers, and NAV refuses a client without a certificate. Finally tear
+# everything down and check nothing is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
