@@ -273,6 +273,13 @@ impl Masker {
     /// than the four passes once allowed here).
     pub fn mask(&self, text: &str) -> Masked {
         let found = self.find(text);
+        if found.is_empty() {
+            // Nothing replaced, so another pass would see the same text.
+            return Masked {
+                text: text.to_string(),
+                found,
+            };
+        }
         let mut masked = replace(text, &found);
         for _ in 0..=text.chars().count() {
             let more = self.find(&masked);
