@@ -16,9 +16,12 @@ if docker compose version >/dev/null 2>&1; then
 else
   compose() { docker-compose -p "$PROJECT" "${COMPOSE_FILES[@]}" "$@"; }
 fi
-VEIVISER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export VEIVISER_PORT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+VEIVISER_PORT=$(free_port)
+VEIVISER_WEB_PORT=$(free_port)
+export VEIVISER_PORT VEIVISER_WEB_PORT
 MASTER="http://127.0.0.1:${VEIVISER_PORT}"
+WEB="http://127.0.0.1:${VEIVISER_WEB_PORT}"
 QUESTION="min far er død, hva må jeg gjøre?"
 
 teardown() { compose down --volumes --remove-orphans >/dev/null 2>&1 || true; }
@@ -59,12 +62,27 @@ answer=$(ask_json)
   || fail "route was not life-event: $answer"
 [ "$(echo "$answer" | field agencies)" = "kommune nav skatteetaten" ] || fail "not every agency answered: $answer"
 
+step "web chat: page, session, streamed answer"
+# Read whole bodies before matching: `curl | grep -q` fails under pipefail
+# when grep stops reading early and curl cannot finish writing (curl exit 23).
+page=$(curl -fsS "$WEB/") || fail "the web chat page is not served"
+grep -q 'id="ack"' <<<"$page" || fail "the web chat page has no acknowledgement checkbox"
+session=$(curl -fsS -X POST -H 'content-type: application/json' \
+  -d '{"acknowledged_no_personal_data": true, "language": "nb"}' "$WEB/api/sessions" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])') || fail "no web session"
+events=$(curl -fsS -N -X POST -H 'content-type: application/json' \
+  -d "{\"text\": \"$QUESTION\"}" "$WEB/api/sessions/$session/messages")
+grep -q '"final"' <<<"$events" || fail "no final answer in the event stream: $events"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' \
+  -d '{"language": "nb"}' "$WEB/api/sessions")
+[ "$status" = 412 ] || fail "a session without the acknowledgement was not refused with 412: $status"
+
 step "NAV stopped"
 compose stop nav >/dev/null
 answer=$(ask_json)
 [ "$(echo "$answer" | field missing_agencies)" = "nav" ] || fail "NAV not named as missing: $answer"
 [ "$(echo "$answer" | field agencies)" = "kommune skatteetaten" ] || fail "the others did not answer: $answer"
-echo "$answer" | grep -q "NAV kunne ikke svare" || fail "the answer text does not name NAV: $answer"
+grep -q "NAV kunne ikke svare" <<<"$answer" || fail "the answer text does not name NAV: $answer"
 
 step "NAV started again"
 compose start nav >/dev/null

@@ -12,6 +12,7 @@ use veiviser_agency_sdk::clock::{self, Clock};
 use veiviser_agency_sdk::config::ServerArgs;
 use veiviser_agency_sdk::telemetry::LogFormat;
 
+use crate::hours::HoursPolicy;
 use crate::profiles::TrustLink;
 use crate::retention::RetentionPolicy;
 use crate::router::Thresholds;
@@ -52,6 +53,10 @@ pub struct MasterConfig {
     pub trust: Option<TrustLink>,
     /// Mutual TLS to the agencies (their addresses then use https://).
     pub agency_tls: Option<veiviser_agency_sdk::tls::TlsPem>,
+    /// Whether human advisors answer in their cards' hours or always (demos).
+    pub advisor_hours: HoursPolicy,
+    /// When set, advisors must present it (`authorization: Bearer <key>`).
+    pub advisor_key: Option<String>,
     pub server: ServerConfig,
 }
 
@@ -76,6 +81,8 @@ impl Default for MasterConfig {
             clock: clock::system(),
             trust: None,
             agency_tls: None,
+            advisor_hours: HoursPolicy::Cards,
+            advisor_key: None,
             server: ServerConfig::default(),
         }
     }
@@ -140,6 +147,17 @@ pub struct MasterArgs {
     /// The CA that signs the agencies' certificates (PEM).
     #[arg(long, env = "VEIVISER_AGENCY_TLS_CA")]
     pub agency_tls_ca: Option<PathBuf>,
+    /// Address of the citizen's web chat (HTML and its JSON API); off when unset.
+    #[arg(long, env = "VEIVISER_WEB_LISTEN")]
+    pub web_listen: Option<SocketAddr>,
+    /// When human advisors answer: in the hours on each agency's card, or always (demos).
+    #[arg(long, env = "VEIVISER_ADVISOR_HOURS", value_enum, default_value_t = HoursPolicy::Cards)]
+    pub advisor_hours: HoursPolicy,
+    /// The key advisors present to the desk (`authorization: Bearer <key>`).
+    /// Without it anyone who reaches the gRPC port can act as an advisor:
+    /// acceptable for a demo on loopback only.
+    #[arg(long, env = "VEIVISER_ADVISOR_KEY", hide_env_values = true)]
+    pub advisor_key: Option<String>,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -184,6 +202,8 @@ impl MasterArgs {
                 address: address.clone(),
                 purpose: crate::profiles::LIFE_EVENT_PURPOSE.to_string(),
             }),
+            advisor_hours: self.advisor_hours,
+            advisor_key: self.advisor_key.clone().filter(|key| !key.is_empty()),
             server: self.server.server_config(),
             ..MasterConfig::default()
         })

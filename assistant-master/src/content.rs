@@ -66,6 +66,19 @@ pub struct Texts {
     pub transcript_kept_days: String,
     pub transcript_citizen: String,
     pub transcript_assistant: String,
+    pub handover_offer_asked: String,
+    pub handover_offer_not_understood: String,
+    pub handover_offer_agency: String,
+    pub handover_closed: String,
+    pub handover_no_advisors: String,
+    pub handover_queued: String,
+    pub handover_with_advisor: String,
+    pub handover_handed_back: String,
+    pub handover_closed_by_advisor: String,
+    pub handover_left: String,
+    pub handover_session_ended: String,
+    pub transcript_advisor: String,
+    pub date_time: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

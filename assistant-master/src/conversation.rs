@@ -12,13 +12,15 @@ use tokio::sync::mpsc;
 use tonic::Status;
 use veiviser_proto::agency::v1::{self as agency, AskResponse, AssistantCard, LocalizedText, Referral, TaskState};
 use veiviser_proto::master::v1::{
-    AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, PlanItem, Route, RoutingDecision, ask_event::Event,
+    AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, HandoverOffer, PlanItem, Route, RoutingDecision,
+    ask_event::Event,
 };
 
 use veiviser_agency_sdk::trace::TraceContext;
 
 use crate::Master;
 use crate::content::{MasterLanguage, fill};
+use crate::handover::{HandoverReason, HoursInWords};
 use crate::metrics::AgencyOutcomeLabels;
 use crate::network::{Agency, Snapshot};
 use crate::plan;
@@ -105,13 +107,44 @@ impl<'a> Turn<'a> {
             Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
             Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
         };
-        let final_answer = FinalAnswer { masked, ..final_answer };
+        let understood = !matches!(decision, Decision::Clarify { .. } | Decision::OutOfScope { .. });
+        let handover = self.offer_handover(&final_answer, understood);
+        let final_answer = FinalAnswer {
+            masked,
+            handover,
+            ..final_answer
+        };
         self.emit(Event::Final(final_answer.clone())).await;
         let topics = std::mem::take(&mut *self.topics.lock().unwrap_or_else(|p| p.into_inner()));
         Answered {
             final_answer,
             topics: topics.into_iter().collect(),
         }
+    }
+
+    /// A human advisor is offered when the citizen asked for one, an agency
+    /// said one is needed, or the assistant failed to understand twice in a row.
+    fn offer_handover(&self, answer: &FinalAnswer, understood: bool) -> Option<HandoverOffer> {
+        let not_understood = self.master.sessions.note_understood(self.session_id, understood);
+        let reason = if answer.route == i32::from(Route::Human) {
+            HandoverReason::Asked
+        } else if answer.human_needed {
+            HandoverReason::Agency
+        } else if not_understood >= 2 {
+            HandoverReason::NotUnderstood
+        } else {
+            return None;
+        };
+        let preferred = if answer.agency_ids.is_empty() {
+            self.master.sessions.last_agencies(self.session_id)
+        } else {
+            answer.agency_ids.clone()
+        };
+        let offer = self
+            .master
+            .handover_offer(self.snapshot, self.language, &preferred, reason)?;
+        crate::metrics::Metrics::count(&self.master.metrics.handovers, "offered");
+        Some(offer)
     }
 
     async fn emit(&self, event: Event) {
@@ -343,7 +376,7 @@ impl<'a> Turn<'a> {
         fill(&self.language.texts.out_of_scope, &[("agencies", &names.join(", "))])
     }
 
-    /// Honest directions to a person at each agency (handover comes later).
+    /// Directions to a person at each agency, besides the handover offer.
     fn how_to_reach_a_human(&self) -> String {
         let texts = &self.language.texts;
         let mut lines = vec![texts.human_intro.clone()];
@@ -358,15 +391,10 @@ impl<'a> Turn<'a> {
                 ],
             );
             if let Some(hours) = &card.advisor_hours {
-                let weekdays = ["mon", "tue", "wed", "thu", "fri"];
-                let days = if hours.days == weekdays {
-                    texts.weekdays.clone()
-                } else {
-                    hours.days.join(", ")
-                };
+                let HoursInWords { days, opens, closes } = HoursInWords::new(hours, texts);
                 line.push_str(&fill(
                     &texts.human_agency_hours,
-                    &[("days", &days), ("opens", &hours.opens), ("closes", &hours.closes)],
+                    &[("days", &days), ("opens", &opens), ("closes", &closes)],
                 ));
             }
             lines.push(format!("- {line}"));

@@ -10,6 +10,18 @@ pub enum Error {
     UnknownSession,
     #[error("{0}")]
     InvalidArgument(String),
+    #[error("this session has no handover to a human advisor")]
+    NoHandover,
+    #[error("unknown agency \"{0}\" (or not reachable since the master started)")]
+    UnknownAgency(String),
+    #[error("{0} has no chat with human advisors")]
+    NoAdvisors(String),
+    #[error("no agency in the network has chat with human advisors")]
+    NoAdvisorsAnywhere,
+    #[error("the master is shutting down; try again shortly")]
+    ShuttingDown,
+    #[error("a valid desk key is required")]
+    Unauthenticated,
     #[error("too many open sessions; try again later")]
     TooManySessions,
     #[error("invalid configuration: {0}")]
@@ -28,7 +40,10 @@ impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
             Error::NotAcknowledged => Status::failed_precondition(error.to_string()),
-            Error::UnknownSession => Status::not_found(error.to_string()),
+            Error::UnknownSession | Error::NoHandover | Error::UnknownAgency(_) => Status::not_found(error.to_string()),
+            Error::NoAdvisors(_) | Error::NoAdvisorsAnywhere => Status::failed_precondition(error.to_string()),
+            Error::ShuttingDown => Status::unavailable(error.to_string()),
+            Error::Unauthenticated => Status::unauthenticated(error.to_string()),
             Error::InvalidArgument(message) => Status::invalid_argument(message),
             Error::TooManySessions => Status::resource_exhausted(error.to_string()),
             other => {

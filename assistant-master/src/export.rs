@@ -72,6 +72,8 @@ impl TranscriptDocument {
         for entry in &self.entries {
             let who = if entry.role == "citizen" {
                 texts.transcript_citizen.clone()
+            } else if entry.role == "advisor" {
+                texts.transcript_advisor.clone()
             } else if entry.agency_ids.is_empty() {
                 texts.transcript_assistant.clone()
             } else {

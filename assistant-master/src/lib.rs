@@ -8,15 +8,21 @@
 //! and serves the `veiviser.master.v1.CitizenAssistant` API ([`service`]).
 //! Transcripts are kept by the rules in [`retention`] and downloaded in the
 //! shapes of [`export`]; [`metrics`] holds the aggregate counters served on
-//! the operations endpoint ([`admin`]).
+//! the operations endpoint ([`admin`]). Conversations go to human advisors
+//! through the [`desk`] ([`handover`] decides when and to whom, [`hours`]
+//! when advisors answer), and citizens can chat in the browser ([`web`]).
 #![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod config;
 pub mod content;
 pub mod conversation;
+pub mod desk;
+mod desk_service;
 mod error;
 pub mod export;
+pub mod handover;
+pub mod hours;
 pub mod metrics;
 pub mod network;
 pub mod plan;
@@ -26,7 +32,8 @@ pub mod router;
 mod server;
 pub mod service;
 pub mod sessions;
+pub mod web;
 
 pub use config::{MasterArgs, MasterConfig};
 pub use error::Error;
-pub use server::{Master, serve, serve_master, serve_with_admin};
+pub use server::{Endpoints, Master, serve, serve_master, serve_with_endpoints};

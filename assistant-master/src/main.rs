@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use veiviser_agency_sdk::{server::shutdown_signal, telemetry};
-use veiviser_master::{MasterArgs, serve_with_admin};
+use veiviser_master::{Endpoints, MasterArgs, serve_with_endpoints};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,14 +20,19 @@ async fn main() -> ExitCode {
     let Some(listener) = bind(args.listen).await else {
         return ExitCode::FAILURE;
     };
-    let admin = match args.admin_listen {
-        Some(address) => match bind(address).await {
-            Some(listener) => Some(listener),
-            None => return ExitCode::FAILURE,
-        },
-        None => None,
-    };
-    match serve_with_admin(listener, admin, config, shutdown_signal()).await {
+    let mut endpoints = Endpoints::default();
+    for (address, endpoint) in [
+        (args.admin_listen, &mut endpoints.admin),
+        (args.web_listen, &mut endpoints.web),
+    ] {
+        if let Some(address) = address {
+            let Some(listener) = bind(address).await else {
+                return ExitCode::FAILURE;
+            };
+            *endpoint = Some(listener);
+        }
+    }
+    match serve_with_endpoints(listener, endpoints, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "master assistant failed");

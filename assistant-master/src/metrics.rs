@@ -63,6 +63,8 @@ pub struct Metrics {
     pub errors: Family<CodeLabel, Counter>,
     /// Transcripts at session end or purge: "archived", "deleted-session-only", "purged-expired".
     pub transcripts: Family<ReasonLabel, Counter>,
+    /// Handover requests and offers: "offered", "queued", "closed" (outside opening hours).
+    pub handovers: Family<ReasonLabel, Counter>,
     pub answer_seconds: Histogram,
 }
 
@@ -81,6 +83,7 @@ impl Default for Metrics {
             agency_calls: Family::default(),
             errors: Family::default(),
             transcripts: Family::default(),
+            handovers: Family::default(),
             answer_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
             registry: Registry::default(),
         };
@@ -122,6 +125,11 @@ impl Default for Metrics {
             "transcripts",
             "Transcripts at session end or purge, by outcome",
             metrics.transcripts.clone(),
+        );
+        registry.register(
+            "handovers",
+            "Handovers to human advisors offered and asked for, by outcome",
+            metrics.handovers.clone(),
         );
         registry.register(
             "answer_seconds",

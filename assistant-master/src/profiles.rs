@@ -133,6 +133,16 @@ impl ProfileTokens {
         token
     }
 
+    /// A client of the trust service, for the web chat's login and consent screens.
+    pub fn trust_client(&self) -> TrustServiceClient<Channel> {
+        self.client.clone()
+    }
+
+    /// The purpose consents and tokens are asked for.
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
     /// Forgets a session's tokens.
     pub fn forget(&self, session_id: &str) {
         self.cache().retain(|(session, _), _| session != session_id);

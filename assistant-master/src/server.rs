@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use veiviser_agency_sdk::clock::rfc3339;
+use veiviser_proto::master::v1::advisor_desk_server::AdvisorDeskServer;
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistantServer;
 use veiviser_proto::master::v1::{Retention as RetentionNotice, Transcript};
 
 use crate::content::MasterContent;
+use crate::desk::Desk;
+use crate::desk_service::AdvisorDeskService;
 use crate::export::TranscriptDocument;
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -26,7 +29,9 @@ pub struct Master {
     pub config: MasterConfig,
     pub content: Arc<MasterContent>,
     pub network: Arc<Network>,
-    pub sessions: Sessions,
+    pub sessions: Arc<Sessions>,
+    /// Conversations handed to human advisors.
+    pub desk: Desk,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
     pub pseudonyms: RandomState,
@@ -71,9 +76,15 @@ impl Master {
             None => MasterContent::embedded()?,
         });
         let network = Arc::new(Network::new(&config, Arc::clone(&content))?);
-        let sessions = Sessions::new(
+        let sessions = Arc::new(Sessions::new(
             config.session_idle_timeout,
             config.max_sessions,
+            Arc::clone(&config.clock),
+        ));
+        let desk = Desk::new(
+            Arc::clone(&sessions),
+            Arc::clone(&content),
+            config.retention.clone(),
             Arc::clone(&config.clock),
         );
         let profiles = config
@@ -90,6 +101,7 @@ impl Master {
             content,
             network,
             sessions,
+            desk,
             pseudonyms: RandomState::new(),
             metrics: Arc::new(Metrics::default()),
             archive,
@@ -126,6 +138,7 @@ impl Master {
     /// Applies the retention rules to a session that has ended: deleted now
     /// if it touched a session-only topic, archived otherwise.
     pub fn close_session(&self, session: ClosedSession, reason: CloseReason) {
+        self.desk.session_ended(&session.id);
         if let Some(profiles) = &self.profiles {
             profiles.forget(&session.id);
         }
@@ -158,6 +171,10 @@ impl Master {
     /// Closes idle sessions and deletes archived transcripts whose retention
     /// has run out. The purge job calls this every `purge_interval`.
     pub fn purge(&self) -> Result<PurgeReport, Error> {
+        // A citizen waiting for or talking to an advisor is not idle.
+        for session_id in self.desk.followed_sessions() {
+            self.sessions.keep_open(&session_id);
+        }
         let idle = self.sessions.close_idle();
         let idle_sessions_closed = idle.len();
         for session in idle {
@@ -206,29 +223,52 @@ pub async fn serve(
     serve_master(listener, Master::new(config)?, shutdown).await
 }
 
-/// Like [`serve`], with the operations endpoint ([`crate::admin`]) on a second listener.
-pub async fn serve_with_admin(
+/// The master's HTTP listeners besides gRPC; each is off when `None`.
+#[derive(Debug, Default)]
+pub struct Endpoints {
+    /// Operations: `/metrics` and `/healthz` ([`crate::admin`]). Keep it internal.
+    pub admin: Option<TcpListener>,
+    /// The citizen's web chat ([`crate::web`]).
+    pub web: Option<TcpListener>,
+}
+
+/// Like [`serve`], with the HTTP endpoints on their own listeners.
+pub async fn serve_with_endpoints(
     listener: TcpListener,
-    admin: Option<TcpListener>,
+    endpoints: Endpoints,
     config: MasterConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
     let master = Master::new(config)?;
-    let Some(admin) = admin else {
-        return serve_master(listener, master, shutdown).await;
+    // The HTTP endpoints stop when shutdown begins (or when the gRPC server
+    // stops for any other reason and the sender is dropped).
+    let (stop_http, http_stopped) = tokio::sync::watch::channel(());
+    let stopped = move || {
+        let mut receiver = http_stopped.clone();
+        async move {
+            let _ = receiver.changed().await;
+        }
     };
-    let admin_address = admin.local_addr()?;
-    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
-    let admin_task = tokio::spawn(crate::admin::serve(admin, Arc::clone(&master.metrics), async {
-        let _ = admin_stopped.await;
-    }));
-    tracing::info!(address = %admin_address, "operations endpoint serving");
+    let mut http = tokio::task::JoinSet::new();
+    if let Some(admin) = endpoints.admin {
+        tracing::info!(address = %admin.local_addr()?, "operations endpoint serving");
+        http.spawn(crate::admin::serve(admin, Arc::clone(&master.metrics), stopped()));
+    }
+    if let Some(web) = endpoints.web {
+        tracing::info!(address = %web.local_addr()?, "web chat serving");
+        http.spawn(crate::web::serve(web, Arc::clone(&master), stopped()));
+    }
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_http.send(());
+    };
     let served = serve_master(listener, master, shutdown).await;
-    let _ = stop_admin.send(());
-    match admin_task.await {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::error!(%error, "operations endpoint failed"),
-        Err(error) => tracing::error!(%error, "operations endpoint panicked"),
+    while let Some(outcome) = http.join_next().await {
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "http endpoint failed"),
+            Err(error) => tracing::error!(%error, "http endpoint panicked"),
+        }
     }
     served
 }
@@ -243,12 +283,24 @@ pub async fn serve_master(
     // Dropping the sets at the end of this function stops the background tasks.
     let _refresh = master.network.spawn_refresh();
     let _purge = master.spawn_purge();
-    let (router, _health) = veiviser_agency_sdk::server::router(
+    if master.config.advisor_key.is_none() {
+        tracing::warn!("no advisor desk key: anyone who reaches this port can act as an advisor");
+    }
+    let (router, health) = veiviser_agency_sdk::server::router(
         &master.config.server,
         CitizenAssistantServer::new(CitizenService::new(Arc::clone(&master))),
+        &[<AdvisorDeskServer<AdvisorDeskService> as tonic::server::NamedService>::NAME],
     )
     .await?;
+    health.set_serving::<AdvisorDeskServer<AdvisorDeskService>>().await;
+    let router = router.add_service(AdvisorDeskServer::new(AdvisorDeskService::new(Arc::clone(&master))));
     tracing::info!(%address, agencies = master.config.agencies.len(), "master assistant serving");
+    let desk_master = Arc::clone(&master);
+    let shutdown = async move {
+        shutdown.await;
+        // Advisors' and citizens' handover streams never end by themselves.
+        desk_master.desk.shut_down();
+    };
     veiviser_agency_sdk::server::serve_router(router, listener, shutdown).await?;
     tracing::info!("master assistant stopped");
     Ok(())

@@ -14,9 +14,10 @@ use veiviser_agency_sdk::clock::rfc3339;
 use veiviser_agency_sdk::trace::TraceContext;
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
 use veiviser_proto::master::v1::{
-    AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, ExportTranscriptRequest,
-    GetTranscriptRequest, ListAgenciesRequest, ListAgenciesResponse, Route, StartSessionRequest, StartSessionResponse,
-    Transcript, TranscriptFile, TranscriptFormat,
+    AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, ExportTranscriptRequest, FinalAnswer,
+    GetTranscriptRequest, HandoverEvent, HandoverStatus, LeaveHandoverRequest, ListAgenciesRequest,
+    ListAgenciesResponse, RequestHumanRequest, Route, StartSessionRequest, StartSessionResponse, Transcript,
+    TranscriptFile, TranscriptFormat, WatchHandoverRequest, ask_event, handover_event,
 };
 
 use crate::conversation::{Answered, Turn};
@@ -107,6 +108,21 @@ impl CitizenService {
         let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
         self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
+        if self.master.desk.forward(&request.session_id, &text).is_some() {
+            // A human has the conversation: the message went to the desk, not the assistant.
+            let forwarded = FinalAnswer {
+                route: Route::Human.into(),
+                intent: "handover/forwarded".into(),
+                confidence: 1.0,
+                language,
+                masked: masked_kinds,
+                ..Default::default()
+            };
+            let event = AskEvent {
+                event: Some(ask_event::Event::Final(forwarded)),
+            };
+            return Ok(Box::pin(tokio_stream::once(Ok(event))));
+        }
         self.master.sessions.record(&request.session_id, Entry::citizen(&text));
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
@@ -128,6 +144,7 @@ impl CitizenService {
                     intent: &final_answer.intent,
                     agency_ids: &final_answer.agency_ids,
                     topics: &topics,
+                    handover_id: "",
                 },
             );
             count_answer(&master.metrics, &final_answer, started);
@@ -228,6 +245,33 @@ fn count_answer(metrics: &Metrics, answer: &veiviser_proto::master::v1::FinalAns
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<AskEvent, Status>> + Send>>;
+type HandoverStream = Pin<Box<dyn Stream<Item = Result<HandoverEvent, Status>> + Send>>;
+
+impl CitizenService {
+    /// The handover's status now, then its events until it ends.
+    fn watch_handover(&self, session_id: &str) -> Result<HandoverStream, Error> {
+        self.master.sessions.touch(session_id)?;
+        let (status, receiver) = self.master.desk.watch(session_id)?;
+        let first = HandoverEvent {
+            event: Some(handover_event::Event::Status(status)),
+        };
+        let ended = |event: &HandoverEvent| {
+            matches!(&event.event, Some(handover_event::Event::Status(status))
+                if status.state == i32::from(veiviser_proto::master::v1::HandoverState::Ended))
+        };
+        let mut done = false;
+        let events = tokio_stream::StreamExt::take_while(
+            tokio_stream::StreamExt::chain(tokio_stream::once(first), ReceiverStream::new(receiver)),
+            move |event| {
+                // Let the ending through, then stop.
+                let go_on = !done;
+                done = ended(event);
+                go_on
+            },
+        );
+        Ok(Box::pin(tokio_stream::StreamExt::map(events, Ok)))
+    }
+}
 
 #[tonic::async_trait]
 impl CitizenAssistant for CitizenService {
@@ -271,6 +315,32 @@ impl CitizenAssistant for CitizenService {
         request: Request<ExportTranscriptRequest>,
     ) -> Result<Response<TranscriptFile>, Status> {
         self.export(request.into_inner())
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
+    }
+
+    async fn request_human(&self, request: Request<RequestHumanRequest>) -> Result<Response<HandoverStatus>, Status> {
+        let request = request.into_inner();
+        self.master
+            .request_human(&request.session_id, &request.agency_id)
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
+    }
+
+    type WatchHandoverStream = HandoverStream;
+
+    async fn watch_handover(&self, request: Request<WatchHandoverRequest>) -> Result<Response<HandoverStream>, Status> {
+        self.watch_handover(&request.into_inner().session_id)
+            .map(Response::new)
+            .map_err(|e| self.fail(e))
+    }
+
+    async fn leave_handover(&self, request: Request<LeaveHandoverRequest>) -> Result<Response<HandoverStatus>, Status> {
+        let session_id = request.into_inner().session_id;
+        self.master
+            .sessions
+            .touch(&session_id)
+            .and_then(|_| self.master.desk.leave(&session_id))
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }

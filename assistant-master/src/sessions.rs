@@ -21,6 +21,8 @@ pub const MAX_TRANSCRIPT_ENTRIES: usize = 400;
 pub enum Role {
     Citizen,
     Assistant,
+    /// A human advisor who took over the conversation.
+    Advisor,
 }
 
 impl Role {
@@ -28,6 +30,7 @@ impl Role {
         match self {
             Role::Citizen => "citizen",
             Role::Assistant => "assistant",
+            Role::Advisor => "advisor",
         }
     }
 }
@@ -41,6 +44,8 @@ pub struct Entry<'a> {
     pub agency_ids: &'a [String],
     /// Topic classes of the skills that answered (see the agency card).
     pub topics: &'a [String],
+    /// The handover, when a human advisor had the conversation.
+    pub handover_id: &'a str,
 }
 
 impl<'a> Entry<'a> {
@@ -51,6 +56,16 @@ impl<'a> Entry<'a> {
             intent: "",
             agency_ids: &[],
             topics: &[],
+            handover_id: "",
+        }
+    }
+
+    /// An entry written during a handover, by the citizen or the advisor.
+    pub fn in_handover(role: Role, text: &'a str, handover_id: &'a str) -> Self {
+        Self {
+            role,
+            handover_id,
+            ..Self::citizen(text)
         }
     }
 }
@@ -73,6 +88,10 @@ struct Session {
     masked_kinds: BTreeSet<String>,
     /// The citizen's login token, if they logged in; never leaves the master.
     citizen_token: Option<String>,
+    /// Answers in a row the assistant could not give (clarify, out of scope).
+    not_understood_in_a_row: u32,
+    /// The agencies of the latest answer that named any.
+    last_agencies: Vec<String>,
 }
 
 impl Session {
@@ -137,6 +156,8 @@ impl Sessions {
                 topics: BTreeSet::new(),
                 masked_kinds: BTreeSet::new(),
                 citizen_token: None,
+                not_understood_in_a_row: 0,
+                last_agencies: Vec::new(),
             },
         );
         Ok(id)
@@ -156,8 +177,9 @@ impl Sessions {
         }
     }
 
-    /// Appends to the transcript of a session (ignored if it has ended meanwhile).
-    pub fn record(&self, id: &str, entry: Entry<'_>) {
+    /// Appends to the transcript of a session (ignored if it has ended
+    /// meanwhile) and returns the entry's time.
+    pub fn record(&self, id: &str, entry: Entry<'_>) -> String {
         let at = rfc3339(self.clock.now());
         if let Some(session) = self.lock().get_mut(id) {
             if session.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
@@ -166,12 +188,69 @@ impl Sessions {
             session.transcript.push(TranscriptEntry {
                 role: entry.role.as_str().to_string(),
                 text: entry.text.to_string(),
-                at,
+                at: at.clone(),
                 intent: entry.intent.to_string(),
                 agency_ids: entry.agency_ids.to_vec(),
+                handover_id: entry.handover_id.to_string(),
             });
             session.topics.extend(entry.topics.iter().cloned());
+            if entry.role == Role::Assistant && !entry.agency_ids.is_empty() {
+                session.last_agencies = entry.agency_ids.to_vec();
+            }
         }
+        at
+    }
+
+    /// Marks a session active even if it has just gone idle (it is not
+    /// closed until the purge job runs): for citizens who are following a
+    /// handover without writing.
+    pub fn keep_open(&self, id: &str) {
+        let now = self.clock.now();
+        if let Some(session) = self.lock().get_mut(id) {
+            session.last_active = now;
+        }
+    }
+
+    /// Notes whether the assistant understood the latest message and returns
+    /// how many in a row it has not.
+    pub fn note_understood(&self, id: &str, understood: bool) -> u32 {
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(id) else {
+            return 0;
+        };
+        session.not_understood_in_a_row = if understood {
+            0
+        } else {
+            session.not_understood_in_a_row.saturating_add(1)
+        };
+        session.not_understood_in_a_row
+    }
+
+    /// The agencies of the latest answer that named any.
+    pub fn last_agencies(&self, id: &str) -> Vec<String> {
+        self.lock().get(id).map(|s| s.last_agencies.clone()).unwrap_or_default()
+    }
+
+    /// Deletes the entries written during a handover; returns how many.
+    pub fn forget_handover(&self, id: &str, handover_id: &str) -> usize {
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(id) else {
+            return 0;
+        };
+        let before = session.transcript.len();
+        session.transcript.retain(|entry| entry.handover_id != handover_id);
+        before - session.transcript.len()
+    }
+
+    /// The transcript and topics without marking the session active (for
+    /// the advisors' view of a waiting conversation); None once it ended.
+    pub fn peek(&self, id: &str) -> Option<ClosedSession> {
+        self.lock().get(id).map(|session| ClosedSession {
+            id: id.to_string(),
+            language: session.language.clone(),
+            transcript: session.transcript.clone(),
+            topics: session.topics.clone(),
+        })
     }
 
     /// Keeps the citizen's login token with the session.
@@ -317,6 +396,7 @@ mod tests {
                 intent: "nav/sosialhjelp",
                 agency_ids: &nav,
                 topics: &topics,
+                handover_id: "",
             },
         );
         let closed = sessions.end(&id).expect("open");
@@ -326,6 +406,36 @@ mod tests {
         assert_eq!(closed.transcript[1].agency_ids, ["nav"]);
         assert_eq!(closed.transcript[0].at, "2026-11-24T12:00:00Z");
         assert!(closed.topics.contains("social-services"));
+    }
+
+    #[test]
+    fn handover_entries_can_be_forgotten_alone() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
+        let id = sessions.start("nb").expect("room");
+        sessions.record(&id, Entry::citizen("før"));
+        sessions.record(&id, Entry::in_handover(Role::Citizen, "til veileder", "h1"));
+        sessions.record(&id, Entry::in_handover(Role::Advisor, "svar", "h1"));
+        sessions.record(&id, Entry::in_handover(Role::Advisor, "annen", "h2"));
+        assert_eq!(sessions.forget_handover(&id, "h1"), 2);
+        let texts: Vec<String> = sessions
+            .peek(&id)
+            .expect("open")
+            .transcript
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(texts, ["før", "annen"]);
+    }
+
+    #[test]
+    fn counts_answers_not_understood_in_a_row() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
+        let id = sessions.start("nb").expect("room");
+        assert_eq!(sessions.note_understood(&id, false), 1);
+        assert_eq!(sessions.note_understood(&id, false), 2);
+        assert_eq!(sessions.note_understood(&id, true), 0);
+        assert_eq!(sessions.note_understood(&id, false), 1);
+        assert_eq!(sessions.note_understood("unknown", false), 0);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Benchmarks: intent classification, router training, and round trips on
 //! loopback — a bare tonic hop to one agency (the floor), one question
-//! through the master, and the life-event fan-out; masking throughput; minting
-//! and verifying profile tokens. Figures go to BENCHMARKS.md.
+//! through the master, the same question through the web chat's HTTP API, and
+//! the life-event fan-out; a whole handover at the advisor desk; masking
+//! throughput; minting and verifying profile tokens. Figures go to BENCHMARKS.md.
 
 use std::time::Duration;
 
@@ -10,9 +11,14 @@ use veiviser_cli::client;
 use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_master::content::MasterContent;
+use veiviser_master::hours::HoursPolicy;
 use veiviser_master::router::{Router, Thresholds};
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AskRequest, AssistantCard, DescribeRequest};
+use veiviser_proto::master::v1::{
+    EndSessionRequest, HandBack, Reply, RequestHumanRequest, Take, WatchHandoverRequest, desk_action, desk_event,
+    handover_event,
+};
 
 const MESSAGES: [(&str, &str); 4] = [
     ("agency_nb", "hvordan søker jeg om gravferdsstønad etter at far døde"),
@@ -55,7 +61,10 @@ fn round_trips(c: &mut Criterion) {
         let federation = Federation::start(
             built_in_assistants().expect("content"),
             Addresses::ephemeral(3),
-            MasterConfig::default(),
+            MasterConfig {
+                advisor_hours: HoursPolicy::AlwaysOpen,
+                ..MasterConfig::default()
+            },
             veiviser_agency_sdk::ServerConfig::default(),
         )
         .await
@@ -116,8 +125,124 @@ fn round_trips(c: &mut Criterion) {
             })
         });
     }
+    web_round_trip(&runtime, &federation, &mut group);
+    handover_round_trip(&runtime, &federation, &mut group);
     group.finish();
     runtime.block_on(federation.shutdown()).expect("shutdown");
+}
+
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+/// The single-agency question through the web chat: HTTP/1.1, JSON in,
+/// server-sent events out, read to the end.
+fn web_round_trip(runtime: &tokio::runtime::Runtime, federation: &Federation, group: &mut Group<'_>) {
+    let (web, session_id) = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("web port");
+        let web = format!("http://{}", listener.local_addr().expect("address"));
+        tokio::spawn(veiviser_master::web::serve(
+            listener,
+            std::sync::Arc::clone(&federation.master),
+            std::future::pending(),
+        ));
+        let started: serde_json::Value = reqwest::Client::new()
+            .post(format!("{web}/api/sessions"))
+            .json(&serde_json::json!({"acknowledged_no_personal_data": true, "language": "nb"}))
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        (web, started["session_id"].as_str().expect("id").to_string())
+    });
+    let http = reqwest::Client::new();
+    let url = format!("{web}/api/sessions/{session_id}/messages");
+    group.bench_function("web_single_agency", |b| {
+        b.to_async(runtime).iter(|| {
+            let request = http
+                .post(&url)
+                .json(&serde_json::json!({"text": "hvordan søker jeg om dagpenger"}));
+            async move {
+                let body = request.send().await.expect("sent").text().await.expect("events");
+                assert!(body.contains("\"final\""), "a final answer");
+            }
+        })
+    });
+}
+
+/// One handover from start to end: the citizen asks for a person and
+/// follows the handover, the advisor takes the conversation and replies, the
+/// citizen receives the reply, the advisor hands it back.
+fn handover_round_trip(runtime: &tokio::runtime::Runtime, federation: &Federation, group: &mut Group<'_>) {
+    let master_address = federation.master_address.to_string();
+    let (citizen, actions, desk) = runtime.block_on(async {
+        let citizen = client::connect(&master_address).await.expect("master");
+        let (actions, mut desk) = veiviser_cli::advisor::attend(&master_address, None, "nav", "Veileder Anne")
+            .await
+            .expect("advisor");
+        desk.message().await.expect("queue").expect("open");
+        (citizen, actions, tokio::sync::Mutex::new(desk))
+    });
+    group.bench_function("handover_request_take_reply_hand_back", |b| {
+        b.to_async(runtime).iter(|| {
+            let mut citizen = citizen.clone();
+            let actions = actions.clone();
+            let desk = &desk;
+            async move {
+                let session = client::start_session(&mut citizen, "nb", true).await.expect("session");
+                let status = citizen
+                    .request_human(RequestHumanRequest {
+                        session_id: session.session_id.clone(),
+                        agency_id: "nav".into(),
+                    })
+                    .await
+                    .expect("queued")
+                    .into_inner();
+                let mut events = citizen
+                    .watch_handover(WatchHandoverRequest {
+                        session_id: session.session_id.clone(),
+                    })
+                    .await
+                    .expect("watch")
+                    .into_inner();
+                let act = |action| veiviser_cli::advisor::action(action);
+                let handover_id = status.handover_id;
+                actions
+                    .send(act(desk_action::Action::Take(Take {
+                        handover_id: handover_id.clone(),
+                    })))
+                    .await
+                    .expect("take");
+                let mut desk = desk.lock().await;
+                while !matches!(
+                    desk.message().await.expect("desk").and_then(|e| e.event),
+                    Some(desk_event::Event::Assigned(_))
+                ) {}
+                actions
+                    .send(act(desk_action::Action::Reply(Reply {
+                        handover_id: handover_id.clone(),
+                        text: "Hei, jeg kan hjelpe deg.".into(),
+                    })))
+                    .await
+                    .expect("reply");
+                while !matches!(
+                    events.message().await.expect("events").and_then(|e| e.event),
+                    Some(handover_event::Event::AdvisorReply(_))
+                ) {}
+                actions
+                    .send(act(desk_action::Action::HandBack(HandBack { handover_id })))
+                    .await
+                    .expect("hand back");
+                while events.message().await.expect("events").is_some() {}
+                citizen
+                    .end_session(EndSessionRequest {
+                        session_id: session.session_id,
+                    })
+                    .await
+                    .expect("ended");
+            }
+        })
+    });
 }
 
 /// Masking throughput over the whole labelled corpus, in bytes per second.

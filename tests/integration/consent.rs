@@ -10,10 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use tonic::Code;
 use tonic::transport::Channel;
-use veiviser_agency_sdk::ServerConfig;
 use veiviser_agency_sdk::clock::{Clock, ManualClock};
 use veiviser_agency_sdk::tokens::{KeySource, PROFILE_TOKEN_TYPE, ProfileClaims, ProfileVerifier, TokenError};
-use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
+use veiviser_cli::federation::Federation;
 use veiviser_cli::trust::TrustProcess;
 use veiviser_consent::ConsentConfig;
 use veiviser_proto::agency::v1::AskRequest as AgencyAskRequest;
@@ -25,7 +24,17 @@ use veiviser_proto::consent::v1::{
 };
 use veiviser_proto::master::v1::StartSessionRequest;
 
-use crate::support::{READY, ask, connect, master_config};
+use crate::support::{ask, connect, federation_with_trust, master_config};
+
+/// What NAV's card declares it may receive: its data-minimisation contract.
+fn nav_declared() -> Vec<String> {
+    veiviser_nav::CONTENT
+        .load()
+        .expect("NAV's content")
+        .card()
+        .profile_attributes
+        .clone()
+}
 
 /// Kari Testesen in the fixture: widow, children 8 and 12, Oslo.
 const KARI: &str = "14838512047";
@@ -77,23 +86,6 @@ async fn grant(client: &mut TrustServiceClient<Channel>, token: &str, agency: &s
         .consent_id
 }
 
-/// The federation with every agency and the master wired to `trust`.
-async fn federation_with_trust(trust: &TrustProcess) -> Federation {
-    let mut config = master_config();
-    config.trust = Some(trust.master_link());
-    let server = ServerConfig {
-        trust: Some(trust.agency_trust()),
-        ..ServerConfig::default()
-    };
-    let assistants = built_in_assistants().expect("content");
-    let addresses = Addresses::ephemeral(assistants.len());
-    let federation = Federation::start(assistants, addresses, config, server)
-        .await
-        .expect("starts");
-    federation.wait_until_ready(READY).await.expect("ready");
-    federation
-}
-
 async fn logged_in_session(
     federation: &Federation,
     citizen_token: &str,
@@ -114,7 +106,7 @@ async fn logged_in_session(
 #[tokio::test]
 async fn consent_tailors_answers_and_revocation_stops_new_tokens() {
     let trust = trust_with(None).await;
-    let federation = federation_with_trust(&trust).await;
+    let federation = federation_with_trust(&trust, master_config()).await;
     let mut consent = trust_client(&trust).await;
     let citizen = login(&mut consent, KARI).await;
     let question = "hvor mye barnepensjon kan barna mine få";
@@ -217,15 +209,7 @@ async fn the_token_carries_only_consented_and_declared_attributes_under_a_pairwi
     )
     .await;
     grant(&mut consent, &citizen, "kommune", &["municipality_number"]).await;
-    let nav_declared: Vec<String> = [
-        "relation_to_deceased",
-        "marital_status",
-        "children_ages",
-        "date_of_death",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
+    let nav_declared = nav_declared();
     let minted = trust
         .trust
         .mint(&citizen, "nav", &nav_declared, "dodsfall-og-arv")
@@ -297,15 +281,7 @@ async fn hostile_tokens_are_refused_for_the_right_reason() {
         &["children_ages", "relation_to_deceased"],
     )
     .await;
-    let declared: Vec<String> = [
-        "relation_to_deceased",
-        "marital_status",
-        "children_ages",
-        "date_of_death",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
+    let declared = nav_declared();
     let minted = trust
         .trust
         .mint(&citizen, "nav", &declared, "dodsfall-og-arv")
@@ -432,7 +408,7 @@ async fn hostile_tokens_are_refused_for_the_right_reason() {
 #[tokio::test]
 async fn an_agency_refuses_hostile_tokens_with_unauthenticated_over_grpc() {
     let trust = trust_with(None).await;
-    let federation = federation_with_trust(&trust).await;
+    let federation = federation_with_trust(&trust, master_config()).await;
     let nav = federation.agencies.iter().find(|a| a.id == "nav").expect("nav");
     let mut client = AgencyAssistantClient::connect(format!("http://{}", nav.address))
         .await

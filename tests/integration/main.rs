@@ -2,10 +2,12 @@
 //! in-process on 127.0.0.1:0 and is driven through its public gRPC APIs.
 
 mod agency;
+mod browser;
 mod consent;
 mod consent_durability;
 mod consent_postgres;
 mod federation;
+mod handover;
 mod masking_eval;
 mod mtls;
 mod outside_client;

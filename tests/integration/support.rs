@@ -38,6 +38,22 @@ pub async fn federation_with(assistants: Vec<Assistant>, config: MasterConfig) -
     federation
 }
 
+/// The built-in federation with the master and every agency wired to `trust`.
+pub async fn federation_with_trust(trust: &veiviser_cli::trust::TrustProcess, mut config: MasterConfig) -> Federation {
+    config.trust = Some(trust.master_link());
+    let server = ServerConfig {
+        trust: Some(trust.agency_trust()),
+        ..ServerConfig::default()
+    };
+    let assistants = built_in_assistants().expect("content");
+    let addresses = Addresses::ephemeral(assistants.len());
+    let federation = Federation::start(assistants, addresses, config, server)
+        .await
+        .expect("starts");
+    federation.wait_until_ready(READY).await.expect("ready");
+    federation
+}
+
 pub async fn connect(federation: &Federation) -> MasterClient {
     client::connect(&federation.master_address.to_string())
         .await
@@ -256,6 +272,7 @@ impl RecordingNetwork {
         let (router, _health) = veiviser_agency_sdk::server::router(
             &ServerConfig::default(),
             veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer::new(agency),
+            &[],
         )
         .await
         .expect("router");

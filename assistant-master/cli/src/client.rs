@@ -134,3 +134,42 @@ pub fn save_transcript(file: &TranscriptFile, path: Option<&std::path::Path>) ->
     std::io::Write::write_all(&mut out, &file.content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
+
+/// Asks for a human advisor and prints what happens in the handover (queue
+/// position, the advisor's replies, its end) as it happens, in the background.
+/// Returns the status now.
+pub async fn request_human(
+    client: &mut MasterClient,
+    session_id: &str,
+) -> Result<veiviser_proto::master::v1::HandoverStatus, String> {
+    use veiviser_proto::master::v1::{HandoverState, RequestHumanRequest, WatchHandoverRequest, handover_event};
+    let status = client
+        .request_human(RequestHumanRequest {
+            session_id: session_id.to_string(),
+            agency_id: String::new(),
+        })
+        .await
+        .map_err(|s| s.message().to_string())?
+        .into_inner();
+    if status.state == i32::from(HandoverState::Closed) {
+        return Ok(status);
+    }
+    let mut events = client
+        .watch_handover(WatchHandoverRequest {
+            session_id: session_id.to_string(),
+        })
+        .await
+        .map_err(|s| s.message().to_string())?
+        .into_inner();
+    let first = status.text.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(event)) = events.message().await {
+            match event.event {
+                Some(handover_event::Event::Status(status)) if status.text != first => println!("\n· {}", status.text),
+                Some(handover_event::Event::AdvisorReply(reply)) => println!("\n{}: {}", reply.advisor, reply.text),
+                _ => {}
+            }
+        }
+    });
+    Ok(status)
+}

@@ -14,6 +14,7 @@ use veiviser_cli::output::{AnswerJson, route_name};
 use veiviser_cli::trust::{DEMO_TRUST_PORTS, TrustProcess};
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
+use veiviser_master::hours::HoursPolicy;
 use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
 
@@ -48,6 +49,26 @@ enum Command {
     Demo {
         #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// Where the citizen's web chat listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        web: std::net::SocketAddr,
+        /// When advisors answer: in the cards' hours (NAV: weekdays 09:00–14:30
+        /// Oslo time), or always, to show the handover at any hour.
+        #[arg(long, value_enum, default_value_t = HoursPolicy::Cards)]
+        advisor_hours: HoursPolicy,
+    },
+    /// Work at the advisor desk: take conversations handed over from the
+    /// assistant for one agency, and answer them.
+    Advisor {
+        /// The agency whose queue you serve.
+        #[arg(long, default_value = "nav")]
+        agency: String,
+        /// The name the citizen sees.
+        #[arg(long, default_value = "Veileder Anne")]
+        name: String,
+        /// The desk key, if the master requires one.
+        #[arg(long, env = veiviser_cli::advisor::ADVISOR_KEY_ENV, hide_env_values = true)]
+        key: Option<String>,
     },
     /// Chat with the master interactively.
     Chat,
@@ -129,7 +150,16 @@ enum ConsentAction {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Demo { log_format } => demo(log_format).await,
+        Command::Demo {
+            log_format,
+            web,
+            advisor_hours,
+        } => demo(log_format, web, advisor_hours).await,
+        Command::Advisor {
+            ref agency,
+            ref name,
+            ref key,
+        } => veiviser_cli::advisor::run(&cli.master, key.as_deref(), agency, name).await,
         Command::Chat => chat(&cli).await,
         Command::Ask { json, ref question } => ask(&cli, &question.join(" "), json).await,
         Command::People => people(&cli.trust).await,
@@ -181,7 +211,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn demo(log_format: LogFormat) -> Result<(), String> {
+async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: HoursPolicy) -> Result<(), String> {
     telemetry::init(log_format);
     let (grpc, http) = DEMO_TRUST_PORTS;
     let trust = TrustProcess::start(
@@ -196,6 +226,7 @@ async fn demo(log_format: LogFormat) -> Result<(), String> {
         addresses,
         MasterConfig {
             trust: Some(trust.master_link()),
+            advisor_hours,
             ..MasterConfig::default()
         },
         ServerConfig {
@@ -205,7 +236,17 @@ async fn demo(log_format: LogFormat) -> Result<(), String> {
     )
     .await?;
     federation.wait_until_ready(Duration::from_secs(10)).await?;
+    let web_listener = tokio::net::TcpListener::bind(web)
+        .await
+        .map_err(|e| format!("cannot listen on {web}: {e}"))?;
+    let web_address = web_listener.local_addr().map_err(|e| e.to_string())?;
+    let web_task = tokio::spawn(veiviser_master::web::serve(
+        web_listener,
+        std::sync::Arc::clone(&federation.master),
+        shutdown_signal(),
+    ));
     println!("Veiviser is running (embedded content, loopback only):");
+    println!("  web chat            http://{web_address}/");
     for agency in &federation.agencies {
         println!("  agency {:<13} http://{}", agency.id, agency.address);
     }
@@ -227,8 +268,16 @@ async fn demo(log_format: LogFormat) -> Result<(), String> {
         "  cargo run --release --bin veiviser -- --person 14838512047 ask \"hvor mye barnepensjon kan barna få?\""
     );
     println!("  cargo run --release --bin veiviser -- --person 14838512047 innsyn");
+    println!("As an advisor taking conversations handed over to NAV (\"/human\" in chat, or the web chat's button):");
+    println!("  cargo run --release --bin veiviser -- advisor --agency nav --name \"Veileder Anne\"");
+    if advisor_hours == HoursPolicy::Cards {
+        println!(
+            "  (advisors answer in the agencies' hours; add --advisor-hours always-open to the demo to try it any time)"
+        );
+    }
     println!("Stop with Ctrl-C.");
     shutdown_signal().await;
+    let _ = web_task.await;
     federation.shutdown().await?;
     trust.stop().await
 }
@@ -397,7 +446,7 @@ async fn chat(cli: &Cli) -> Result<(), String> {
         .map_err(|s| s.message().to_string())?;
     println!("\n{}\n", session.welcome);
     println!(
-        "(/transcript shows the conversation, /download [text|json] saves it, /session shows the session id, /quit ends it)\n"
+        "(/human asks for an advisor, /leave leaves them, /transcript shows the conversation, /download [text|json] saves it, /session shows the session id, /quit ends it)\n"
     );
     let stdin = std::io::stdin();
     loop {
@@ -420,6 +469,25 @@ async fn chat(cli: &Cli) -> Result<(), String> {
                 match download(&mut client, &session.session_id, format, None).await {
                     Ok(path) => println!("saved {}", path.display()),
                     Err(message) => println!("! {message}"),
+                }
+                continue;
+            }
+            "/human" => {
+                match client::request_human(&mut client, &session.session_id).await {
+                    Ok(status) => println!("{}", status.text),
+                    Err(message) => println!("! {message}"),
+                }
+                continue;
+            }
+            "/leave" => {
+                match client
+                    .leave_handover(veiviser_proto::master::v1::LeaveHandoverRequest {
+                        session_id: session.session_id.clone(),
+                    })
+                    .await
+                {
+                    Ok(status) => println!("{}", status.into_inner().text),
+                    Err(status) => println!("! {}", status.message()),
                 }
                 continue;
             }

@@ -67,10 +67,12 @@ pub type Layers = Stack<Stack<GlobalConcurrencyLimitLayer, Stack<LoadShedLayer, 
 /// A tonic router serving `service` with Veiviser's limits, gRPC health (the
 /// service reported SERVING) and reflection. Serve it with [`serve_router`];
 /// the reporter lets the caller change the reported health later. Fails
-/// only on unusable TLS material.
+/// only on unusable TLS material. A server that adds more services to the
+/// router names them in `also` (full names), so reflection lists them too.
 pub async fn router<S>(
     config: &ServerConfig,
     service: S,
+    also: &[&'static str],
 ) -> Result<(Router<Layers>, tonic_health::server::HealthReporter), Error>
 where
     S: tower::Service<
@@ -107,12 +109,12 @@ where
         .add_service(health_service)
         // Both reflection versions: grpcurl and older clients speak v1alpha.
         .add_service(
-            reflection(S::NAME)
+            reflection(S::NAME, also)
                 .build_v1()
                 .expect("the compiled descriptor sets are valid"),
         )
         .add_service(
-            reflection(S::NAME)
+            reflection(S::NAME, also)
                 .build_v1alpha()
                 .expect("the compiled descriptor sets are valid"),
         )
@@ -122,8 +124,13 @@ where
 
 /// Reflection lists only the services this server runs, although the
 /// descriptor sets describe every Veiviser service.
-fn reflection(service: &'static str) -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+fn reflection(service: &'static str, also: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
+    let builder = also
+        .iter()
+        .fold(tonic_reflection::server::Builder::configure(), |builder, name| {
+            builder.with_service_name(*name)
+        });
+    builder
         .register_encoded_file_descriptor_set(veiviser_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .with_service_name(service)
@@ -159,7 +166,7 @@ pub async fn serve(
     let address = listener.local_addr()?;
     let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
     let service = AgencyService::new(assistant).with_profile_gate(gate);
-    let (router, _health) = router(&config, AgencyAssistantServer::new(service)).await?;
+    let (router, _health) = router(&config, AgencyAssistantServer::new(service), &[]).await?;
     tracing::info!(%agency, %address, "agency assistant serving");
     serve_router(router, listener, shutdown).await?;
     tracing::info!(%agency, "agency assistant stopped");

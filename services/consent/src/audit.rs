@@ -8,7 +8,7 @@ use sqlx::Row;
 use tokio::sync::Mutex;
 
 use crate::Error;
-use crate::store::Store;
+use crate::store::{Store, attributes_column, attributes_from_column};
 
 /// The `prev_hash` of the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -86,7 +86,7 @@ fn entry_hash(prev_hash: &str, entry: &AuditEntry) -> String {
         &entry.event,
         &entry.citizen,
         &entry.agency_id,
-        &entry.attributes.join(","),
+        &attributes_column(&entry.attributes),
         &entry.purpose,
         &entry.consent_id,
         &entry.token_id,
@@ -144,7 +144,7 @@ impl AuditLog {
             .bind(&entry.event)
             .bind(&entry.citizen)
             .bind(&entry.agency_id)
-            .bind(entry.attributes.join(","))
+                        .bind(attributes_column(&entry.attributes))
             .bind(&entry.purpose)
             .bind(&entry.consent_id)
             .bind(&entry.token_id)
@@ -171,11 +171,7 @@ impl AuditLog {
                 event: row.try_get("event")?,
                 citizen: row.try_get("citizen")?,
                 agency_id: row.try_get("agency_id")?,
-                attributes: attributes
-                    .split(',')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                attributes: attributes_from_column(&attributes),
                 purpose: row.try_get("purpose")?,
                 consent_id: row.try_get("consent_id")?,
                 token_id: row.try_get("token_id")?,

@@ -51,6 +51,7 @@ pub async fn serve(
     let (router, _health) = veiviser_agency_sdk::server::router(
         &trust.config.server,
         TrustServiceServer::new(TrustApi::new(trust.clone())),
+        &[],
     )
     .await?;
     tracing::info!(grpc = %grpc_address, http = %http_address, "trust service serving");

@@ -80,17 +80,27 @@ pub struct Store {
     pool: AnyPool,
 }
 
+/// Attribute lists are stored as one comma-separated column (attribute ids
+/// never contain commas).
+pub(crate) fn attributes_column(attributes: &[String]) -> String {
+    attributes.join(",")
+}
+
+pub(crate) fn attributes_from_column(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn consent_from(row: &sqlx::any::AnyRow) -> Result<ConsentRow, sqlx::Error> {
     let attributes: String = row.try_get("attributes")?;
     Ok(ConsentRow {
         id: row.try_get("id")?,
         citizen: row.try_get("citizen")?,
         agency_id: row.try_get("agency_id")?,
-        attributes: attributes
-            .split(',')
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .collect(),
+        attributes: attributes_from_column(&attributes),
         purpose: row.try_get("purpose")?,
         created_at: row.try_get("created_at")?,
         valid_until: row.try_get("valid_until")?,
@@ -160,7 +170,7 @@ impl Store {
         .bind(&consent.id)
         .bind(&consent.citizen)
         .bind(&consent.agency_id)
-        .bind(consent.attributes.join(","))
+        .bind(attributes_column(&consent.attributes))
         .bind(&consent.purpose)
         .bind(consent.created_at)
         .bind(consent.valid_until)

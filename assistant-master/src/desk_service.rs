@@ -1,0 +1,171 @@
+//! The tonic implementation of `veiviser.master.v1.AdvisorDesk`: checks the
+//! desk key and the sign-in, then turns an advisor's action stream into calls
+//! on the [`crate::desk::Desk`] until they disconnect.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status, Streaming};
+use veiviser_proto::master::v1::advisor_desk_server::AdvisorDesk;
+use veiviser_proto::master::v1::{DeskAction, DeskEvent, SignIn, desk_action};
+
+use crate::desk::{AdvisorId, Ending};
+use crate::{Error, Master};
+
+/// Events buffered per advisor connection; an advisor whose client lets it
+/// fill is signed out (their conversations go back to the queue).
+const EVENT_BUFFER: usize = 256;
+/// How long a new connection may take to send its sign_in.
+const SIGN_IN_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+/// The longest advisor display name, in characters.
+const MAX_ADVISOR_NAME: usize = 80;
+
+#[derive(Debug, Clone)]
+pub struct AdvisorDeskService {
+    master: Arc<Master>,
+}
+
+impl AdvisorDeskService {
+    pub fn new(master: Arc<Master>) -> Self {
+        Self { master }
+    }
+
+    /// With a desk key configured, the call must carry it as a bearer token.
+    fn authorize(&self, metadata: &MetadataMap) -> Result<(), Error> {
+        let Some(key) = &self.master.config.advisor_key else {
+            return Ok(());
+        };
+        let presented = metadata
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if constant_time_eq(presented.as_bytes(), key.as_bytes()) {
+            Ok(())
+        } else {
+            tracing::warn!("advisor refused: missing or wrong desk key");
+            Err(Error::Unauthenticated)
+        }
+    }
+
+    /// Checks the sign-in: a known agency with advisors, and a usable name.
+    fn check_sign_in(&self, sign_in: &SignIn) -> Result<String, Error> {
+        let name = sign_in.advisor_name.trim();
+        if name.is_empty() || name.chars().count() > MAX_ADVISOR_NAME {
+            return Err(Error::InvalidArgument(format!(
+                "advisor_name must be 1 to {MAX_ADVISOR_NAME} characters"
+            )));
+        }
+        let snapshot = self.master.network.snapshot();
+        let card = snapshot
+            .agency(&sign_in.agency_id)
+            .and_then(|agency| agency.card.as_deref())
+            .ok_or_else(|| Error::UnknownAgency(sign_in.agency_id.clone()))?;
+        if card.advisor_hours.is_none() {
+            return Err(Error::NoAdvisors(sign_in.agency_id.clone()));
+        }
+        Ok(name.to_string())
+    }
+
+    /// Carries out one action; a refusal is told to the advisor, who stays connected.
+    fn act(&self, advisor: AdvisorId, name: &str, action: desk_action::Action) -> Result<(), (String, String)> {
+        let desk = &self.master.desk;
+        let limit = self.master.config.max_message_chars;
+        match action {
+            desk_action::Action::SignIn(_) => Err((String::new(), "already signed in".into())),
+            desk_action::Action::Take(take) => desk
+                .take(advisor, &take.handover_id, name)
+                .map_err(|e| (take.handover_id, e)),
+            desk_action::Action::Reply(reply) if reply.text.chars().count() > limit => Err((
+                reply.handover_id,
+                format!("the reply is longer than {limit} characters"),
+            )),
+            desk_action::Action::Reply(reply) => {
+                // Advisors are held to the same rule as citizens: what is
+                // stored and shown never holds personal data in the clear.
+                let masked = self.master.masker().mask(&reply.text);
+                desk.reply(advisor, &reply.handover_id, &masked.text)
+                    .map_err(|e| (reply.handover_id, e))
+            }
+            desk_action::Action::HandBack(hand_back) => desk
+                .finish(advisor, &hand_back.handover_id, Ending::HandedBack)
+                .map_err(|e| (hand_back.handover_id, e)),
+            desk_action::Action::Close(close) => desk
+                .finish(advisor, &close.handover_id, Ending::ClosedByAdvisor)
+                .map_err(|e| (close.handover_id, e)),
+        }
+    }
+
+    /// Follows the advisor's actions until they disconnect or the master
+    /// shuts down, then signs them out. Only the desk holds the sender of the
+    /// advisor's events, so signing out ends their stream.
+    async fn follow(self, advisor: AdvisorId, name: String, mut actions: Streaming<DeskAction>) {
+        let mut closing = self.master.desk.closing();
+        loop {
+            let action = tokio::select! {
+                action = actions.message() => action,
+                _ = closing.wait_for(|closing| *closing) => break,
+            };
+            match action {
+                Ok(Some(DeskAction { action: Some(action) })) => {
+                    if let Err((handover_id, reason)) = self.act(advisor, &name, action) {
+                        self.master.desk.refuse(advisor, handover_id, reason);
+                    }
+                }
+                Ok(Some(DeskAction { action: None })) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        self.master.desk.sign_out(advisor);
+    }
+}
+
+/// Compares two byte strings in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[tonic::async_trait]
+impl AdvisorDesk for AdvisorDeskService {
+    type AttendStream = ReceiverStream<Result<DeskEvent, Status>>;
+
+    async fn attend(&self, request: Request<Streaming<DeskAction>>) -> Result<Response<Self::AttendStream>, Status> {
+        self.authorize(request.metadata())?;
+        let mut actions = request.into_inner();
+        let first = tokio::time::timeout(SIGN_IN_WITHIN, actions.message())
+            .await
+            .unwrap_or(Ok(None))?;
+        let sign_in = match first {
+            Some(DeskAction {
+                action: Some(desk_action::Action::SignIn(sign_in)),
+            }) => sign_in,
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "the first action must be sign_in, within {} seconds",
+                    SIGN_IN_WITHIN.as_secs()
+                ))
+                .into());
+            }
+        };
+        let name = self.check_sign_in(&sign_in)?;
+        let (events, receiver) = mpsc::channel(EVENT_BUFFER);
+        let advisor = self.master.desk.sign_in(&sign_in.agency_id, events)?;
+        tokio::spawn(self.clone().follow(advisor, name, actions));
+        Ok(Response::new(ReceiverStream::new(receiver)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn keys_compare_equal_only_when_identical() {
+        assert!(constant_time_eq(b"desk-key", b"desk-key"));
+        assert!(!constant_time_eq(b"desk-key", b"desk-kez"));
+        assert!(!constant_time_eq(b"desk-key", b"desk-ke"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

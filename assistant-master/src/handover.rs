@@ -1,0 +1,243 @@
+//! Handing a conversation to a human: which agency's advisors take it,
+//! whether they answer now (the card's opening hours), the offer added to an
+//! answer, and the citizen's request that puts them in the desk's queue.
+
+use veiviser_proto::agency::v1::{AdvisorHours, AssistantCard};
+use veiviser_proto::master::v1::{HandoverOffer, HandoverState, HandoverStatus};
+
+use crate::content::{MasterLanguage, Texts, fill};
+use crate::conversation::localized;
+use crate::desk::DeskAgency;
+use crate::hours::{HoursPolicy, OpeningHours};
+use crate::network::Snapshot;
+use crate::{Error, Master};
+
+/// Why a handover is offered or asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoverReason {
+    /// The citizen asked for a person.
+    Asked,
+    /// The assistant failed to understand twice in a row.
+    NotUnderstood,
+    /// An agency's answer said a human is needed.
+    Agency,
+}
+
+impl HandoverReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asked => "asked",
+            Self::NotUnderstood => "not-understood",
+            Self::Agency => "agency",
+        }
+    }
+}
+
+/// Whether an agency's advisors answer now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Availability {
+    Open,
+    /// Outside opening hours; the next opening, when known.
+    Closed {
+        next: Option<jiff::ZonedDateTime>,
+    },
+    /// The agency has no advisor chat.
+    NoAdvisors,
+}
+
+impl Master {
+    /// Whether `card`'s advisors answer at this moment.
+    pub fn availability(&self, card: &AssistantCard) -> Availability {
+        let Some(hours) = &card.advisor_hours else {
+            return Availability::NoAdvisors;
+        };
+        if self.config.advisor_hours == HoursPolicy::AlwaysOpen {
+            return Availability::Open;
+        }
+        match OpeningHours::from_card(hours) {
+            Ok(hours) => {
+                let now = self.config.clock.now();
+                if hours.is_open(now) {
+                    Availability::Open
+                } else {
+                    Availability::Closed {
+                        next: hours.next_opening(now),
+                    }
+                }
+            }
+            Err(error) => {
+                // A broken card keeps its advisors closed rather than queueing citizens nobody may serve.
+                tracing::warn!(agency = %card.agency_id, %error, "advisor hours unreadable; treated as closed");
+                Availability::Closed { next: None }
+            }
+        }
+    }
+
+    /// The agency whose advisors should take the conversation: the one asked
+    /// for, else the first of `preferred` with advisors, else the first in
+    /// the network with advisors.
+    fn handover_card<'s>(
+        &self,
+        snapshot: &'s Snapshot,
+        requested: &str,
+        preferred: &[String],
+    ) -> Result<&'s AssistantCard, Error> {
+        if !requested.is_empty() {
+            return snapshot
+                .agency(requested)
+                .and_then(|a| a.card.as_deref())
+                .ok_or_else(|| Error::UnknownAgency(requested.to_string()));
+        }
+        preferred
+            .iter()
+            .filter_map(|id| snapshot.agency(id).and_then(|a| a.card.as_deref()))
+            .chain(snapshot.known().map(|(_, card)| card))
+            .find(|card| card.advisor_hours.is_some())
+            .ok_or(Error::NoAdvisorsAnywhere)
+    }
+
+    fn desk_agency(card: &AssistantCard, language: &str) -> DeskAgency {
+        DeskAgency {
+            id: card.agency_id.clone(),
+            name: localized(&card.display_name, language).to_string(),
+            contact: card.contact.clone().unwrap_or_default(),
+            homepage: card.homepage.clone(),
+            hours: card.advisor_hours.clone(),
+        }
+    }
+
+    /// The citizen asks for a person: queued when the advisors answer now,
+    /// told the hours and alternatives when they do not.
+    pub fn request_human(&self, session_id: &str, agency_id: &str) -> Result<HandoverStatus, Error> {
+        let language = self.sessions.touch(session_id)?;
+        if let Some(current) = self.desk.current(session_id) {
+            return Ok(current);
+        }
+        let snapshot = self.network.snapshot();
+        let preferred = self.sessions.last_agencies(session_id);
+        let card = self.handover_card(&snapshot, agency_id, &preferred)?;
+        let agency = Self::desk_agency(card, &language);
+        let content = self.content.language(&language)?;
+        match self.availability(card) {
+            Availability::Open => {
+                // Asking counts as the citizen's own wish, whatever was offered before.
+                let status = self
+                    .desk
+                    .request(session_id, &language, agency, HandoverReason::Asked.as_str())?;
+                crate::metrics::Metrics::count(&self.metrics.handovers, "queued");
+                Ok(status)
+            }
+            Availability::Closed { next } => {
+                crate::metrics::Metrics::count(&self.metrics.handovers, "closed");
+                Ok(closed_status(agency, content, next.as_ref()))
+            }
+            Availability::NoAdvisors => Err(Error::NoAdvisors(agency.name)),
+        }
+    }
+
+    /// The offer to add to an answer given for `reason`, when some agency has advisors.
+    pub fn handover_offer(
+        &self,
+        snapshot: &Snapshot,
+        language: &MasterLanguage,
+        preferred: &[String],
+        reason: HandoverReason,
+    ) -> Option<HandoverOffer> {
+        let card = self.handover_card(snapshot, "", preferred).ok()?;
+        let agency = Self::desk_agency(card, &language.language);
+        let texts = &language.texts;
+        let (open_now, text) = match self.availability(card) {
+            Availability::Open => {
+                let offer = match reason {
+                    HandoverReason::Asked => &texts.handover_offer_asked,
+                    HandoverReason::NotUnderstood => &texts.handover_offer_not_understood,
+                    HandoverReason::Agency => &texts.handover_offer_agency,
+                };
+                (true, fill(offer, &[("agency", &agency.name)]))
+            }
+            Availability::Closed { next } => (false, closed_status(agency.clone(), language, next.as_ref()).text),
+            Availability::NoAdvisors => return None,
+        };
+        Some(HandoverOffer {
+            agency_id: agency.id,
+            agency_name: agency.name,
+            reason: reason.as_str().to_string(),
+            open_now,
+            text,
+        })
+    }
+}
+
+/// A card's advisor hours as the citizen reads them: "mandag–fredag" for
+/// weekdays, and the card's defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursInWords {
+    pub days: String,
+    pub opens: String,
+    pub closes: String,
+}
+
+impl HoursInWords {
+    pub fn new(hours: &AdvisorHours, texts: &Texts) -> Self {
+        match OpeningHours::from_card(hours) {
+            Ok(parsed) => Self {
+                days: if parsed.is_weekdays() {
+                    texts.weekdays.clone()
+                } else {
+                    hours.days.join(", ")
+                },
+                opens: parsed.opens(),
+                closes: parsed.closes(),
+            },
+            // An unreadable card is shown as written.
+            Err(_) => Self {
+                days: hours.days.join(", "),
+                opens: hours.opens.clone(),
+                closes: hours.closes.clone(),
+            },
+        }
+    }
+}
+
+/// The answer outside opening hours: when the advisors answer, and how else
+/// to reach the agency now. Nobody is queued.
+fn closed_status(agency: DeskAgency, language: &MasterLanguage, next: Option<&jiff::ZonedDateTime>) -> HandoverStatus {
+    let texts = &language.texts;
+    let HoursInWords { days, opens, closes } = HoursInWords::new(&agency.hours.clone().unwrap_or_default(), texts);
+    let next_text = next
+        .map(|when| {
+            fill(
+                &texts.date_time,
+                &[
+                    ("date", &when.strftime("%d.%m.%Y").to_string()),
+                    ("time", &when.strftime("%H:%M").to_string()),
+                ],
+            )
+        })
+        .unwrap_or_default();
+    let text = fill(
+        &texts.handover_closed,
+        &[
+            ("agency", &agency.name),
+            ("days", &days),
+            ("opens", &opens),
+            ("closes", &closes),
+            ("next", &next_text),
+            ("phone", &agency.contact.phone),
+            ("url", &agency.contact.url),
+        ],
+    );
+    HandoverStatus {
+        agency_id: agency.id,
+        agency_name: agency.name,
+        state: HandoverState::Closed.into(),
+        text,
+        contact: Some(agency.contact),
+        homepage: agency.homepage,
+        hours: agency.hours,
+        opens_next: next
+            .map(|when| when.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,518 @@
+//! The citizen's chat window in the browser: the page (HTML, CSS and
+//! JavaScript compiled into the binary, no build step) and a small JSON API
+//! over the same service the gRPC API serves, so validation, masking,
+//! metrics and error codes are the ones gRPC clients get. Answers and
+//! handover events stream to the page as server-sent events.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tonic::{Code, Request};
+use veiviser_proto::agency::v1::{AdvisorHours, Contact};
+use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
+use veiviser_proto::consent::v1::{
+    DemoLoginRequest, GrantConsentRequest, ListConsentsRequest, ListDemoPeopleRequest, RevokeConsentRequest,
+};
+use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
+use veiviser_proto::master::v1::{
+    AskRequest, EndSessionRequest, ExportTranscriptRequest, LeaveHandoverRequest, RequestHumanRequest,
+    StartSessionRequest, TranscriptFormat, WatchHandoverRequest,
+};
+
+use crate::Master;
+use crate::conversation::localized;
+use crate::service::CitizenService;
+
+const INDEX_HTML: &str = include_str!("../web/index.html");
+const APP_JS: &str = include_str!("../web/app.js");
+const APP_CSS: &str = include_str!("../web/app.css");
+
+/// Only the page's own files may run or style it; nothing may frame it.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+#[derive(Debug, Clone)]
+struct Web {
+    master: Arc<Master>,
+    citizen: CitizenService,
+}
+
+/// Serves the web chat on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    master: Arc<Master>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(no_delay(listener), router(master))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The listener with `TCP_NODELAY` on every accepted socket: small answers
+/// must not wait for the peer's delayed ACK (about 40 ms each otherwise; see
+/// BENCHMARKS.md).
+pub(crate) fn no_delay(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY");
+        }
+    })
+}
+
+/// The page and its API.
+pub fn router(master: Arc<Master>) -> Router {
+    let state = Web {
+        citizen: CitizenService::new(Arc::clone(&master)),
+        master,
+    };
+    Router::new()
+        .route("/", get(|| async { page("text/html; charset=utf-8", INDEX_HTML) }))
+        .route(
+            "/app.js",
+            get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route("/app.css", get(|| async { page("text/css; charset=utf-8", APP_CSS) }))
+        // No icon: an empty answer keeps browsers from logging a 404.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/api/config", get(config))
+        .route("/api/people", get(people))
+        .route("/api/login", post(login))
+        .route("/api/agencies", get(agencies))
+        .route("/api/consents/{agency_id}", put(consent))
+        .route("/api/sessions", post(start_session))
+        .route("/api/sessions/{id}", axum::routing::delete(end_session))
+        .route("/api/sessions/{id}/messages", post(ask))
+        .route("/api/sessions/{id}/human", post(request_human))
+        .route("/api/sessions/{id}/handover", get(watch_handover))
+        .route("/api/sessions/{id}/leave-handover", post(leave_handover))
+        .route("/api/sessions/{id}/transcript", get(transcript))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+fn page(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Conversations are personal even when masked: nothing is cached.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// An error for the page: the HTTP status matching the gRPC code, and a short
+/// readable message (the same one gRPC clients get).
+#[derive(Debug)]
+struct WebError {
+    status: StatusCode,
+    code: Code,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    code: &'a str,
+}
+
+impl From<tonic::Status> for WebError {
+    fn from(status: tonic::Status) -> Self {
+        let http = match status.code() {
+            Code::InvalidArgument | Code::OutOfRange => StatusCode::BAD_REQUEST,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
+            Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
+            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::PermissionDenied => StatusCode::FORBIDDEN,
+            Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+            Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self {
+            status: http,
+            code: status.code(),
+            message: status.message().to_string(),
+        }
+    }
+}
+
+impl From<JsonRejection> for WebError {
+    fn from(rejection: JsonRejection) -> Self {
+        // Keep axum's status (400, 413, 415 or 422); the code says what kind of mistake it is.
+        Self {
+            status: rejection.status(),
+            code: Code::InvalidArgument,
+            message: format!("the request body is not valid: {}", rejection.body_text()),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let code = format!("{:?}", self.code);
+        let code = screaming_snake(&code);
+        let body = ErrorBody {
+            error: &self.message,
+            code: &code,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// "InvalidArgument" → "INVALID_ARGUMENT", as gRPC names its codes.
+fn screaming_snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (index, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && index > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+type WebResult<T> = Result<T, WebError>;
+
+#[derive(Debug, Serialize)]
+struct ConfigBody {
+    login: bool,
+    languages: Vec<String>,
+}
+
+async fn config(State(web): State<Web>) -> Json<ConfigBody> {
+    Json(ConfigBody {
+        login: web.master.profiles.is_some(),
+        languages: web.master.content.languages().map(|l| l.language.clone()).collect(),
+    })
+}
+
+impl Web {
+    /// The trust service, when this master has one.
+    fn trust(&self) -> WebResult<TrustServiceClient<tonic::transport::Channel>> {
+        self.master
+            .profiles
+            .as_ref()
+            .map(|profiles| profiles.trust_client())
+            .ok_or_else(|| {
+                tonic::Status::unimplemented("this master has no trust service, so there is no login").into()
+            })
+    }
+
+    fn purpose(&self) -> String {
+        self.master
+            .profiles
+            .as_ref()
+            .map(|profiles| profiles.purpose().to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn people(State(web): State<Web>) -> WebResult<Response> {
+    let people = web.trust()?.list_demo_people(ListDemoPeopleRequest {}).await?;
+    Ok(Json(people.into_inner()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginBody {
+    person_id: String,
+}
+
+async fn login(State(web): State<Web>, body: Result<Json<LoginBody>, JsonRejection>) -> WebResult<Response> {
+    let Json(body) = body?;
+    let login = web
+        .trust()?
+        .demo_login(DemoLoginRequest {
+            person_id: body.person_id,
+        })
+        .await?;
+    Ok(Json(login.into_inner()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct LanguageQuery {
+    #[serde(default)]
+    language: String,
+}
+
+#[derive(Debug, Serialize)]
+struct AgencyBody {
+    agency_id: String,
+    name: String,
+    profile_attributes: Vec<String>,
+    reachable: bool,
+    homepage: String,
+    contact: Option<Contact>,
+    advisor_hours: Option<AdvisorHours>,
+}
+
+#[derive(Debug, Serialize)]
+struct AgenciesBody {
+    agencies: Vec<AgencyBody>,
+}
+
+async fn agencies(State(web): State<Web>, Query(query): Query<LanguageQuery>) -> WebResult<Json<AgenciesBody>> {
+    let language = web
+        .master
+        .content
+        .language(&query.language)
+        .map_err(tonic::Status::from)?
+        .language
+        .clone();
+    let snapshot = web.master.network.snapshot();
+    let agencies = snapshot
+        .agencies
+        .iter()
+        .filter_map(|agency| agency.card.as_deref().map(|card| (agency.reachable, card)))
+        .map(|(reachable, card)| AgencyBody {
+            agency_id: card.agency_id.clone(),
+            name: localized(&card.display_name, &language).to_string(),
+            profile_attributes: card.profile_attributes.clone(),
+            reachable,
+            homepage: card.homepage.clone(),
+            contact: card.contact.clone(),
+            advisor_hours: card.advisor_hours.clone(),
+        })
+        .collect();
+    Ok(Json(AgenciesBody { agencies }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConsentBody {
+    citizen_token: String,
+    granted: bool,
+}
+
+/// Grants consent to exactly what the agency declares, or withdraws every
+/// consent the citizen has given it.
+async fn consent(
+    State(web): State<Web>,
+    Path(agency_id): Path<String>,
+    body: Result<Json<ConsentBody>, JsonRejection>,
+) -> WebResult<StatusCode> {
+    let Json(body) = body?;
+    let mut trust = web.trust()?;
+    if body.granted {
+        let snapshot = web.master.network.snapshot();
+        let card = snapshot
+            .agency(&agency_id)
+            .and_then(|agency| agency.card.as_deref())
+            .ok_or_else(|| tonic::Status::not_found(format!("unknown agency \"{agency_id}\"")))?;
+        trust
+            .grant_consent(GrantConsentRequest {
+                citizen_token: body.citizen_token,
+                agency_id,
+                attributes: card.profile_attributes.clone(),
+                purpose: web.purpose(),
+                valid_for_seconds: 0,
+            })
+            .await?;
+    } else {
+        let consents = trust
+            .list_consents(ListConsentsRequest {
+                citizen_token: body.citizen_token.clone(),
+            })
+            .await?
+            .into_inner()
+            .consents;
+        for consent in consents
+            .into_iter()
+            .filter(|c| c.agency_id == agency_id && c.revoked_at.is_empty())
+        {
+            trust
+                .revoke_consent(RevokeConsentRequest {
+                    citizen_token: body.citizen_token.clone(),
+                    consent_id: consent.consent_id,
+                })
+                .await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct StartBody {
+    #[serde(default)]
+    acknowledged_no_personal_data: bool,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    citizen_token: String,
+}
+
+async fn start_session(State(web): State<Web>, body: Result<Json<StartBody>, JsonRejection>) -> WebResult<Response> {
+    let Json(body) = body?;
+    let started = web
+        .citizen
+        .start_session(Request::new(StartSessionRequest {
+            acknowledged_no_personal_data: body.acknowledged_no_personal_data,
+            language: body.language,
+            citizen_token: body.citizen_token,
+        }))
+        .await?;
+    Ok(Json(started.into_inner()).into_response())
+}
+
+async fn end_session(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<StatusCode> {
+    web.citizen
+        .end_session(Request::new(EndSessionRequest { session_id }))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageBody {
+    text: String,
+    #[serde(default)]
+    language: String,
+}
+
+/// A stream of protobuf messages as server-sent events, one JSON object each.
+fn event_stream<T: Serialize + Send + 'static>(
+    messages: impl Stream<Item = Result<T, tonic::Status>> + Send + 'static,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let events = messages.map(|message| {
+        let event = match message {
+            Ok(message) => Event::default().json_data(message).unwrap_or_else(|error| {
+                tracing::error!(%error, "event could not be encoded");
+                Event::default().event("error").data("internal error")
+            }),
+            Err(status) => Event::default().event("error").data(status.message()),
+        };
+        Ok(event)
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+async fn ask(
+    State(web): State<Web>,
+    Path(session_id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Result<Json<MessageBody>, JsonRejection>,
+) -> WebResult<Response> {
+    let Json(body) = body?;
+    let mut request = Request::new(AskRequest {
+        session_id,
+        text: body.text,
+        language: body.language,
+    });
+    // The browser's trace, when it sends one, continues through the master to the agencies.
+    if let Some(traceparent) = headers.get("traceparent").and_then(|v| v.to_str().ok())
+        && let Ok(value) = traceparent.parse()
+    {
+        request.metadata_mut().insert("traceparent", value);
+    }
+    let events = web.citizen.ask(request).await?.into_inner();
+    Ok(event_stream(events).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HumanBody {
+    #[serde(default)]
+    agency_id: String,
+}
+
+async fn request_human(
+    State(web): State<Web>,
+    Path(session_id): Path<String>,
+    body: Option<Json<HumanBody>>,
+) -> WebResult<Response> {
+    let agency_id = body.map(|Json(body)| body.agency_id).unwrap_or_default();
+    let status = web
+        .citizen
+        .request_human(Request::new(RequestHumanRequest { session_id, agency_id }))
+        .await?;
+    Ok(Json(status.into_inner()).into_response())
+}
+
+async fn watch_handover(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<Response> {
+    let events = web
+        .citizen
+        .watch_handover(Request::new(WatchHandoverRequest { session_id }))
+        .await?
+        .into_inner();
+    Ok(event_stream(events).into_response())
+}
+
+async fn leave_handover(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<Response> {
+    let status = web
+        .citizen
+        .leave_handover(Request::new(LeaveHandoverRequest { session_id }))
+        .await?;
+    Ok(Json(status.into_inner()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FormatQuery {
+    #[serde(default)]
+    format: String,
+}
+
+async fn transcript(
+    State(web): State<Web>,
+    Path(session_id): Path<String>,
+    Query(query): Query<FormatQuery>,
+) -> WebResult<Response> {
+    let format = match query.format.as_str() {
+        "" | "text" => TranscriptFormat::Text,
+        "json" => TranscriptFormat::Json,
+        other => {
+            return Err(
+                tonic::Status::invalid_argument(format!("format must be text or json, not \"{other}\"")).into(),
+            );
+        }
+    };
+    let file = web
+        .citizen
+        .export_transcript(Request::new(ExportTranscriptRequest {
+            session_id,
+            format: format.into(),
+        }))
+        .await?
+        .into_inner();
+    let disposition = format!("attachment; filename=\"{}\"", file.filename.replace('"', ""));
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_str(&file.media_type)),
+        (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition)),
+    ];
+    let mut response = file.content.into_response();
+    for (name, value) in headers {
+        let value = value.map_err(|_| tonic::Status::internal("internal error"))?;
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::screaming_snake;
+
+    #[test]
+    fn grpc_code_names_as_grpc_writes_them() {
+        assert_eq!(screaming_snake("InvalidArgument"), "INVALID_ARGUMENT");
+        assert_eq!(screaming_snake("NotFound"), "NOT_FOUND");
+        assert_eq!(screaming_snake("Internal"), "INTERNAL");
+    }
+}

@@ -1,0 +1,1144 @@
+/*
+ * Veiviser chat window: the citizen's side of the conversation.
+ *
+ * Talks to the master's HTTP API (JSON, plus server-sent events for answers
+ * and handovers), keeps every UI string in the nb/nn/en dictionary below, and
+ * builds all markup with createElement/textContent: text from the server or
+ * the citizen is never parsed as HTML. Loaded with <script defer>, so the
+ * document is parsed when this runs.
+ */
+(() => {
+  "use strict";
+
+  // ---------------------------------------------------------------------
+  // Texts
+  // ---------------------------------------------------------------------
+
+  const STRINGS = {
+    nb: {
+      intro: "Veiviser hjelper deg å finne fram i offentlige tjenester og svarer på spørsmål på vegne av flere etater.",
+      languageLabel: "Språk",
+      privacyTitle: "Personvern",
+      privacyNoPersonalData: "Ikke skriv personopplysninger i chatten: navn, fødselsnummer, kontonummer, telefonnummer, adresse eller opplysninger om helse.",
+      privacyMasking: "Skriver du slike opplysninger likevel, blir de maskert før meldingen sendes videre.",
+      privacyRetention: "Hvor lenge samtalen blir lagret, står i samtaleloggen som du kan laste ned.",
+      ackLabel: "Jeg bekrefter at jeg ikke vil skrive personopplysninger i chatten",
+      ackRequired: "Du må bekrefte at du ikke vil skrive personopplysninger før du kan starte chatten.",
+      loginLegend: "Logg inn (valgfritt)",
+      loginHint: "Dette er en testversjon med oppdiktede personer. Når du er innlogget, kan etatene tilpasse svarene til situasjonen din hvis du samtykker.",
+      personLabel: "Hvem vil du logge inn som?",
+      noLogin: "Ikke logg inn",
+      consentsLegend: "Samtykke: hva etatene kan se om deg",
+      consentsHint: "Gjelder livshendelsen «Dødsfall og arv». Kryss av for det du vil dele. Ingenting deles uten at du krysser av.",
+      consentLabel: "{agency} kan se: {attributes}",
+      startButton: "Start chat",
+      chatTitle: "Samtale med Veiviser",
+      human: "Snakk med et menneske",
+      download: "Last ned samtalen",
+      downloadJson: "Last ned samtalen (JSON)",
+      end: "Avslutt",
+      messagesLabel: "Samtalen",
+      messageLabel: "Skriv meldingen din",
+      messageHint: "Enter sender meldingen, Shift + Enter gir ny linje. Maks 2000 tegn.",
+      send: "Send",
+      restart: "Start en ny samtale",
+      chatEnded: "Samtalen er avsluttet. Takk for at du brukte Veiviser.",
+      handoverLost: "Forbindelsen til veilederen ble brutt. Du kan spørre Veiviser igjen eller be om en veileder på nytt.",
+      speakerCitizen: "Du",
+      speakerAssistant: "Veiviser",
+      speakerSystem: "Informasjon",
+      speakerAdvisor: "Veileder",
+      answering: "Veiviser svarer …",
+      asking: "Veiviser spør {names} …",
+      agencyDidNotAnswer: "{name} svarte ikke.",
+      referredBy: "Henvist fra {name}",
+      answerInterrupted: "Svaret ble avbrutt. Prøv å sende meldingen på nytt.",
+      notSent: "Meldingen ble ikke sendt.",
+      missingAgencies: "Disse etatene svarte ikke nå, så planen kan mangle noe: {names}.",
+      masked: "Vi fjernet personopplysninger fra meldingen din: {kinds}.",
+      optionsLabel: "Velg det som passer",
+      handoverOffer: "Chat med veileder i {agency}",
+      leaveQueue: "Gå ut av køen",
+      leaveAdvisor: "Avslutt samtalen med veilederen",
+      queuedFallback: "Du er nummer {position} i køen hos {agency}.",
+      withAdvisorFallback: "{advisor} fra {agency} har tatt over samtalen.",
+      closedFallback: "Ingen veiledere er tilgjengelige nå.",
+      endedFallback: "Samtalen med veilederen er avsluttet. Veiviser svarer igjen.",
+      deadline: "Frist: {text}",
+      when: "Når: {text}",
+      readMore: "Les mer",
+      newTab: "(åpner i ny fane)",
+      agencyLabel: "Etat:",
+      agenciesLabel: "Etater:",
+      and: "og",
+      genericError: "Noe gikk galt. Prøv igjen om litt.",
+      networkError: "Fikk ikke kontakt med tjenesten. Sjekk at du er koblet til internett, og prøv igjen.",
+      "attribute.relation_to_deceased": "relasjonen din til den avdøde",
+      "attribute.marital_status": "sivilstanden din",
+      "attribute.children_ages": "alderen til barna dine",
+      "attribute.date_of_death": "dødsdatoen",
+      "attribute.municipality_number": "kommunen du bor i",
+      "attribute.name": "navnet ditt",
+      "attribute.birth_date": "fødselsdatoen din",
+      "kind.fodselsnummer": "fødselsnummer",
+      "kind.kontonummer": "kontonummer",
+      "kind.iban": "IBAN",
+      "kind.card": "kortnummer",
+      "kind.phone": "telefonnummer",
+      "kind.email": "e-postadresse",
+      "kind.ip": "IP-adresse",
+      "kind.name": "navn",
+      "kind.address": "adresse",
+    },
+    nn: {
+      intro: "Veiviser hjelper deg å finne fram i offentlege tenester og svarar på spørsmål på vegner av fleire etatar.",
+      languageLabel: "Språk",
+      privacyTitle: "Personvern",
+      privacyNoPersonalData: "Ikkje skriv personopplysningar i chatten: namn, fødselsnummer, kontonummer, telefonnummer, adresse eller opplysningar om helse.",
+      privacyMasking: "Skriv du slike opplysningar likevel, blir dei maskerte før meldinga blir sendt vidare.",
+      privacyRetention: "Kor lenge samtalen blir lagra, står i samtaleloggen som du kan laste ned.",
+      ackLabel: "Eg stadfestar at eg ikkje vil skrive personopplysningar i chatten",
+      ackRequired: "Du må stadfeste at du ikkje vil skrive personopplysningar før du kan starte chatten.",
+      loginLegend: "Logg inn (valfritt)",
+      loginHint: "Dette er ei testutgåve med oppdikta personar. Når du er innlogga, kan etatane tilpasse svara til situasjonen din dersom du samtykkjer.",
+      personLabel: "Kven vil du logge inn som?",
+      noLogin: "Ikkje logg inn",
+      consentsLegend: "Samtykke: kva etatane kan sjå om deg",
+      consentsHint: "Gjeld livshendinga «Dødsfall og arv». Kryss av for det du vil dele. Ingenting blir delt utan at du kryssar av.",
+      consentLabel: "{agency} kan sjå: {attributes}",
+      startButton: "Start chat",
+      chatTitle: "Samtale med Veiviser",
+      human: "Snakk med eit menneske",
+      download: "Last ned samtalen",
+      downloadJson: "Last ned samtalen (JSON)",
+      end: "Avslutt",
+      messagesLabel: "Samtalen",
+      messageLabel: "Skriv meldinga di",
+      messageHint: "Enter sender meldinga, Shift + Enter lagar ny linje. Maks 2000 teikn.",
+      send: "Send",
+      restart: "Start ein ny samtale",
+      chatEnded: "Samtalen er avslutta. Takk for at du brukte Veiviser.",
+      handoverLost: "Sambandet til rettleiaren vart brote. Du kan spørje Veiviser igjen eller be om ein rettleiar på nytt.",
+      speakerCitizen: "Du",
+      speakerAssistant: "Veiviser",
+      speakerSystem: "Informasjon",
+      speakerAdvisor: "Rettleiar",
+      answering: "Veiviser svarar …",
+      asking: "Veiviser spør {names} …",
+      agencyDidNotAnswer: "{name} svarte ikkje.",
+      referredBy: "Tilvist frå {name}",
+      answerInterrupted: "Svaret vart avbrote. Prøv å sende meldinga på nytt.",
+      notSent: "Meldinga vart ikkje sendt.",
+      missingAgencies: "Desse etatane svarte ikkje no, så planen kan mangle noko: {names}.",
+      masked: "Vi fjerna personopplysningar frå meldinga di: {kinds}.",
+      optionsLabel: "Vel det som passar",
+      handoverOffer: "Chat med rettleiar i {agency}",
+      leaveQueue: "Gå ut av køen",
+      leaveAdvisor: "Avslutt samtalen med rettleiaren",
+      queuedFallback: "Du er nummer {position} i køen hos {agency}.",
+      withAdvisorFallback: "{advisor} frå {agency} har teke over samtalen.",
+      closedFallback: "Ingen rettleiarar er tilgjengelege no.",
+      endedFallback: "Samtalen med rettleiaren er avslutta. Veiviser svarar igjen.",
+      deadline: "Frist: {text}",
+      when: "Når: {text}",
+      readMore: "Les meir",
+      newTab: "(opnar i ny fane)",
+      agencyLabel: "Etat:",
+      agenciesLabel: "Etatar:",
+      and: "og",
+      genericError: "Noko gjekk gale. Prøv igjen om litt.",
+      networkError: "Fekk ikkje kontakt med tenesta. Sjekk at du er kopla til internett, og prøv igjen.",
+      "attribute.relation_to_deceased": "relasjonen din til den avdøde",
+      "attribute.marital_status": "sivilstanden din",
+      "attribute.children_ages": "alderen til borna dine",
+      "attribute.date_of_death": "dødsdatoen",
+      "attribute.municipality_number": "kommunen du bur i",
+      "attribute.name": "namnet ditt",
+      "attribute.birth_date": "fødselsdatoen din",
+      "kind.fodselsnummer": "fødselsnummer",
+      "kind.kontonummer": "kontonummer",
+      "kind.iban": "IBAN",
+      "kind.card": "kortnummer",
+      "kind.phone": "telefonnummer",
+      "kind.email": "e-postadresse",
+      "kind.ip": "IP-adresse",
+      "kind.name": "namn",
+      "kind.address": "adresse",
+    },
+    en: {
+      intro: "Veiviser helps you find your way around public services and answers questions on behalf of several agencies.",
+      languageLabel: "Language",
+      privacyTitle: "Privacy",
+      privacyNoPersonalData: "Do not write personal data in the chat: names, national identity numbers, account numbers, phone numbers, addresses or health information.",
+      privacyMasking: "If you write such data anyway, it is masked before the message is passed on.",
+      privacyRetention: "How long the conversation is kept is stated in the transcript, which you can download.",
+      ackLabel: "I confirm that I will not write personal data in the chat",
+      ackRequired: "You must confirm that you will not write personal data before you can start the chat.",
+      loginLegend: "Log in (optional)",
+      loginHint: "This is a test version with fictitious people. When you are logged in, the agencies can tailor their answers to your situation if you consent.",
+      personLabel: "Who do you want to log in as?",
+      noLogin: "Do not log in",
+      consentsLegend: "Consent: what the agencies may see about you",
+      consentsHint: "Applies to the life event “Death and inheritance”. Tick what you want to share. Nothing is shared unless you tick it.",
+      consentLabel: "{agency} may see: {attributes}",
+      startButton: "Start chat",
+      chatTitle: "Chat with Veiviser",
+      human: "Talk to a person",
+      download: "Download the conversation",
+      downloadJson: "Download the conversation (JSON)",
+      end: "End chat",
+      messagesLabel: "Conversation",
+      messageLabel: "Write your message",
+      messageHint: "Enter sends the message, Shift + Enter adds a new line. Up to 2,000 characters.",
+      send: "Send",
+      restart: "Start a new chat",
+      chatEnded: "The chat has ended. Thank you for using Veiviser.",
+      handoverLost: "The connection to the advisor was lost. You can ask Veiviser again or ask for an advisor again.",
+      speakerCitizen: "You",
+      speakerAssistant: "Veiviser",
+      speakerSystem: "Information",
+      speakerAdvisor: "Advisor",
+      answering: "Veiviser is answering …",
+      asking: "Veiviser is asking {names} …",
+      agencyDidNotAnswer: "{name} did not answer.",
+      referredBy: "Referred by {name}",
+      answerInterrupted: "The answer was interrupted. Please try sending your message again.",
+      notSent: "The message was not sent.",
+      missingAgencies: "These agencies did not answer just now, so the plan may be incomplete: {names}.",
+      masked: "We removed personal data from your message: {kinds}.",
+      optionsLabel: "Choose what fits",
+      handoverOffer: "Chat with an advisor at {agency}",
+      leaveQueue: "Leave the queue",
+      leaveAdvisor: "End the chat with the advisor",
+      queuedFallback: "You are number {position} in the queue at {agency}.",
+      withAdvisorFallback: "{advisor} from {agency} has taken over the chat.",
+      closedFallback: "No advisors are available right now.",
+      endedFallback: "The chat with the advisor has ended. Veiviser is answering again.",
+      deadline: "Deadline: {text}",
+      when: "When: {text}",
+      readMore: "Read more",
+      newTab: "(opens in a new tab)",
+      agencyLabel: "Agency:",
+      agenciesLabel: "Agencies:",
+      and: "and",
+      genericError: "Something went wrong. Please try again in a moment.",
+      networkError: "Could not reach the service. Check that you are connected to the internet and try again.",
+      "attribute.relation_to_deceased": "your relationship to the deceased",
+      "attribute.marital_status": "your marital status",
+      "attribute.children_ages": "your children's ages",
+      "attribute.date_of_death": "the date of death",
+      "attribute.municipality_number": "the municipality you live in",
+      "attribute.name": "your name",
+      "attribute.birth_date": "your date of birth",
+      "kind.fodselsnummer": "national identity number",
+      "kind.kontonummer": "account number",
+      "kind.iban": "IBAN",
+      "kind.card": "card number",
+      "kind.phone": "phone number",
+      "kind.email": "email address",
+      "kind.ip": "IP address",
+      "kind.name": "name",
+      "kind.address": "address",
+    },
+  };
+
+  // Enum values arrive as numbers; the names are accepted too, just in case.
+  const ROUTE_NAMES = ["ROUTE_UNSPECIFIED", "ROUTE_AGENCY", "ROUTE_LIFE_EVENT", "ROUTE_CLARIFY",
+    "ROUTE_OUT_OF_SCOPE", "ROUTE_HUMAN", "ROUTE_SMALL_TALK"];
+  const ROUTE = { LIFE_EVENT: 2, HUMAN: 5 };
+  const HANDOVER_NAMES = ["HANDOVER_STATE_UNSPECIFIED", "HANDOVER_STATE_QUEUED",
+    "HANDOVER_STATE_WITH_ADVISOR", "HANDOVER_STATE_CLOSED", "HANDOVER_STATE_ENDED"];
+  const HANDOVER = { QUEUED: 1, WITH_ADVISOR: 2, CLOSED: 3, ENDED: 4 };
+
+  const state = {
+    lang: "nb",
+    loginEnabled: false,
+    agencyRequests: {}, // language -> Promise of the agency list
+    agencyNames: {}, // agency id -> display name in the session language
+    session: null,
+    handover: null, // { id, state } while queued or with an advisor
+    handoverStream: null,
+    advisorReplies: new Set(), // keys of replies already shown
+    starting: false,
+    ended: false,
+  };
+
+  const byId = (id) => document.getElementById(id);
+  const ui = {
+    startScreen: byId("start-screen"),
+    lang: byId("lang"),
+    ack: byId("ack"),
+    login: byId("login"),
+    person: byId("person"),
+    consents: byId("consents"),
+    consentList: byId("consent-list"),
+    startError: byId("start-error"),
+    startButton: byId("start"),
+    chat: byId("chat"),
+    actions: byId("chat-actions"),
+    human: byId("human"),
+    download: byId("download"),
+    downloadJson: byId("download-json"),
+    end: byId("end"),
+    messageList: byId("message-list"),
+    handoverBar: byId("handover-bar"),
+    handoverStatus: byId("handover-status"),
+    leaveHandover: byId("leave-handover"),
+    chatError: byId("chat-error"),
+    composer: byId("composer"),
+    message: byId("message"),
+    closed: byId("closed"),
+    restart: byId("restart"),
+  };
+
+  function hasText(key) {
+    return key in (STRINGS[state.lang] || {}) || key in STRINGS.nb;
+  }
+
+  /** The UI text for key in the current language, with {name} filled in. */
+  function t(key, values) {
+    const table = STRINGS[state.lang] || STRINGS.nb;
+    const text = table[key] ?? STRINGS.nb[key] ?? key;
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** A translated vocabulary word (attribute or masked kind); unknown ids as is. */
+  function vocabulary(prefix, id) {
+    return hasText(prefix + id) ? t(prefix + id) : id;
+  }
+
+  /** "A", "A og B", "A, B og C". */
+  function formatList(items) {
+    if (items.length < 2) return items.join("");
+    return `${items.slice(0, -1).join(", ")} ${t("and")} ${items[items.length - 1]}`;
+  }
+
+  function setLanguage(lang) {
+    state.lang = STRINGS[lang] ? lang : "nb";
+    ui.lang.value = state.lang;
+    document.documentElement.lang = state.lang;
+    for (const node of document.querySelectorAll("[data-i18n]")) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll("[data-i18n-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+    }
+  }
+
+  // ---------------------------------------------------------------------
+  // DOM helpers (text only, never HTML)
+  // ---------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function makeButton(className, text, onClick) {
+    const button = el("button", className, text);
+    button.type = "button";
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function isWebUrl(value) {
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }
+
+  /** A link that opens in a new tab (so the chat stays), and says so. */
+  function makeLink(href, text, context) {
+    const link = el("a", null, text);
+    link.href = href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    if (context) link.append(el("span", "visually-hidden", `: ${context}`));
+    link.append(el("span", "visually-hidden", ` ${t("newTab")}`));
+    return link;
+  }
+
+  const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
+  const TRAILING_PUNCTUATION = ".,;:!?'\"»”";
+
+  function countOf(text, character) {
+    return text.split(character).length - 1;
+  }
+
+  /** A URL found in text, without the sentence's punctuation after it. */
+  function trimUrl(url) {
+    let end = url.length;
+    for (;;) {
+      const head = url.slice(0, end);
+      const last = head.slice(-1);
+      const strayParenthesis = last === ")" && countOf(head, "(") < countOf(head, ")");
+      if (!last || (!TRAILING_PUNCTUATION.includes(last) && !strayParenthesis)) return head;
+      end -= 1;
+    }
+  }
+
+  /** Appends text to parent, turning http(s) URLs into links. */
+  function appendLinkedText(parent, text) {
+    let position = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      const url = trimUrl(match[0]);
+      if (!isWebUrl(url)) continue;
+      parent.append(text.slice(position, match.index), makeLink(url, url));
+      position = match.index + url.length;
+    }
+    parent.append(text.slice(position));
+  }
+
+  /** Paragraphs on blank lines, line breaks on single newlines. */
+  function appendParagraphs(parent, text) {
+    const blocks = String(text ?? "").replace(/\r\n?/g, "\n").split(/\n\s*\n/);
+    for (const block of blocks) {
+      if (!block.trim()) continue;
+      const paragraph = el("p");
+      block.trim().split("\n").forEach((line, index) => {
+        if (index > 0) paragraph.append(el("br"));
+        appendLinkedText(paragraph, line);
+      });
+      parent.append(paragraph);
+    }
+  }
+
+  function firstParagraph(text) {
+    const blocks = String(text ?? "").replace(/\r\n?/g, "\n").split("\n\n");
+    return blocks.find((block) => block.trim()) || "";
+  }
+
+  /** An id not yet in the document: base, base-2, base-3 … */
+  function uniqueId(base) {
+    let id = base;
+    for (let n = 2; document.getElementById(id); n += 1) id = `${base}-${n}`;
+    return id;
+  }
+
+  function showText(target, text) {
+    target.textContent = text;
+  }
+
+  function clearText(target) {
+    target.textContent = "";
+  }
+
+  // ---------------------------------------------------------------------
+  // HTTP
+  // ---------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(message, status) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function errorFromResponse(response) {
+    let message = "";
+    try {
+      const body = await response.json();
+      if (body && typeof body.error === "string") message = body.error;
+    } catch {
+      // Not JSON: fall back to the generic text.
+    }
+    return new ApiError(message || t("genericError"), response.status);
+  }
+
+  /** The text to show for a failed request. */
+  function errorText(error) {
+    if (error instanceof ApiError) return error.message;
+    if (error instanceof TypeError) return t("networkError");
+    return t("genericError");
+  }
+
+  /** A JSON request; resolves to the parsed body (null for 204). */
+  async function api(method, path, body) {
+    const init = { method, headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    if (!response.ok) throw await errorFromResponse(response);
+    const text = response.status === 204 ? "" : await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  function sessionUrl(suffix) {
+    return `/api/sessions/${encodeURIComponent(state.session.session_id)}${suffix}`;
+  }
+
+  function parseJson(text) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The JSON of one server-sent event block ("data:" lines), or null. */
+  function parseEventBlock(block) {
+    const data = block
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    return data ? parseJson(data) : null;
+  }
+
+  /** Reads a text/event-stream response body and calls onEvent per event. */
+  async function readEventStream(response, onEvent) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const boundary = /\r?\n\r?\n/;
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+      let match;
+      while ((match = boundary.exec(buffer))) {
+        const payload = parseEventBlock(buffer.slice(0, match.index));
+        buffer = buffer.slice(match.index + match[0].length);
+        if (payload) onEvent(payload);
+      }
+      if (done) break;
+    }
+    const last = parseEventBlock(buffer);
+    if (last) onEvent(last);
+  }
+
+  function enumNumber(value, names) {
+    if (typeof value === "number") return value;
+    const index = names.indexOf(value);
+    return index < 0 ? 0 : index;
+  }
+
+  // ---------------------------------------------------------------------
+  // Agencies
+  // ---------------------------------------------------------------------
+
+  /** The agency list in a language, fetched once per language. */
+  function loadAgencies(lang) {
+    if (!state.agencyRequests[lang]) {
+      state.agencyRequests[lang] = api("GET", `/api/agencies?language=${encodeURIComponent(lang)}`)
+        .then((body) => (body && Array.isArray(body.agencies) ? body.agencies : []))
+        .catch((error) => {
+          delete state.agencyRequests[lang];
+          throw error;
+        });
+    }
+    return state.agencyRequests[lang];
+  }
+
+  function rememberAgency(id, name) {
+    if (id && name) state.agencyNames[id] = name;
+  }
+
+  function agencyName(id) {
+    return state.agencyNames[id] || id;
+  }
+
+  // ---------------------------------------------------------------------
+  // Start screen
+  // ---------------------------------------------------------------------
+
+  async function loadConfig() {
+    let config = null;
+    try {
+      config = await api("GET", "/api/config");
+    } catch {
+      // Without a config the chat still works, only without login.
+    }
+    if (config && Array.isArray(config.languages)) offerOnlyLanguages(config.languages);
+    state.loginEnabled = Boolean(config && config.login);
+    if (state.loginEnabled) await loadPeople();
+    ui.login.hidden = !state.loginEnabled;
+    if (state.loginEnabled) await refreshConsents();
+  }
+
+  function offerOnlyLanguages(languages) {
+    if (!languages.length) return;
+    for (const option of [...ui.lang.options]) {
+      if (!languages.includes(option.value) && option.value !== ui.lang.value) option.remove();
+    }
+  }
+
+  async function loadPeople() {
+    try {
+      const body = await api("GET", "/api/people");
+      for (const person of (body && body.people) || []) ui.person.append(personOption(person));
+    } catch {
+      state.loginEnabled = false; // nobody to log in as
+    }
+  }
+
+  function personOption(person) {
+    const label = person.situation ? `${person.display_name} — ${person.situation}` : person.display_name;
+    const option = el("option", null, label);
+    option.value = person.person_id;
+    return option;
+  }
+
+  /** Rebuilds the consent checkboxes in the current language. */
+  async function refreshConsents() {
+    if (!state.loginEnabled) return;
+    const lang = state.lang;
+    let agencies = [];
+    try {
+      agencies = await loadAgencies(lang);
+    } catch {
+      // No agency list: no consents to offer.
+    }
+    if (lang !== state.lang) return; // the language changed meanwhile
+    const checked = new Set(selectedConsents());
+    const declaring = agencies.filter((agency) => (agency.profile_attributes || []).length > 0);
+    ui.consentList.replaceChildren(...declaring.map((agency) => consentRow(agency, checked.has(agency.agency_id))));
+    updateConsentsVisibility();
+  }
+
+  function consentRow(agency, checked) {
+    const row = el("div", "check");
+    const box = el("input");
+    box.type = "checkbox";
+    box.id = `consent-${agency.agency_id}`;
+    box.dataset.agencyId = agency.agency_id;
+    box.checked = checked;
+    const attributes = agency.profile_attributes.map((id) => vocabulary("attribute.", id));
+    const label = el("label", null, t("consentLabel", {
+      agency: agency.name || agency.agency_id,
+      attributes: formatList(attributes),
+    }));
+    label.htmlFor = box.id;
+    row.append(box, label);
+    return row;
+  }
+
+  function consentBoxes() {
+    return [...ui.consentList.querySelectorAll('input[type="checkbox"]')];
+  }
+
+  function selectedConsents() {
+    return consentBoxes().filter((box) => box.checked).map((box) => box.dataset.agencyId);
+  }
+
+  function updateConsentsVisibility() {
+    ui.consents.hidden = !(state.loginEnabled && ui.person.value && consentBoxes().length > 0);
+  }
+
+  function onLanguageChange() {
+    setLanguage(ui.lang.value);
+    refreshConsents();
+  }
+
+  function onAckChange() {
+    if (ui.ack.checked) {
+      ui.ack.removeAttribute("aria-invalid");
+      clearText(ui.startError);
+    }
+  }
+
+  async function onStartClick() {
+    if (state.starting) return;
+    clearText(ui.startError);
+    if (!ui.ack.checked) {
+      ui.ack.setAttribute("aria-invalid", "true");
+      showText(ui.startError, t("ackRequired"));
+      ui.ack.focus();
+      return;
+    }
+    state.starting = true;
+    try {
+      const personId = state.loginEnabled ? ui.person.value : "";
+      const citizenToken = personId ? await logInAndRecordConsents(personId) : "";
+      const session = await api("POST", "/api/sessions", {
+        acknowledged_no_personal_data: true,
+        language: state.lang,
+        citizen_token: citizenToken,
+      });
+      openChat(session);
+    } catch (error) {
+      showText(ui.startError, errorText(error));
+    } finally {
+      state.starting = false;
+    }
+  }
+
+  /** Logs in as the test person and records a yes or no per agency. */
+  async function logInAndRecordConsents(personId) {
+    const login = await api("POST", "/api/login", { person_id: personId });
+    const token = login.citizen_token;
+    await Promise.all(consentBoxes().map((box) => api(
+      "PUT",
+      `/api/consents/${encodeURIComponent(box.dataset.agencyId)}`,
+      { citizen_token: token, granted: box.checked },
+    )));
+    return token;
+  }
+
+  // ---------------------------------------------------------------------
+  // Chat: messages
+  // ---------------------------------------------------------------------
+
+  function openChat(session) {
+    state.session = session;
+    setLanguage(session.language || state.lang);
+    loadAgencies(state.lang)
+      .then((agencies) => agencies.forEach((agency) => {
+        if (!state.agencyNames[agency.agency_id]) rememberAgency(agency.agency_id, agency.name);
+      }))
+      .catch(() => {}); // names then come from the answers themselves
+    ui.download.href = sessionUrl("/transcript?format=text");
+    ui.downloadJson.href = sessionUrl("/transcript?format=json");
+    ui.startScreen.hidden = true;
+    ui.chat.hidden = false;
+    addMessage("assistant", t("speakerAssistant"), session.welcome);
+    ui.message.focus();
+  }
+
+  /** A message item: the speaker's name, then the body. */
+  function createMessage(kind, speaker) {
+    const item = el("li", `msg msg-${kind}`);
+    const body = el("div", "msg-body");
+    item.append(el("span", "msg-speaker", speaker), body);
+    return { item, body };
+  }
+
+  function addMessage(kind, speaker, text) {
+    const { item, body } = createMessage(kind, speaker);
+    appendParagraphs(body, text);
+    ui.messageList.append(item);
+    return item;
+  }
+
+  function addSystemMessage(text, before) {
+    if (!text) return;
+    const { item, body } = createMessage("system", t("speakerSystem"));
+    appendParagraphs(body, text);
+    ui.messageList.insertBefore(item, before && before.isConnected ? before : null);
+  }
+
+  /** Scrolls so that the start of item is visible if it is above the view. */
+  function revealStart(item) {
+    if (item.getBoundingClientRect().top < 0) item.scrollIntoView({ block: "start" });
+  }
+
+  function onComposerSubmit(event) {
+    event.preventDefault();
+    submitComposer();
+  }
+
+  function onMessageKeydown(event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitComposer();
+    }
+  }
+
+  function submitComposer() {
+    const text = ui.message.value.trim();
+    if (!text) return;
+    ui.message.value = "";
+    sendMessage(text);
+  }
+
+  /** Shows the citizen's message, posts it and streams the answer in. */
+  async function sendMessage(text) {
+    if (!state.session || state.ended) return;
+    clearText(ui.chatError);
+    const own = addMessage("citizen", t("speakerCitizen"), text);
+    ui.composer.scrollIntoView({ block: "nearest" });
+    // While an advisor has the conversation, the master only forwards it.
+    const reply = new Reply(!advisorHasConversation());
+    let response;
+    try {
+      response = await fetch(sessionUrl("/messages"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ text }),
+      });
+      if (!response.ok) throw await errorFromResponse(response);
+    } catch (error) {
+      reply.remove();
+      own.append(el("p", "msg-note", t("notSent")));
+      if (!ui.message.value) ui.message.value = text;
+      showText(ui.chatError, errorText(error));
+      return;
+    }
+    try {
+      await readEventStream(response, (payload) => reply.handle(payload));
+    } catch {
+      // Handled below: the answer never finished.
+    }
+    if (!reply.finished) reply.fail(t("answerInterrupted"));
+  }
+
+  /**
+   * One answer from Veiviser as it streams in: a pending message with
+   * aria-busy, the agencies' answers appended as they arrive, and at the
+   * end the final rendering in its place.
+   */
+  class Reply {
+    constructor(showPending) {
+      this.item = null;
+      this.body = null;
+      this.progress = null;
+      this.parts = null;
+      this.finished = false;
+      if (showPending) this.ensureItem();
+    }
+
+    ensureItem() {
+      if (this.item) return;
+      const { item, body } = createMessage("assistant", t("speakerAssistant"));
+      item.setAttribute("aria-busy", "true");
+      this.progress = el("p", "msg-progress", t("answering"));
+      this.parts = el("div", "msg-parts");
+      body.append(this.progress, this.parts);
+      ui.messageList.append(item);
+      this.item = item;
+      this.body = body;
+    }
+
+    handle(payload) {
+      const event = payload && payload.event;
+      if (!event || this.finished) return;
+      if (event.routing) this.onRouting(event.routing);
+      else if (event.agency_answer) this.onAgencyAnswer(event.agency_answer);
+      else if (event.agency_unavailable) this.onAgencyUnavailable(event.agency_unavailable);
+      else if (event.final) this.onFinal(event.final);
+    }
+
+    onRouting(routing) {
+      const ids = routing.agency_ids || [];
+      if (!ids.length) return;
+      this.ensureItem();
+      this.progress.textContent = t("asking", { names: formatList(ids.map(agencyName)) });
+    }
+
+    onAgencyAnswer(event) {
+      const answer = event.answer || {};
+      rememberAgency(answer.agency_id, event.agency_name);
+      this.ensureItem();
+      const part = el("div", "agency-answer");
+      part.append(el("h3", null, agencyName(answer.agency_id) || t("speakerAssistant")));
+      if (event.referred_by) {
+        part.append(el("p", "agency-referral", t("referredBy", { name: agencyName(event.referred_by) })));
+      }
+      appendParagraphs(part, answer.text);
+      this.parts.append(part);
+    }
+
+    onAgencyUnavailable(event) {
+      rememberAgency(event.agency_id, event.agency_name);
+      this.ensureItem();
+      this.parts.append(el("p", "agency-unavailable", t("agencyDidNotAnswer", { name: agencyName(event.agency_id) })));
+    }
+
+    onFinal(final) {
+      this.finished = true;
+      if (isForwardedToAdvisor(final)) {
+        this.remove();
+      } else {
+        this.ensureItem();
+        this.body.replaceChildren();
+        renderFinal(this.body, final);
+        this.item.setAttribute("aria-busy", "false");
+      }
+      const masked = final.masked || [];
+      if (masked.length) {
+        const kinds = formatList(masked.map((kind) => vocabulary("kind.", kind)));
+        addSystemMessage(t("masked", { kinds }), this.item);
+      }
+      const handover = final.handover;
+      if (handover && !handover.open_now) addSystemMessage(handover.text);
+      if (this.item) revealStart(this.item);
+    }
+
+    fail(text) {
+      this.finished = true;
+      this.ensureItem();
+      this.body.replaceChildren(el("p", null, text));
+      this.item.setAttribute("aria-busy", "false");
+    }
+
+    remove() {
+      if (this.item) this.item.remove();
+      this.item = null;
+    }
+  }
+
+  function isForwardedToAdvisor(final) {
+    return enumNumber(final.route, ROUTE_NAMES) === ROUTE.HUMAN
+      && final.intent === "handover/forwarded"
+      && !String(final.text || "").trim();
+  }
+
+  /** The final answer: text or plan, then notices, choices and handover. */
+  function renderFinal(body, final) {
+    const isLifeEvent = enumNumber(final.route, ROUTE_NAMES) === ROUTE.LIFE_EVENT;
+    const plan = final.checklist || [];
+    if (isLifeEvent && plan.length) {
+      appendParagraphs(body, firstParagraph(final.text));
+      body.append(renderPlan(plan));
+    } else {
+      appendParagraphs(body, final.text);
+    }
+    const missing = final.missing_agency_ids || [];
+    if (isLifeEvent && missing.length) {
+      body.append(el("p", "notice", t("missingAgencies", { names: formatList(missing.map(agencyName)) })));
+    }
+    if ((final.options || []).length) body.append(renderOptions(final.options));
+    if (final.handover && final.handover.open_now) body.append(renderHandoverOffer(final.handover));
+  }
+
+  /** Clarifying choices; each sends its text as the next message. */
+  function renderOptions(options) {
+    const group = el("div", "options");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", t("optionsLabel"));
+    for (const option of options) {
+      group.append(makeButton("option", option, () => sendMessage(option)));
+    }
+    return group;
+  }
+
+  function renderHandoverOffer(handover) {
+    const box = el("div", "handover-offer-box");
+    appendParagraphs(box, handover.text);
+    const agency = handover.agency_name || agencyName(handover.agency_id);
+    box.append(makeButton("handover-offer", t("handoverOffer", { agency }), () => requestHuman(handover.agency_id || "")));
+    return box;
+  }
+
+  // ---------------------------------------------------------------------
+  // Chat: the life-event plan
+  // ---------------------------------------------------------------------
+
+  /** The plan as a checklist, one section per deadline group. */
+  function renderPlan(items) {
+    const plan = el("section", "plan");
+    let list = null;
+    let groupKey = null;
+    for (const item of items) {
+      const key = item.group || item.group_label || "";
+      if (!list || key !== groupKey) {
+        groupKey = key;
+        list = el("ul", "plan-list");
+        const group = el("section", "plan-group");
+        group.append(el("h3", null, item.group_label || item.group || "—"), list);
+        plan.append(group);
+      }
+      list.append(renderPlanItem(item));
+    }
+    return plan;
+  }
+
+  function renderPlanItem(item) {
+    const row = el("li", "plan-item");
+    const box = el("input");
+    box.type = "checkbox";
+    box.id = uniqueId(`plan-${String(item.key || "item").trim().replace(/\s+/g, "-")}`);
+    const label = el("label");
+    label.htmlFor = box.id;
+    label.append(el("span", "plan-title", item.title || item.key));
+    if (item.action) label.append(el("span", "plan-action", item.action));
+    const timing = planTiming(item);
+    if (timing) label.append(el("span", "plan-deadline", timing));
+    if (item.link && isWebUrl(item.link)) {
+      const linkLine = el("span", "plan-link");
+      linkLine.append(makeLink(item.link, t("readMore"), item.title));
+      label.append(linkLine);
+    }
+    const ids = item.agency_ids || [];
+    if (ids.length) {
+      const meta = el("span", "plan-meta", `${t(ids.length > 1 ? "agenciesLabel" : "agencyLabel")} `);
+      meta.append(el("span", "plan-agency", ids.map(agencyName).join(", ")));
+      label.append(meta);
+    }
+    row.append(box, label);
+    return row;
+  }
+
+  function planTiming(item) {
+    if (item.deadline_text) return t("deadline", { text: item.deadline_text });
+    if (item.when) return t("when", { text: item.when });
+    return "";
+  }
+
+  // ---------------------------------------------------------------------
+  // Handover to a human advisor
+  // ---------------------------------------------------------------------
+
+  function advisorHasConversation() {
+    return Boolean(state.handover && state.handover.state === HANDOVER.WITH_ADVISOR);
+  }
+
+  async function requestHuman(agencyId) {
+    if (!state.session || state.ended) return;
+    clearText(ui.chatError);
+    try {
+      handleHandoverStatus(await api("POST", sessionUrl("/human"), { agency_id: agencyId || "" }));
+    } catch (error) {
+      showText(ui.chatError, errorText(error));
+    }
+  }
+
+  async function leaveHandover() {
+    clearText(ui.chatError);
+    try {
+      handleHandoverStatus(await api("POST", sessionUrl("/leave-handover"), {}));
+    } catch (error) {
+      if (error.status === 404) clearHandover(); // already over
+      else showText(ui.chatError, errorText(error));
+    }
+    if (ui.leaveHandover.hidden) ui.message.focus();
+  }
+
+  /**
+   * A status from the request, from leaving, or from the event stream. The
+   * stream's statuses only count for the handover we are following.
+   */
+  function handleHandoverStatus(status, fromStream = false) {
+    if (!status) return;
+    const current = state.handover;
+    const otherHandover = current && current.id && status.handover_id && status.handover_id !== current.id;
+    if (fromStream && otherHandover) return;
+    switch (enumNumber(status.state, HANDOVER_NAMES)) {
+      case HANDOVER.QUEUED:
+      case HANDOVER.WITH_ADVISOR:
+        showActiveHandover(status);
+        openHandoverStream();
+        break;
+      case HANDOVER.CLOSED:
+        addSystemMessage(status.text || t("closedFallback"));
+        break;
+      case HANDOVER.ENDED:
+        if (current) {
+          addSystemMessage(status.text || t("endedFallback"));
+          clearHandover();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  function showActiveHandover(status) {
+    const handoverState = enumNumber(status.state, HANDOVER_NAMES);
+    state.handover = { id: status.handover_id || "", state: handoverState };
+    const text = status.text || handoverFallbackText(status, handoverState);
+    if (ui.handoverStatus.textContent !== text) ui.handoverStatus.textContent = text;
+    ui.leaveHandover.textContent = t(handoverState === HANDOVER.WITH_ADVISOR ? "leaveAdvisor" : "leaveQueue");
+    ui.leaveHandover.hidden = false;
+  }
+
+  function handoverFallbackText(status, handoverState) {
+    const agency = status.agency_name || agencyName(status.agency_id);
+    if (handoverState === HANDOVER.WITH_ADVISOR) {
+      return t("withAdvisorFallback", { advisor: status.advisor || t("speakerAdvisor"), agency });
+    }
+    return t("queuedFallback", { position: status.position || 1, agency });
+  }
+
+  function clearHandover() {
+    state.handover = null;
+    clearText(ui.handoverStatus);
+    ui.leaveHandover.hidden = true;
+    closeHandoverStream();
+  }
+
+  function openHandoverStream() {
+    if (state.handoverStream) return;
+    const source = new EventSource(sessionUrl("/handover"));
+    source.addEventListener("message", (event) => onHandoverEvent(parseJson(event.data)));
+    source.addEventListener("error", () => {
+      // EventSource reconnects by itself; CLOSED means it has given up.
+      if (source.readyState === EventSource.CLOSED && state.handoverStream === source) {
+        state.handoverStream = null;
+        // The handover is gone without an ending we saw (e.g. the session expired).
+        if (state.handover) {
+          clearHandover();
+          addSystemMessage(t("handoverLost"));
+        }
+      }
+    });
+    state.handoverStream = source;
+  }
+
+  function closeHandoverStream() {
+    if (state.handoverStream) state.handoverStream.close();
+    state.handoverStream = null;
+  }
+
+  function onHandoverEvent(payload) {
+    const event = payload && payload.event;
+    if (!event) return;
+    if (event.status) handleHandoverStatus(event.status, true);
+    else if (event.advisor_reply) addAdvisorReply(event.advisor_reply);
+  }
+
+  function addAdvisorReply(reply) {
+    // A reconnecting stream may send a reply again; show each one once.
+    const key = `${reply.handover_id}|${reply.at}|${reply.text}`;
+    if (state.advisorReplies.has(key)) return;
+    state.advisorReplies.add(key);
+    addMessage("advisor", reply.advisor || t("speakerAdvisor"), reply.text);
+  }
+
+  // ---------------------------------------------------------------------
+  // Ending the chat
+  // ---------------------------------------------------------------------
+
+  async function endChat() {
+    if (!state.session || state.ended) return;
+    clearText(ui.chatError);
+    try {
+      await api("DELETE", sessionUrl(""));
+    } catch (error) {
+      if (error.status !== 404) { // 404: the session is already gone
+        showText(ui.chatError, errorText(error));
+        return;
+      }
+    }
+    showChatEnded();
+  }
+
+  function showChatEnded() {
+    state.ended = true;
+    clearHandover();
+    ui.actions.hidden = true;
+    ui.handoverBar.hidden = true;
+    ui.composer.hidden = true;
+    addSystemMessage(t("chatEnded"));
+    ui.closed.hidden = false;
+    ui.restart.focus();
+  }
+
+  // ---------------------------------------------------------------------
+  // Start-up
+  // ---------------------------------------------------------------------
+
+  function bindEvents() {
+    ui.lang.addEventListener("change", onLanguageChange);
+    ui.ack.addEventListener("change", onAckChange);
+    ui.person.addEventListener("change", updateConsentsVisibility);
+    ui.startButton.addEventListener("click", onStartClick);
+    ui.composer.addEventListener("submit", onComposerSubmit);
+    ui.message.addEventListener("keydown", onMessageKeydown);
+    ui.human.addEventListener("click", () => requestHuman(""));
+    ui.leaveHandover.addEventListener("click", leaveHandover);
+    ui.end.addEventListener("click", endChat);
+    ui.restart.addEventListener("click", () => window.location.reload());
+  }
+
+  setLanguage(ui.lang.value || "nb");
+  bindEvents();
+  loadConfig();
+})();

@@ -1,0 +1,486 @@
+//! The citizen's chat window in a real headless Chromium (Debian's
+//! `chromium` and `chromedriver`), driven over WebDriver: the acknowledgement,
+//! a demo login with consent, the life-event plan, a handover to an advisor
+//! connected through the advisor API, and the download; axe-core checks
+//! WCAG 2.1 A and AA on every screen and fails the test on any violation; the
+//! layout must reflow at 320 CSS pixels (400 % zoom) and on a phone.
+//! Screenshots go to `target/test-artifacts/browser/`.
+//!
+//! Needs chromedriver (on PATH or `$VEIVISER_CHROMEDRIVER`) and axe-core 4
+//! (`$VEIVISER_AXE_JS`, which `tests/run.sh` sets from the PyPI package
+//! axe-playwright-python).
+//! Without them the test says so and passes, except under CI, where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use veiviser_cli::trust::TrustProcess;
+use veiviser_consent::ConsentConfig;
+use veiviser_master::MasterConfig;
+use veiviser_master::hours::HoursPolicy;
+use veiviser_proto::master::v1::{HandBack, Reply, Take, desk_action, desk_event};
+
+use crate::support::{READY, federation_with_trust, master_config};
+
+const KARI: &str = "14838512047";
+
+/// What the browser test needs from the machine.
+struct Tools {
+    chromedriver: PathBuf,
+    axe: String,
+}
+
+fn find_tools() -> Result<Tools, String> {
+    let chromedriver = std::env::var_os("VEIVISER_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromedriver"))
+        .ok_or("chromedriver not found (apt-get install chromium chromium-driver)")?;
+    let axe_path = match std::env::var_os("VEIVISER_AXE_JS") {
+        Some(path) => PathBuf::from(path),
+        None => axe_from_pypi().ok_or("axe-core not found (run tests/run.sh, or set VEIVISER_AXE_JS)")?,
+    };
+    let axe = std::fs::read_to_string(&axe_path).map_err(|e| format!("{}: {e}", axe_path.display()))?;
+    Ok(Tools { chromedriver, axe })
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// axe.min.js as shipped inside the axe-playwright-python package.
+fn axe_from_pypi() -> Option<PathBuf> {
+    let pythons = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/python3"),
+        PathBuf::from("python3"),
+    ];
+    pythons.iter().find_map(|python| {
+        let output = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import axe_playwright_python, os; print(os.path.dirname(axe_playwright_python.__file__))",
+            ])
+            .output()
+            .ok()?;
+        let dir = String::from_utf8(output.stdout).ok()?;
+        let path = Path::new(dir.trim()).join("axe.min.js");
+        path.is_file().then_some(path)
+    })
+}
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts/browser");
+    std::fs::create_dir_all(&dir).expect("artifact directory");
+    dir
+}
+
+/// chromedriver on a free port; returns once it says it is listening.
+async fn start_chromedriver(path: &Path) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let started = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("started successfully") {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(
+        tokio::time::timeout(READY, started).await.unwrap_or(false),
+        "chromedriver did not start"
+    );
+    // Keep reading so chromedriver never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(webdriver: &str, downloads: &Path) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=nb"],
+            "prefs": {
+                "download.default_directory": downloads.to_string_lossy(),
+                "download.prompt_for_download": false,
+            },
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .expect("a browser session")
+}
+
+/// Waits until `condition` (a JavaScript expression) is true in the page.
+async fn wait_for(client: &Client, condition: &str) {
+    let script = format!("return Boolean({condition});");
+    let poll = async {
+        loop {
+            if client.execute(&script, vec![]).await.expect("script runs") == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    if tokio::time::timeout(READY, poll).await.is_err() {
+        let _ = save_screenshot(client, "timeout").await;
+        panic!("the page never satisfied: {condition}");
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("screenshot");
+    let path = artifacts().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("screenshot saved");
+    path
+}
+
+/// Runs axe-core's WCAG 2.1 A and AA rules and fails on any violation.
+async fn assert_accessible(client: &Client, axe: &str, screen: &str) {
+    client.execute(axe, vec![]).await.expect("axe-core loads");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+          .then(result => done(result.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(n => n.target.join(' ')) }))))
+          .catch(error => done([{ id: 'axe-error', help: String(error) }]));
+    "#;
+    let violations = client.execute_async(script, vec![]).await.expect("axe runs");
+    assert_eq!(
+        violations,
+        json!([]),
+        "accessibility violations on the {screen} screen:\n{violations:#}"
+    );
+}
+
+/// No horizontal scrolling at this viewport width.
+async fn assert_reflows(client: &Client, width: u32, height: u32, name: &str) {
+    client.set_window_size(width, height).await.expect("resize");
+    let inner = client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .expect("width");
+    let scroll = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .expect("scroll width");
+    save_screenshot(client, name).await;
+    assert!(
+        scroll.as_f64() <= inner.as_f64(),
+        "horizontal scrolling at {width}px: content {scroll} px in {inner} px"
+    );
+}
+
+async fn focused_id(client: &Client) -> String {
+    client
+        .execute("return document.activeElement && document.activeElement.id;", vec![])
+        .await
+        .expect("focus")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Types into the composer and sends with the Enter key.
+async fn say(client: &Client, text: &str) {
+    let message = client.find(Locator::Css("#message")).await.expect("composer");
+    message.send_keys(text).await.expect("typed");
+    message.send_keys(&Key::Enter.to_string()).await.expect("sent");
+}
+
+#[tokio::test]
+async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_download() {
+    let tools = match find_tools() {
+        Ok(tools) => tools,
+        Err(missing) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping the browser test: {missing}");
+            return;
+        }
+        Err(missing) => panic!("CI must run the browser test: {missing}"),
+    };
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let trust = TrustProcess::start(ConsentConfig::default(), any, any)
+        .await
+        .expect("trust service");
+    // The test runs at any hour; opening hours have their own tests.
+    let federation = federation_with_trust(
+        &trust,
+        MasterConfig {
+            advisor_hours: HoursPolicy::AlwaysOpen,
+            ..master_config()
+        },
+    )
+    .await;
+    let listener = tokio::net::TcpListener::bind(any).await.expect("web port");
+    let web = format!("http://{}/", listener.local_addr().expect("address"));
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web_task = tokio::spawn(veiviser_master::web::serve(
+        listener,
+        Arc::clone(&federation.master),
+        async {
+            let _ = web_stopped.await;
+        },
+    ));
+    let downloads = tempfile::tempdir().expect("download dir");
+    let (_chromedriver, webdriver) = start_chromedriver(&tools.chromedriver).await;
+    let client = browser(&webdriver, downloads.path()).await;
+
+    // The start screen, in all three languages.
+    client.goto(&web).await.expect("page loads");
+    wait_for(
+        &client,
+        "document.querySelector('#person option[value=\"14838512047\"]')",
+    )
+    .await;
+    assert_accessible(&client, &tools.axe, "start").await;
+    let bokmal = text_of(&client, "label[for=ack]").await;
+    for (language, expected_lang) in [("nn", "nn"), ("en", "en"), ("nb", "nb")] {
+        let select = client.find(Locator::Css("#lang")).await.expect("language select");
+        select.select_by_value(language).await.expect("language chosen");
+        wait_for(&client, &format!("document.documentElement.lang === '{expected_lang}'")).await;
+        if language != "nb" {
+            assert_ne!(
+                text_of(&client, "label[for=ack]").await,
+                bokmal,
+                "{language} has its own text"
+            );
+        }
+    }
+
+    // Starting without the acknowledgement is refused, and focus goes to it.
+    client
+        .find(Locator::Css("#start"))
+        .await
+        .expect("start")
+        .click()
+        .await
+        .expect("clicked");
+    wait_for(
+        &client,
+        "document.querySelector('#start-error').textContent.trim().length > 0",
+    )
+    .await;
+    assert_eq!(focused_id(&client).await, "ack");
+    assert!(
+        client
+            .find(Locator::Css("#chat"))
+            .await
+            .expect("chat")
+            .is_displayed()
+            .await
+            .ok()
+            != Some(true)
+    );
+
+    // Keyboard only from here: space ticks the box, Enter starts.
+    let ack = client.find(Locator::Css("#ack")).await.expect("ack");
+    ack.send_keys(" ").await.expect("ticked");
+    assert!(
+        ack.is_selected().await.expect("state"),
+        "space ticks the acknowledgement"
+    );
+    let person = client.find(Locator::Css("#person")).await.expect("person select");
+    person.select_by_value(KARI).await.expect("Kari chosen");
+    wait_for(&client, "document.querySelector('#consent-nav')").await;
+    let consent = client.find(Locator::Css("#consent-nav")).await.expect("NAV consent");
+    consent.send_keys(" ").await.expect("consented");
+    assert_accessible(&client, &tools.axe, "login and consent").await;
+    let start = client.find(Locator::Css("#start")).await.expect("start");
+    client
+        .execute("document.querySelector('#start').focus();", vec![])
+        .await
+        .expect("focus");
+    start.send_keys(&Key::Enter.to_string()).await.expect("started");
+    wait_for(
+        &client,
+        "document.querySelectorAll('#messages .msg-assistant').length >= 1",
+    )
+    .await;
+    assert_eq!(focused_id(&client).await, "message", "focus moves to the composer");
+    assert!(text_of(&client, "#messages").await.contains("personopplysninger"));
+
+    // The life event: every agency at once, one plan grouped by deadline.
+    say(&client, "min far er død, hva må jeg gjøre?").await;
+    wait_for(&client, "document.querySelector('#messages .plan .plan-group')").await;
+    wait_for(&client, "!document.querySelector('#messages [aria-busy=true]')").await;
+    let plan = text_of(&client, "#messages .plan").await;
+    for expected in ["De første dagene", "Innen 6 måneder", "NAV", "Skatteetaten"] {
+        assert!(plan.contains(expected), "the plan names {expected}:\n{plan}");
+    }
+    let groups = client
+        .execute(
+            "return document.querySelectorAll('#messages .plan-group h3').length;",
+            vec![],
+        )
+        .await
+        .expect("groups");
+    assert!(groups.as_u64() >= Some(3), "grouped by deadline: {groups}");
+    let first_item = client
+        .find(Locator::Css("#messages .plan input[type=checkbox]"))
+        .await
+        .expect("a checklist item");
+    first_item.send_keys(" ").await.expect("ticked");
+    assert!(first_item.is_selected().await.expect("state"));
+    save_screenshot(&client, "life-event-plan").await;
+    assert_accessible(&client, &tools.axe, "life-event plan").await;
+
+    // Talk to a person: the advisor takes the conversation through the advisor API.
+    let (actions, mut desk) =
+        veiviser_cli::advisor::attend(&federation.master_address.to_string(), None, "nav", "Veileder Anne")
+            .await
+            .expect("advisor signs in");
+    client
+        .find(Locator::Css("#human"))
+        .await
+        .expect("human")
+        .click()
+        .await
+        .expect("clicked");
+    wait_for(
+        &client,
+        "document.querySelector('#handover-status').textContent.includes('nummer 1')",
+    )
+    .await;
+    let mut next_desk_event = async || {
+        tokio::time::timeout(READY, desk.message())
+            .await
+            .expect("desk event in time")
+            .expect("desk stream")
+            .and_then(|e| e.event)
+            .expect("desk open")
+    };
+    let handover_id = loop {
+        if let desk_event::Event::Queue(queue) = next_desk_event().await
+            && let Some(waiting) = queue.waiting.first()
+        {
+            break waiting.handover_id.clone();
+        }
+    };
+    let send = |action: desk_action::Action| {
+        let actions = actions.clone();
+        async move {
+            actions
+                .send(veiviser_cli::advisor::action(action))
+                .await
+                .expect("desk listening")
+        }
+    };
+    send(desk_action::Action::Take(Take {
+        handover_id: handover_id.clone(),
+    }))
+    .await;
+    let assigned = loop {
+        if let desk_event::Event::Assigned(conversation) = next_desk_event().await {
+            break conversation;
+        }
+    };
+    let history: String = assigned.history.iter().map(|e| e.text.as_str()).collect();
+    assert!(history.contains("min far er død"), "the history goes with the citizen");
+    wait_for(
+        &client,
+        "document.querySelector('#handover-status').textContent.includes('Veileder Anne')",
+    )
+    .await;
+    say(&client, "Hvor lang tid har vi på skiftet?").await;
+    let wrote = loop {
+        if let desk_event::Event::CitizenWrote(wrote) = next_desk_event().await {
+            break wrote;
+        }
+    };
+    assert!(wrote.text.contains("skiftet"));
+    send(desk_action::Action::Reply(Reply {
+        handover_id: handover_id.clone(),
+        text: "Arvingene må velge privat skifte innen 60 dager.".into(),
+    }))
+    .await;
+    wait_for(
+        &client,
+        "[...document.querySelectorAll('#messages .msg-advisor')].some(m => m.textContent.includes('60 dager'))",
+    )
+    .await;
+    save_screenshot(&client, "advisor").await;
+    assert_accessible(&client, &tools.axe, "advisor").await;
+    send(desk_action::Action::HandBack(HandBack { handover_id })).await;
+    wait_for(&client, "[...document.querySelectorAll('#messages .msg-system')].some(m => m.textContent.includes('tilbake til Veiviser'))").await;
+
+    // The download: a text file with the whole conversation, the advisor's part included.
+    client
+        .find(Locator::Css("#download"))
+        .await
+        .expect("download")
+        .click()
+        .await
+        .expect("clicked");
+    let downloaded = async {
+        loop {
+            let done = std::fs::read_dir(downloads.path())
+                .expect("download dir")
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .find(|path| path.extension().is_some_and(|ext| ext == "txt"));
+            if let Some(path) = done {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let file = tokio::time::timeout(READY, downloaded)
+        .await
+        .expect("the transcript downloads");
+    let content = std::fs::read_to_string(&file).expect("readable");
+    for expected in ["min far er død", "60 dager", "Veileder"] {
+        assert!(content.contains(expected), "the download holds {expected}:\n{content}");
+    }
+    std::fs::copy(&file, artifacts().join("transcript.txt")).expect("kept as an artifact");
+
+    // 400 % zoom of a 1280 px window is 320 CSS px; then a phone.
+    assert_reflows(&client, 320, 640, "reflow-320px").await;
+    assert_accessible(&client, &tools.axe, "320 px").await;
+    assert_reflows(&client, 375, 667, "phone-375px").await;
+    let human_visible = client
+        .find(Locator::Css("#human"))
+        .await
+        .expect("human")
+        .is_displayed()
+        .await
+        .expect("visible");
+    assert!(human_visible, "talk to a person stays one click away on a phone");
+
+    client.close().await.expect("browser closes");
+    let _ = stop_web.send(());
+    web_task.await.expect("web task").expect("web served");
+    federation.shutdown().await.expect("stops");
+    trust.stop().await.expect("trust stops");
+}
