@@ -70,7 +70,11 @@ pub struct Texts {
     pub handover_offer_not_understood: String,
     pub handover_offer_agency: String,
     pub handover_closed: String,
-    pub handover_no_advisors: String,
+    pub handover_next_opening: String,
+    /// How else to reach an agency, by what its card gives.
+    pub reach_phone_and_url: String,
+    pub reach_phone: String,
+    pub reach_url: String,
     pub handover_queued: String,
     pub handover_with_advisor: String,
     pub handover_handed_back: String,

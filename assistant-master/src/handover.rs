@@ -2,13 +2,14 @@
 //! whether they answer now (the card's opening hours), the offer added to an
 //! answer, and the citizen's request that puts them in the desk's queue.
 
-use veiviser_proto::agency::v1::{AdvisorHours, AssistantCard};
+use veiviser_agency_sdk::opening_hours::OpeningHours;
+use veiviser_proto::agency::v1::{AdvisorHours, AssistantCard, Contact};
 use veiviser_proto::master::v1::{HandoverOffer, HandoverState, HandoverStatus};
 
 use crate::content::{MasterLanguage, Texts, fill};
 use crate::conversation::localized;
 use crate::desk::DeskAgency;
-use crate::hours::{HoursPolicy, OpeningHours};
+use crate::hours::HoursPolicy;
 use crate::network::Snapshot;
 use crate::{Error, Master};
 
@@ -200,33 +201,32 @@ impl HoursInWords {
 }
 
 /// The answer outside opening hours: when the advisors answer, and how else
-/// to reach the agency now. Nobody is queued.
+/// to reach the agency now. Nobody is queued. Each sentence is left out when
+/// the card lacks what it needs, so a card without a phone still reads well.
 fn closed_status(agency: DeskAgency, language: &MasterLanguage, next: Option<&jiff::ZonedDateTime>) -> HandoverStatus {
     let texts = &language.texts;
     let HoursInWords { days, opens, closes } = HoursInWords::new(&agency.hours.clone().unwrap_or_default(), texts);
-    let next_text = next
-        .map(|when| {
-            fill(
-                &texts.date_time,
-                &[
-                    ("date", &when.strftime("%d.%m.%Y").to_string()),
-                    ("time", &when.strftime("%H:%M").to_string()),
-                ],
-            )
-        })
-        .unwrap_or_default();
-    let text = fill(
+    let mut sentences = vec![fill(
         &texts.handover_closed,
         &[
             ("agency", &agency.name),
             ("days", &days),
             ("opens", &opens),
             ("closes", &closes),
-            ("next", &next_text),
-            ("phone", &agency.contact.phone),
-            ("url", &agency.contact.url),
         ],
-    );
+    )];
+    if let Some(when) = next {
+        let date_time = fill(
+            &texts.date_time,
+            &[
+                ("date", &when.strftime("%d.%m.%Y").to_string()),
+                ("time", &when.strftime("%H:%M").to_string()),
+            ],
+        );
+        sentences.push(fill(&texts.handover_next_opening, &[("next", &date_time)]));
+    }
+    sentences.extend(other_ways_to_reach(&agency.contact, &agency.homepage, texts));
+    let text = sentences.join(" ");
     HandoverStatus {
         agency_id: agency.id,
         agency_name: agency.name,
@@ -239,5 +239,103 @@ fn closed_status(agency: DeskAgency, language: &MasterLanguage, next: Option<&ji
             .map(|when| when.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
             .unwrap_or_default(),
         ..Default::default()
+    }
+}
+
+/// "You can call … or find more at …", with only what the agency gives: its
+/// contact page, or else its homepage. `None` when it gives neither.
+pub fn other_ways_to_reach(contact: &Contact, homepage: &str, texts: &Texts) -> Option<String> {
+    let phone = contact.phone.trim();
+    let url = [contact.url.trim(), homepage.trim()]
+        .into_iter()
+        .find(|url| !url.is_empty())
+        .unwrap_or_default();
+    let values = [("phone", phone), ("url", url)];
+    match (phone.is_empty(), url.is_empty()) {
+        (false, false) => Some(fill(&texts.reach_phone_and_url, &values)),
+        (false, true) => Some(fill(&texts.reach_phone, &values)),
+        (true, false) => Some(fill(&texts.reach_url, &values)),
+        (true, true) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::content::MasterContent;
+
+    fn agency(phone: &str, url: &str, homepage: &str) -> DeskAgency {
+        DeskAgency {
+            id: "nav".into(),
+            name: "NAV".into(),
+            contact: Contact {
+                phone: phone.into(),
+                url: url.into(),
+            },
+            homepage: homepage.into(),
+            hours: Some(AdvisorHours::default()),
+        }
+    }
+
+    fn next_opening() -> jiff::ZonedDateTime {
+        date(2026, 11, 30)
+            .at(9, 0, 0, 0)
+            .in_tz("Europe/Oslo")
+            .expect("valid zone")
+    }
+
+    #[test]
+    fn the_closed_answer_names_hours_next_opening_and_the_other_ways_in_every_language() {
+        let content = MasterContent::embedded().expect("valid");
+        for language in content.languages() {
+            let status = closed_status(
+                agency("55 55 33 33", "https://www.nav.no/kontaktoss", ""),
+                language,
+                Some(&next_opening()),
+            );
+            let tag = &language.language;
+            for part in [
+                "NAV",
+                "09:00",
+                "14:30",
+                "30.11.2026",
+                "55 55 33 33",
+                "https://www.nav.no/kontaktoss",
+            ] {
+                assert!(status.text.contains(part), "{tag}: {part} missing in {}", status.text);
+            }
+            assert!(
+                !status.text.contains(['{', '}']),
+                "{tag}: placeholder left in {}",
+                status.text
+            );
+            assert_eq!(status.opens_next, "2026-11-30T09:00:00+01:00");
+        }
+    }
+
+    #[test]
+    fn the_closed_answer_leaves_out_what_the_card_does_not_give() {
+        let content = MasterContent::embedded().expect("valid");
+        let english = content.language("en").expect("present");
+        let text = |agency: DeskAgency, next: Option<&jiff::ZonedDateTime>| closed_status(agency, english, next).text;
+
+        let no_phone = text(agency("", "", "https://www.nav.no"), None);
+        assert!(
+            no_phone.ends_with("You can find more at https://www.nav.no."),
+            "{no_phone}"
+        );
+        assert!(
+            !no_phone.contains("call") && !no_phone.contains("next answer"),
+            "{no_phone}"
+        );
+
+        let no_page = text(agency("55 55 33 33", " ", ""), Some(&next_opening()));
+        assert!(no_page.ends_with("You can call 55 55 33 33."), "{no_page}");
+
+        let nothing = text(agency("", "", ""), None);
+        assert!(nothing.ends_with("but not now."), "{nothing}");
+        assert!(!nothing.contains("  "), "{nothing}");
     }
 }

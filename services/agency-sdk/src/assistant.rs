@@ -274,12 +274,7 @@ fn build_card(content: &Content) -> AssistantCard {
         skills,
         life_events,
         profile_attributes: card.profile_attributes.clone(),
-        advisor_hours: card.advisor_hours.as_ref().map(|h| pb::AdvisorHours {
-            time_zone: h.timezone.clone(),
-            days: h.days.clone(),
-            opens: h.opens.clone(),
-            closes: h.closes.clone(),
-        }),
+        advisor_hours: card.advisor_hours.as_ref().map(pb::AdvisorHours::from),
         contact: Some(pb::Contact {
             phone: card.contact.phone.clone(),
             url: card.contact.url.clone(),

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 mod error;
+pub mod opening_hours;
 mod profile_gate;
 mod run;
 pub mod server;

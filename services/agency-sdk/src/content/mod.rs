@@ -190,6 +190,41 @@ link = "{link}"
     }
 
     #[test]
+    fn advisor_hours_are_read_as_the_master_reads_them() {
+        let with_hours = |table: &str| {
+            let mut set = files(&[("nb", language("nb", 6, LINK))]);
+            set[0].1.push_str(&format!("[advisor_hours]\n{table}\n"));
+            Content::from_files(set)
+        };
+        let valid = r#"timezone = "Europe/Oslo"
+days = ["mon", "fri"]
+opens = "09:00"
+closes = "14:30"
+closed_dates = ["12-24", "2026-12-28"]"#;
+        let content = with_hours(valid).expect("valid hours");
+        let hours = content.card().advisor_hours.as_ref().expect("hours");
+        let on_the_card = veiviser_proto::agency::v1::AdvisorHours::from(hours);
+        assert_eq!(
+            on_the_card.closed_dates,
+            ["12-24", "2026-12-28"],
+            "the card carries them"
+        );
+        for (broken, named) in [
+            (valid.replace("12-24", "24.12"), "closed date \"24.12\""),
+            (valid.replace("Europe/Oslo", "Europe/Atlantis"), "time zone"),
+            (valid.replace("\"fri\"", "\"fredag\""), "day \"fredag\""),
+            (valid.replace("14:30", "08:00"), "closing time"),
+            (valid.replace("\"mon\", \"fri\"", ""), "at least one day"),
+        ] {
+            let message = with_hours(&broken).expect_err("refused").to_string();
+            assert!(
+                message.starts_with("card.toml") && message.contains(named),
+                "{named}: {message}"
+            );
+        }
+    }
+
+    #[test]
     fn reads_a_content_directory() {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, text) in files(&[("nb", language("nb", 6, LINK))]) {

@@ -36,6 +36,21 @@ pub struct AdvisorHoursFile {
     pub days: Vec<String>,
     pub opens: String,
     pub closes: String,
+    /// Extra closed days: "MM-DD" every year or "YYYY-MM-DD" once.
+    #[serde(default)]
+    pub closed_dates: Vec<String>,
+}
+
+impl From<&AdvisorHoursFile> for veiviser_proto::agency::v1::AdvisorHours {
+    fn from(file: &AdvisorHoursFile) -> Self {
+        Self {
+            time_zone: file.timezone.clone(),
+            days: file.days.clone(),
+            opens: file.opens.clone(),
+            closes: file.closes.clone(),
+            closed_dates: file.closed_dates.clone(),
+        }
+    }
 }
 
 /// `<lang>.toml`: everything the assistant says in one language.

@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use crate::opening_hours::OpeningHours;
+
 use super::{CardFile, ChecklistFile, ContentError, LanguageFile, TailoringFile};
 
 /// The fewest examples an intent or life event may have in each language.
 pub const MIN_EXAMPLES: usize = 8;
 const CARD: &str = "card.toml";
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 pub(super) fn content(card: &CardFile, languages: &BTreeMap<String, LanguageFile>) -> Result<(), ContentError> {
     card_file(card)?;
@@ -48,33 +49,12 @@ fn card_file(card: &CardFile) -> Result<(), ContentError> {
         return Err(ContentError::new(CARD, "contact.phone must not be empty"));
     }
     if let Some(hours) = &card.advisor_hours {
-        for day in &hours.days {
-            if !WEEKDAYS.contains(&day.as_str()) {
-                return Err(ContentError::new(
-                    CARD,
-                    format!("advisor_hours.days: unknown day \"{day}\""),
-                ));
-            }
+        if hours.days.is_empty() {
+            return Err(ContentError::new(CARD, "advisor_hours.days must name at least one day"));
         }
-        for (field, time) in [("opens", &hours.opens), ("closes", &hours.closes)] {
-            if parse_hh_mm(time).is_none() {
-                return Err(ContentError::new(
-                    CARD,
-                    format!("advisor_hours.{field} must be HH:MM, not \"{time}\""),
-                ));
-            }
-        }
-        if parse_hh_mm(&hours.opens) >= parse_hh_mm(&hours.closes) {
-            return Err(ContentError::new(CARD, "advisor_hours.opens must be before closes"));
-        }
+        OpeningHours::from_card(&hours.into())?;
     }
     Ok(())
-}
-
-fn parse_hh_mm(text: &str) -> Option<(u8, u8)> {
-    let (h, m) = text.split_once(':')?;
-    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && text.len() == 5).then_some((h, m))
 }
 
 fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result<(), ContentError> {
