@@ -3,7 +3,9 @@
 //! a demo login with consent, the life-event plan, a handover to an advisor
 //! connected through the advisor API, and the download; axe-core checks
 //! WCAG 2.1 A and AA on every screen and fails the test on any violation; the
-//! layout must reflow at 320 CSS pixels (400 % zoom) and on a phone.
+//! layout must reflow at 320 CSS pixels (400 % zoom) and on a phone. A second
+//! journey runs in nynorsk and English up to the plan, which must show the
+//! deadline groups the master gives over gRPC in that language.
 //! Screenshots go to `target/test-artifacts/browser/`.
 //!
 //! Needs chromedriver (on PATH or `$VEIVISER_CHROMEDRIVER`) and axe-core 4
@@ -11,6 +13,7 @@
 //! axe-playwright-python).
 //! Without them the test says so and passes, except under CI, where it fails.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -21,13 +24,14 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use veiviser_cli::federation::Federation;
 use veiviser_cli::trust::TrustProcess;
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
 use veiviser_master::hours::HoursPolicy;
 use veiviser_proto::master::v1::{HandBack, Reply, Take, desk_action, desk_event};
 
-use crate::support::{READY, federation_with_trust, master_config};
+use crate::support::{READY, ask, federation_with_trust, master_config, session};
 
 const KARI: &str = "14838512047";
 
@@ -159,6 +163,21 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+async fn click(client: &Client, css: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"));
+    element.click().await.unwrap_or_else(|e| panic!("{css} clicked: {e}"));
+}
+
+/// The text of `css` whether or not it is shown yet.
+async fn text_content(client: &Client, css: &str) -> String {
+    let script = format!("return document.querySelector('{css}').textContent.trim();");
+    let text = client.execute(&script, vec![]).await.expect("script runs");
+    text.as_str().unwrap_or_else(|| panic!("{css} on the page")).to_string()
+}
+
 async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
     let png = client.screenshot().await.expect("screenshot");
     let path = artifacts().join(format!("{name}.png"));
@@ -220,59 +239,120 @@ async fn say(client: &Client, text: &str) {
     message.send_keys(&Key::Enter.to_string()).await.expect("sent");
 }
 
+/// The federation with a trust service, the web chat served on an ephemeral
+/// port, and a headless Chromium driven over WebDriver.
+struct BrowserChat {
+    axe: String,
+    client: Client,
+    web: String,
+    federation: Federation,
+    trust: TrustProcess,
+    downloads: tempfile::TempDir,
+    stop_web: tokio::sync::oneshot::Sender<()>,
+    web_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _chromedriver: Child,
+}
+
+impl BrowserChat {
+    /// `None`, after saying why, when the machine lacks the browser tools and
+    /// this is not CI; under CI a missing tool fails the test.
+    async fn start() -> Option<Self> {
+        let tools = match find_tools() {
+            Ok(tools) => tools,
+            Err(missing) if std::env::var_os("CI").is_none() => {
+                eprintln!("skipping the browser test: {missing}");
+                return None;
+            }
+            Err(missing) => panic!("CI must run the browser test: {missing}"),
+        };
+        let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let trust = TrustProcess::start(ConsentConfig::default(), any, any)
+            .await
+            .expect("trust service");
+        // The tests run at any hour; opening hours have their own tests.
+        let federation = federation_with_trust(
+            &trust,
+            MasterConfig {
+                advisor_hours: HoursPolicy::AlwaysOpen,
+                ..master_config()
+            },
+        )
+        .await;
+        let listener = tokio::net::TcpListener::bind(any).await.expect("web port");
+        let web = format!("http://{}/", listener.local_addr().expect("address"));
+        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+        let web_task = tokio::spawn(veiviser_master::web::serve(
+            listener,
+            Arc::clone(&federation.master),
+            async {
+                let _ = web_stopped.await;
+            },
+        ));
+        let downloads = tempfile::tempdir().expect("download dir");
+        let (chromedriver, webdriver) = start_chromedriver(&tools.chromedriver).await;
+        let client = browser(&webdriver, downloads.path()).await;
+        Some(Self {
+            axe: tools.axe,
+            client,
+            web,
+            federation,
+            trust,
+            downloads,
+            stop_web,
+            web_task,
+            _chromedriver: chromedriver,
+        })
+    }
+
+    /// Loads the page afresh and waits until the demo people are listed.
+    async fn open(&self) {
+        self.client.goto(&self.web).await.expect("page loads");
+        wait_for(
+            &self.client,
+            "document.querySelector('#person option[value=\"14838512047\"]')",
+        )
+        .await;
+    }
+
+    async fn choose_language(&self, language: &str) {
+        let select = self.client.find(Locator::Css("#lang")).await.expect("language select");
+        select.select_by_value(language).await.expect("language chosen");
+        wait_for(&self.client, &format!("document.documentElement.lang === '{language}'")).await;
+    }
+
+    async fn stop(self) {
+        self.client.close().await.expect("browser closes");
+        let _ = self.stop_web.send(());
+        self.web_task.await.expect("web task").expect("web served");
+        self.federation.shutdown().await.expect("stops");
+        self.trust.stop().await.expect("trust stops");
+    }
+}
+
+/// Asks `question` in the page and waits until the whole plan has arrived.
+async fn ask_for_the_plan(client: &Client, question: &str) -> String {
+    say(client, question).await;
+    wait_for(client, "document.querySelector('#messages .plan .plan-group')").await;
+    wait_for(client, "!document.querySelector('#messages [aria-busy=true]')").await;
+    text_of(client, "#messages .plan").await
+}
+
 #[tokio::test]
 async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_download() {
-    let tools = match find_tools() {
-        Ok(tools) => tools,
-        Err(missing) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping the browser test: {missing}");
-            return;
-        }
-        Err(missing) => panic!("CI must run the browser test: {missing}"),
+    let Some(chat) = BrowserChat::start().await else {
+        return;
     };
-    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let trust = TrustProcess::start(ConsentConfig::default(), any, any)
-        .await
-        .expect("trust service");
-    // The test runs at any hour; opening hours have their own tests.
-    let federation = federation_with_trust(
-        &trust,
-        MasterConfig {
-            advisor_hours: HoursPolicy::AlwaysOpen,
-            ..master_config()
-        },
-    )
-    .await;
-    let listener = tokio::net::TcpListener::bind(any).await.expect("web port");
-    let web = format!("http://{}/", listener.local_addr().expect("address"));
-    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-    let web_task = tokio::spawn(veiviser_master::web::serve(
-        listener,
-        Arc::clone(&federation.master),
-        async {
-            let _ = web_stopped.await;
-        },
-    ));
-    let downloads = tempfile::tempdir().expect("download dir");
-    let (_chromedriver, webdriver) = start_chromedriver(&tools.chromedriver).await;
-    let client = browser(&webdriver, downloads.path()).await;
+    let (client, axe) = (&chat.client, chat.axe.as_str());
 
     // The start screen, in all three languages.
-    client.goto(&web).await.expect("page loads");
-    wait_for(
-        &client,
-        "document.querySelector('#person option[value=\"14838512047\"]')",
-    )
-    .await;
-    assert_accessible(&client, &tools.axe, "start").await;
-    let bokmal = text_of(&client, "label[for=ack]").await;
-    for (language, expected_lang) in [("nn", "nn"), ("en", "en"), ("nb", "nb")] {
-        let select = client.find(Locator::Css("#lang")).await.expect("language select");
-        select.select_by_value(language).await.expect("language chosen");
-        wait_for(&client, &format!("document.documentElement.lang === '{expected_lang}'")).await;
+    chat.open().await;
+    assert_accessible(client, axe, "start").await;
+    let bokmal = text_of(client, "label[for=ack]").await;
+    for language in ["nn", "en", "nb"] {
+        chat.choose_language(language).await;
         if language != "nb" {
             assert_ne!(
-                text_of(&client, "label[for=ack]").await,
+                text_of(client, "label[for=ack]").await,
                 bokmal,
                 "{language} has its own text"
             );
@@ -280,19 +360,13 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     }
 
     // Starting without the acknowledgement is refused, and focus goes to it.
-    client
-        .find(Locator::Css("#start"))
-        .await
-        .expect("start")
-        .click()
-        .await
-        .expect("clicked");
+    click(client, "#start").await;
     wait_for(
-        &client,
+        client,
         "document.querySelector('#start-error').textContent.trim().length > 0",
     )
     .await;
-    assert_eq!(focused_id(&client).await, "ack");
+    assert_eq!(focused_id(client).await, "ack");
     assert!(
         client
             .find(Locator::Css("#chat"))
@@ -313,10 +387,10 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     );
     let person = client.find(Locator::Css("#person")).await.expect("person select");
     person.select_by_value(KARI).await.expect("Kari chosen");
-    wait_for(&client, "document.querySelector('#consent-nav')").await;
+    wait_for(client, "document.querySelector('#consent-nav')").await;
     let consent = client.find(Locator::Css("#consent-nav")).await.expect("NAV consent");
     consent.send_keys(" ").await.expect("consented");
-    assert_accessible(&client, &tools.axe, "login and consent").await;
+    assert_accessible(client, axe, "login and consent").await;
     let start = client.find(Locator::Css("#start")).await.expect("start");
     client
         .execute("document.querySelector('#start').focus();", vec![])
@@ -324,18 +398,15 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         .expect("focus");
     start.send_keys(&Key::Enter.to_string()).await.expect("started");
     wait_for(
-        &client,
+        client,
         "document.querySelectorAll('#messages .msg-assistant').length >= 1",
     )
     .await;
-    assert_eq!(focused_id(&client).await, "message", "focus moves to the composer");
-    assert!(text_of(&client, "#messages").await.contains("personopplysninger"));
+    assert_eq!(focused_id(client).await, "message", "focus moves to the composer");
+    assert!(text_of(client, "#messages").await.contains("personopplysninger"));
 
     // The life event: every agency at once, one plan grouped by deadline.
-    say(&client, "min far er død, hva må jeg gjøre?").await;
-    wait_for(&client, "document.querySelector('#messages .plan .plan-group')").await;
-    wait_for(&client, "!document.querySelector('#messages [aria-busy=true]')").await;
-    let plan = text_of(&client, "#messages .plan").await;
+    let plan = ask_for_the_plan(client, "min far er død, hva må jeg gjøre?").await;
     for expected in ["De første dagene", "Innen 6 måneder", "NAV", "Skatteetaten"] {
         assert!(plan.contains(expected), "the plan names {expected}:\n{plan}");
     }
@@ -353,23 +424,21 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         .expect("a checklist item");
     first_item.send_keys(" ").await.expect("ticked");
     assert!(first_item.is_selected().await.expect("state"));
-    save_screenshot(&client, "life-event-plan").await;
-    assert_accessible(&client, &tools.axe, "life-event plan").await;
+    save_screenshot(client, "life-event-plan").await;
+    assert_accessible(client, axe, "life-event plan").await;
 
     // Talk to a person: the advisor takes the conversation through the advisor API.
-    let (actions, mut desk) =
-        veiviser_cli::advisor::attend(&federation.master_address.to_string(), None, "nav", "Veileder Anne")
-            .await
-            .expect("advisor signs in");
-    client
-        .find(Locator::Css("#human"))
-        .await
-        .expect("human")
-        .click()
-        .await
-        .expect("clicked");
+    let (actions, mut desk) = veiviser_cli::advisor::attend(
+        &chat.federation.master_address.to_string(),
+        None,
+        "nav",
+        "Veileder Anne",
+    )
+    .await
+    .expect("advisor signs in");
+    click(client, "#human").await;
     wait_for(
-        &client,
+        client,
         "document.querySelector('#handover-status').textContent.includes('nummer 1')",
     )
     .await;
@@ -409,11 +478,11 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     let history: String = assigned.history.iter().map(|e| e.text.as_str()).collect();
     assert!(history.contains("min far er død"), "the history goes with the citizen");
     wait_for(
-        &client,
+        client,
         "document.querySelector('#handover-status').textContent.includes('Veileder Anne')",
     )
     .await;
-    say(&client, "Hvor lang tid har vi på skiftet?").await;
+    say(client, "Hvor lang tid har vi på skiftet?").await;
     let wrote = loop {
         if let desk_event::Event::CitizenWrote(wrote) = next_desk_event().await {
             break wrote;
@@ -426,26 +495,20 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     }))
     .await;
     wait_for(
-        &client,
+        client,
         "[...document.querySelectorAll('#messages .msg-advisor')].some(m => m.textContent.includes('60 dager'))",
     )
     .await;
-    save_screenshot(&client, "advisor").await;
-    assert_accessible(&client, &tools.axe, "advisor").await;
+    save_screenshot(client, "advisor").await;
+    assert_accessible(client, axe, "advisor").await;
     send(desk_action::Action::HandBack(HandBack { handover_id })).await;
-    wait_for(&client, "[...document.querySelectorAll('#messages .msg-system')].some(m => m.textContent.includes('tilbake til Veiviser'))").await;
+    wait_for(client, "[...document.querySelectorAll('#messages .msg-system')].some(m => m.textContent.includes('tilbake til Veiviser'))").await;
 
     // The download: a text file with the whole conversation, the advisor's part included.
-    client
-        .find(Locator::Css("#download"))
-        .await
-        .expect("download")
-        .click()
-        .await
-        .expect("clicked");
+    click(client, "#download").await;
     let downloaded = async {
         loop {
-            let done = std::fs::read_dir(downloads.path())
+            let done = std::fs::read_dir(chat.downloads.path())
                 .expect("download dir")
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
@@ -466,9 +529,9 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     std::fs::copy(&file, artifacts().join("transcript.txt")).expect("kept as an artifact");
 
     // 400 % zoom of a 1280 px window is 320 CSS px; then a phone.
-    assert_reflows(&client, 320, 640, "reflow-320px").await;
-    assert_accessible(&client, &tools.axe, "320 px").await;
-    assert_reflows(&client, 375, 667, "phone-375px").await;
+    assert_reflows(client, 320, 640, "reflow-320px").await;
+    assert_accessible(client, axe, "320 px").await;
+    assert_reflows(client, 375, 667, "phone-375px").await;
     let human_visible = client
         .find(Locator::Css("#human"))
         .await
@@ -478,9 +541,57 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         .expect("visible");
     assert!(human_visible, "talk to a person stays one click away on a phone");
 
-    client.close().await.expect("browser closes");
-    let _ = stop_web.send(());
-    web_task.await.expect("web task").expect("web served");
-    federation.shutdown().await.expect("stops");
-    trust.stop().await.expect("trust stops");
+    chat.stop().await;
+}
+
+#[tokio::test]
+async fn the_chat_speaks_nynorsk_and_english_through_to_the_plan() {
+    let Some(chat) = BrowserChat::start().await else {
+        return;
+    };
+    let client = &chat.client;
+    chat.open().await;
+    let bokmal_button = text_content(client, "#human").await;
+    for (language, question) in [
+        ("nn", "far min er død, kva må eg gjere?"),
+        ("en", "my father died, what do I need to do?"),
+    ] {
+        // What the master itself says in this language, asked over gRPC.
+        let (mut grpc, session_id) = session(&chat.federation, language).await;
+        let (_, expected) = ask(&mut grpc, &session_id, question).await;
+        let groups: BTreeSet<&str> = expected
+            .checklist
+            .iter()
+            .map(|item| item.group_label.as_str())
+            .collect();
+        assert!(
+            groups.len() >= 3,
+            "{language}: the plan has deadline groups: {groups:?}"
+        );
+
+        chat.open().await;
+        chat.choose_language(language).await;
+        let button = text_content(client, "#human").await;
+        assert!(
+            !button.is_empty() && button != bokmal_button,
+            "{language}: the page's own words change: {button}"
+        );
+        click(client, "#ack").await;
+        click(client, "#start").await;
+        wait_for(
+            client,
+            "document.querySelectorAll('#messages .msg-assistant').length >= 1",
+        )
+        .await;
+        let plan = ask_for_the_plan(client, question).await;
+        for group in &groups {
+            assert!(
+                plan.contains(group),
+                "{language}: the page shows the group {group:?}:\n{plan}"
+            );
+        }
+        save_screenshot(client, &format!("life-event-plan-{language}")).await;
+        assert_accessible(client, &chat.axe, &format!("life-event plan in {language}")).await;
+    }
+    chat.stop().await;
 }
