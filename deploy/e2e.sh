@@ -62,7 +62,7 @@ answer=$(ask_json)
   || fail "route was not life-event: $answer"
 [ "$(echo "$answer" | field agencies)" = "kommune nav skatteetaten" ] || fail "not every agency answered: $answer"
 
-step "web chat: page, session, streamed answer"
+step "web chat: page, session, streamed answer; advisor page and its key"
 # Read whole bodies before matching: `curl | grep -q` fails under pipefail
 # when grep stops reading early and curl cannot finish writing (curl exit 23).
 page=$(curl -fsS "$WEB/") || fail "the web chat page is not served"
@@ -76,6 +76,11 @@ grep -q '"final"' <<<"$events" || fail "no final answer in the event stream: $ev
 status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' \
   -d '{"language": "nb"}' "$WEB/api/sessions")
 [ "$status" = 412 ] || fail "a session without the acknowledgement was not refused with 412: $status"
+advisor_page=$(curl -fsS "$WEB/advisor") || fail "the advisor page is not served"
+grep -q 'id="sign-in-form"' <<<"$advisor_page" || fail "the advisor page has no sign-in form"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' \
+  -d '{"agency_id": "nav", "advisor_name": "Veileder Anne"}' "$WEB/api/advisor/attend")
+[ "$status" = 401 ] || fail "an advisor without the desk key was not refused with 401: $status"
 
 step "NAV stopped"
 compose stop nav >/dev/null

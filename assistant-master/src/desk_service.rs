@@ -1,12 +1,14 @@
 //! The tonic implementation of `veiviser.master.v1.AdvisorDesk`: checks the
 //! desk key and the sign-in, then turns an advisor's action stream into calls
-//! on the [`crate::desk::Desk`] until they disconnect.
+//! on the [`crate::desk::Desk`] until they disconnect. The advisor page
+//! (`web::advisor`) opens its connections through the same checks.
 
 use std::sync::Arc;
 
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status, Streaming};
 use veiviser_proto::master::v1::advisor_desk_server::AdvisorDesk;
 use veiviser_proto::master::v1::{DeskAction, DeskEvent, SignIn, desk_action};
@@ -32,14 +34,13 @@ impl AdvisorDeskService {
         Self { master }
     }
 
-    /// With a desk key configured, the call must carry it as a bearer token.
-    fn authorize(&self, metadata: &MetadataMap) -> Result<(), Error> {
+    /// With a desk key configured, the call must carry it as a bearer token
+    /// (`authorization`: the header's value, if any).
+    pub(crate) fn authorize(&self, authorization: Option<&str>) -> Result<(), Error> {
         let Some(key) = &self.master.config.advisor_key else {
             return Ok(());
         };
-        let presented = metadata
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
+        let presented = authorization
             .and_then(|value| value.strip_prefix("Bearer "))
             .unwrap_or_default();
         if constant_time_eq(presented.as_bytes(), key.as_bytes()) {
@@ -101,24 +102,40 @@ impl AdvisorDeskService {
     /// Follows the advisor's actions until they disconnect or the master
     /// shuts down, then signs them out. Only the desk holds the sender of the
     /// advisor's events, so signing out ends their stream.
-    async fn follow(self, advisor: AdvisorId, name: String, mut actions: Streaming<DeskAction>) {
+    async fn follow(self, advisor: AdvisorId, name: String, mut actions: BoxStream<'static, DeskAction>) {
         let mut closing = self.master.desk.closing();
         loop {
             let action = tokio::select! {
-                action = actions.message() => action,
+                action = actions.next() => action,
                 _ = closing.wait_for(|closing| *closing) => break,
             };
             match action {
-                Ok(Some(DeskAction { action: Some(action) })) => {
+                Some(DeskAction { action: Some(action) }) => {
                     if let Err((handover_id, reason)) = self.act(advisor, &name, action) {
                         self.master.desk.refuse(advisor, handover_id, reason);
                     }
                 }
-                Ok(Some(DeskAction { action: None })) => {}
-                Ok(None) | Err(_) => break,
+                Some(DeskAction { action: None }) => {}
+                None => break,
             }
         }
         self.master.desk.sign_out(advisor);
+    }
+
+    /// Signs an authorized advisor in and follows `actions` (everything after
+    /// the sign-in) until they end. The desk's events for the advisor come
+    /// out of the returned receiver (an error last, when the master shuts
+    /// down); it closes when they are signed out.
+    pub(crate) fn open(
+        &self,
+        sign_in: &SignIn,
+        actions: BoxStream<'static, DeskAction>,
+    ) -> Result<mpsc::Receiver<Result<DeskEvent, Status>>, Error> {
+        let name = self.check_sign_in(sign_in)?;
+        let (events, receiver) = mpsc::channel(EVENT_BUFFER);
+        let advisor = self.master.desk.sign_in(&sign_in.agency_id, events)?;
+        tokio::spawn(self.clone().follow(advisor, name, actions));
+        Ok(receiver)
     }
 }
 
@@ -132,7 +149,8 @@ impl AdvisorDesk for AdvisorDeskService {
     type AttendStream = ReceiverStream<Result<DeskEvent, Status>>;
 
     async fn attend(&self, request: Request<Streaming<DeskAction>>) -> Result<Response<Self::AttendStream>, Status> {
-        self.authorize(request.metadata())?;
+        let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
+        self.authorize(authorization)?;
         let mut actions = request.into_inner();
         let first = tokio::time::timeout(SIGN_IN_WITHIN, actions.message())
             .await
@@ -149,10 +167,12 @@ impl AdvisorDesk for AdvisorDeskService {
                 .into());
             }
         };
-        let name = self.check_sign_in(&sign_in)?;
-        let (events, receiver) = mpsc::channel(EVENT_BUFFER);
-        let advisor = self.master.desk.sign_in(&sign_in.agency_id, events)?;
-        tokio::spawn(self.clone().follow(advisor, name, actions));
+        // A broken stream ends the advisor's actions like a clean close.
+        let actions = futures::stream::unfold(actions, |mut actions| async move {
+            let action = actions.message().await.ok().flatten()?;
+            Some((action, actions))
+        });
+        let receiver = self.open(&sign_in, actions.boxed())?;
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
 }

@@ -433,85 +433,17 @@
   // HTTP
   // ---------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(message, status) {
-      super(message);
-      this.status = status;
-    }
-  }
-
-  async function errorFromResponse(response) {
-    let message = "";
-    try {
-      const body = await response.json();
-      if (body && typeof body.error === "string") message = body.error;
-    } catch {
-      // Not JSON: fall back to the generic text.
-    }
-    return new ApiError(message || t("genericError"), response.status);
-  }
+  const { ApiError, api, errorFromResponse, parseJson, readEventStream } = window.VeiviserHttp;
 
   /** The text to show for a failed request. */
   function errorText(error) {
-    if (error instanceof ApiError) return error.message;
+    if (error instanceof ApiError) return error.message || t("genericError");
     if (error instanceof TypeError) return t("networkError");
     return t("genericError");
   }
 
-  /** A JSON request; resolves to the parsed body (null for 204). */
-  async function api(method, path, body) {
-    const init = { method, headers: { Accept: "application/json" } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch(path, init);
-    if (!response.ok) throw await errorFromResponse(response);
-    const text = response.status === 204 ? "" : await response.text();
-    return text ? JSON.parse(text) : null;
-  }
-
   function sessionUrl(suffix) {
     return `/api/sessions/${encodeURIComponent(state.session.session_id)}${suffix}`;
-  }
-
-  function parseJson(text) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return null;
-    }
-  }
-
-  /** The JSON of one server-sent event block ("data:" lines), or null. */
-  function parseEventBlock(block) {
-    const data = block
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    return data ? parseJson(data) : null;
-  }
-
-  /** Reads a text/event-stream response body and calls onEvent per event. */
-  async function readEventStream(response, onEvent) {
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    const boundary = /\r?\n\r?\n/;
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
-      let match;
-      while ((match = boundary.exec(buffer))) {
-        const payload = parseEventBlock(buffer.slice(0, match.index));
-        buffer = buffer.slice(match.index + match[0].length);
-        if (payload) onEvent(payload);
-      }
-      if (done) break;
-    }
-    const last = parseEventBlock(buffer);
-    if (last) onEvent(last);
   }
 
   function enumNumber(value, names) {

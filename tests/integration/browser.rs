@@ -29,9 +29,10 @@ use veiviser_cli::trust::TrustProcess;
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
 use veiviser_master::hours::HoursPolicy;
-use veiviser_proto::master::v1::{HandBack, Reply, Take, desk_action, desk_event};
+use veiviser_proto::master::v1::{HandBack, HandoverState, Reply, Take, desk_action, desk_event, handover_event};
 
-use crate::support::{READY, ask, federation_with_trust, master_config, session};
+use crate::handover::{citizen_status, citizen_until, request_human, watch};
+use crate::support::{READY, WebEndpoint, ask, federation_with_trust, master_config, session};
 
 const KARI: &str = "14838512047";
 
@@ -244,12 +245,10 @@ async fn say(client: &Client, text: &str) {
 struct BrowserChat {
     axe: String,
     client: Client,
-    web: String,
+    web: WebEndpoint,
     federation: Federation,
     trust: TrustProcess,
     downloads: tempfile::TempDir,
-    stop_web: tokio::sync::oneshot::Sender<()>,
-    web_task: tokio::task::JoinHandle<std::io::Result<()>>,
     _chromedriver: Child,
 }
 
@@ -257,6 +256,10 @@ impl BrowserChat {
     /// `None`, after saying why, when the machine lacks the browser tools and
     /// this is not CI; under CI a missing tool fails the test.
     async fn start() -> Option<Self> {
+        Self::start_with_desk_key(None).await
+    }
+
+    async fn start_with_desk_key(desk_key: Option<&str>) -> Option<Self> {
         let tools = match find_tools() {
             Ok(tools) => tools,
             Err(missing) if std::env::var_os("CI").is_none() => {
@@ -274,20 +277,12 @@ impl BrowserChat {
             &trust,
             MasterConfig {
                 advisor_hours: HoursPolicy::AlwaysOpen,
+                advisor_key: desk_key.map(str::to_string),
                 ..master_config()
             },
         )
         .await;
-        let listener = tokio::net::TcpListener::bind(any).await.expect("web port");
-        let web = format!("http://{}/", listener.local_addr().expect("address"));
-        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-        let web_task = tokio::spawn(veiviser_master::web::serve(
-            listener,
-            Arc::clone(&federation.master),
-            async {
-                let _ = web_stopped.await;
-            },
-        ));
+        let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
         let downloads = tempfile::tempdir().expect("download dir");
         let (chromedriver, webdriver) = start_chromedriver(&tools.chromedriver).await;
         let client = browser(&webdriver, downloads.path()).await;
@@ -298,15 +293,13 @@ impl BrowserChat {
             federation,
             trust,
             downloads,
-            stop_web,
-            web_task,
             _chromedriver: chromedriver,
         })
     }
 
     /// Loads the page afresh and waits until the demo people are listed.
     async fn open(&self) {
-        self.client.goto(&self.web).await.expect("page loads");
+        self.client.goto(&self.web.url("/")).await.expect("page loads");
         wait_for(
             &self.client,
             "document.querySelector('#person option[value=\"14838512047\"]')",
@@ -322,8 +315,7 @@ impl BrowserChat {
 
     async fn stop(self) {
         self.client.close().await.expect("browser closes");
-        let _ = self.stop_web.send(());
-        self.web_task.await.expect("web task").expect("web served");
+        self.web.stop().await;
         self.federation.shutdown().await.expect("stops");
         self.trust.stop().await.expect("trust stops");
     }
@@ -593,5 +585,142 @@ async fn the_chat_speaks_nynorsk_and_english_through_to_the_plan() {
         save_screenshot(client, &format!("life-event-plan-{language}")).await;
         assert_accessible(client, &chat.axe, &format!("life-event plan in {language}")).await;
     }
+    chat.stop().await;
+}
+
+#[tokio::test]
+async fn an_advisor_serves_a_citizen_from_the_advisor_page() {
+    const DESK_KEY: &str = "browser-desk-key";
+    let Some(chat) = BrowserChat::start_with_desk_key(Some(DESK_KEY)).await else {
+        return;
+    };
+    let client = &chat.client;
+
+    // A citizen over gRPC who typed a phone number, then asked for a person.
+    let (mut citizen, session_id) = session(&chat.federation, "nb").await;
+    ask(
+        &mut citizen,
+        &session_id,
+        "hvordan søker jeg dagpenger? ring meg på 912 34 567",
+    )
+    .await;
+    let queued = request_human(&mut citizen, &session_id, "nav").await.expect("queued");
+    let mut handover = watch(&mut citizen, &session_id).await;
+
+    client
+        .goto(&chat.web.url("/advisor"))
+        .await
+        .expect("advisor page loads");
+    wait_for(client, "document.querySelector('#agency option[value=\"nav\"]')").await;
+    let agencies = text_content(client, "#agency").await;
+    assert!(
+        !agencies.contains("Skatteetaten"),
+        "only agencies with advisors are offered: {agencies}"
+    );
+    assert_accessible(client, &chat.axe, "advisor sign-in").await;
+    client
+        .find(Locator::Css("#agency"))
+        .await
+        .expect("agency")
+        .select_by_value("nav")
+        .await
+        .expect("NAV");
+    let name = client.find(Locator::Css("#advisor-name")).await.expect("name");
+    name.send_keys("Veileder Per").await.expect("typed");
+    let key = client.find(Locator::Css("#desk-key")).await.expect("key");
+    key.send_keys("wrong-key").await.expect("typed");
+    click(client, "#sign-in").await;
+    wait_for(
+        client,
+        "document.querySelector('#sign-in-error').textContent.trim().length > 0",
+    )
+    .await;
+    assert!(
+        client
+            .find(Locator::Css("#desk"))
+            .await
+            .expect("desk")
+            .is_displayed()
+            .await
+            .ok()
+            != Some(true),
+        "a wrong desk key does not sign in"
+    );
+    key.clear().await.expect("cleared");
+    key.send_keys(DESK_KEY).await.expect("typed");
+    click(client, "#sign-in").await;
+
+    // The queue shows the citizen; taking the conversation brings the masked history.
+    wait_for(client, "document.querySelectorAll('#queue li').length === 1").await;
+    assert_accessible(client, &chat.axe, "advisor queue").await;
+    click(client, "#queue button").await;
+    wait_for(client, "!document.querySelector('#conversation').hidden").await;
+    let history = text_content(client, "#history").await;
+    assert!(history.contains("dagpenger"), "the history comes along: {history}");
+    assert!(
+        !history.contains("912 34 567") && history.contains("⟨telefonnummer⟩"),
+        "the history is masked: {history}"
+    );
+    let joined = citizen_status(&mut handover, HandoverState::WithAdvisor).await;
+    assert_eq!(joined.advisor, "Veileder Per");
+    assert_eq!(joined.handover_id, queued.handover_id);
+
+    // The citizen writes; the advisor reads it on the page and answers with Enter.
+    ask(&mut citizen, &session_id, "hvor lang er behandlingstiden?").await;
+    wait_for(
+        client,
+        "document.querySelector('#history').textContent.includes('behandlingstiden')",
+    )
+    .await;
+    let reply = client.find(Locator::Css("#reply")).await.expect("reply box");
+    reply
+        .send_keys("Ring oss gjerne, eller send meg 912 34 567 igjen")
+        .await
+        .expect("typed");
+    reply.send_keys(&Key::Enter.to_string()).await.expect("sent");
+    let answered = citizen_until(&mut handover, |event| match event {
+        handover_event::Event::AdvisorReply(reply) => Some(reply),
+        _ => None,
+    })
+    .await;
+    assert!(answered.text.starts_with("Ring oss gjerne"), "{}", answered.text);
+    assert!(
+        !answered.text.contains("912 34 567"),
+        "the reply is masked: {}",
+        answered.text
+    );
+    wait_for(
+        client,
+        "[...document.querySelectorAll('#history .msg-advisor')].some(m => m.textContent.includes('⟨telefonnummer⟩'))",
+    )
+    .await;
+    let shown = text_content(client, "#history").await;
+    assert!(
+        !shown.contains("912 34 567"),
+        "the advisor sees what the citizen gets: {shown}"
+    );
+    save_screenshot(client, "advisor-page").await;
+    assert_accessible(client, &chat.axe, "advisor conversation").await;
+    assert_reflows(client, 320, 640, "advisor-page-320px").await;
+
+    // Handing back ends the human part for the citizen.
+    click(client, "#hand-back").await;
+    let ended = citizen_status(&mut handover, HandoverState::Ended).await;
+    assert!(ended.text.contains("tilbake"), "{}", ended.text);
+
+    // A second request; the advisor takes it and closes the page: the
+    // conversation goes back to the queue.
+    let again = request_human(&mut citizen, &session_id, "nav")
+        .await
+        .expect("queued again");
+    let mut handover = watch(&mut citizen, &session_id).await;
+    wait_for(client, "document.querySelectorAll('#queue li').length === 1").await;
+    click(client, "#take-next").await;
+    let joined = citizen_status(&mut handover, HandoverState::WithAdvisor).await;
+    assert_eq!(joined.handover_id, again.handover_id);
+    client.goto("about:blank").await.expect("page left");
+    let requeued = citizen_status(&mut handover, HandoverState::Queued).await;
+    assert_eq!((requeued.handover_id, requeued.position), (again.handover_id, 1));
+
     chat.stop().await;
 }

@@ -86,7 +86,11 @@ impl Advisor {
     }
 }
 
-async fn request_human(client: &mut MasterClient, session_id: &str, agency_id: &str) -> Result<HandoverStatus, Code> {
+pub(crate) async fn request_human(
+    client: &mut MasterClient,
+    session_id: &str,
+    agency_id: &str,
+) -> Result<HandoverStatus, Code> {
     client
         .request_human(RequestHumanRequest {
             session_id: session_id.to_string(),
@@ -97,7 +101,7 @@ async fn request_human(client: &mut MasterClient, session_id: &str, agency_id: &
         .map_err(|s| s.code())
 }
 
-async fn watch(client: &mut MasterClient, session_id: &str) -> Streaming<HandoverEvent> {
+pub(crate) async fn watch(client: &mut MasterClient, session_id: &str) -> Streaming<HandoverEvent> {
     client
         .watch_handover(WatchHandoverRequest {
             session_id: session_id.to_string(),
@@ -108,7 +112,7 @@ async fn watch(client: &mut MasterClient, session_id: &str) -> Streaming<Handove
 }
 
 /// Reads the citizen's handover events until one matches.
-async fn citizen_until<T>(
+pub(crate) async fn citizen_until<T>(
     events: &mut Streaming<HandoverEvent>,
     mut pick: impl FnMut(handover_event::Event) -> Option<T>,
 ) -> T {
@@ -123,7 +127,7 @@ async fn citizen_until<T>(
     tokio::time::timeout(READY, wait).await.expect("handover event in time")
 }
 
-async fn citizen_status(events: &mut Streaming<HandoverEvent>, state: HandoverState) -> HandoverStatus {
+pub(crate) async fn citizen_status(events: &mut Streaming<HandoverEvent>, state: HandoverState) -> HandoverStatus {
     citizen_until(events, |event| match event {
         handover_event::Event::Status(status) if status.state == i32::from(state) => Some(status),
         _ => None,

@@ -1,6 +1,7 @@
 //! Veiviser's integration tests, compiled into one binary: the federation runs
 //! in-process on 127.0.0.1:0 and is driven through its public gRPC APIs.
 
+mod advisor_web;
 mod agency;
 mod browser;
 mod consent;

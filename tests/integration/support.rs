@@ -326,3 +326,33 @@ impl RecordingNetwork {
         }
     }
 }
+
+/// The master's web endpoint (citizen chat and advisor page) on an ephemeral port.
+pub struct WebEndpoint {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl WebEndpoint {
+    pub async fn start(master: std::sync::Arc<veiviser_master::Master>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("web port");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(veiviser_master::web::serve(listener, master, async {
+            let _ = stopped.await;
+        }));
+        Self { base, stop, task }
+    }
+
+    /// The address of `path` ("/", "/advisor", "/api/…").
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops serving and checks the server ended cleanly.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("web task").expect("web served");
+    }
+}

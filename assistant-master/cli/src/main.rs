@@ -247,6 +247,7 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
     ));
     println!("Veiviser is running (embedded content, loopback only):");
     println!("  web chat            http://{web_address}/");
+    println!("  advisor page        http://{web_address}/advisor");
     for agency in &federation.agencies {
         println!("  agency {:<13} http://{}", agency.id, agency.address);
     }
@@ -269,6 +270,7 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
     );
     println!("  cargo run --release --bin veiviser -- --person 14838512047 innsyn");
     println!("As an advisor taking conversations handed over to NAV (\"/human\" in chat, or the web chat's button):");
+    println!("  http://{web_address}/advisor in a browser, or in a terminal:");
     println!("  cargo run --release --bin veiviser -- advisor --agency nav --name \"Veileder Anne\"");
     if advisor_hours == HoursPolicy::Cards {
         println!(

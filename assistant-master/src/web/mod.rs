@@ -2,7 +2,10 @@
 //! JavaScript compiled into the binary, no build step) and a small JSON API
 //! over the same service the gRPC API serves, so validation, masking,
 //! metrics and error codes are the ones gRPC clients get. Answers and
-//! handover events stream to the page as server-sent events.
+//! handover events stream to the page as server-sent events. The advisor's
+//! page (`/advisor`, [`advisor`]) is served next to it.
+
+mod advisor;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -32,11 +35,15 @@ use veiviser_proto::master::v1::{
 
 use crate::Master;
 use crate::conversation::localized;
+use crate::desk_service::AdvisorDeskService;
 use crate::service::CitizenService;
 
-const INDEX_HTML: &str = include_str!("../web/index.html");
-const APP_JS: &str = include_str!("../web/app.js");
-const APP_CSS: &str = include_str!("../web/app.css");
+const INDEX_HTML: &str = include_str!("../../web/index.html");
+const APP_JS: &str = include_str!("../../web/app.js");
+const HTTP_JS: &str = include_str!("../../web/http.js");
+const ADVISOR_HTML: &str = include_str!("../../web/advisor.html");
+const ADVISOR_JS: &str = include_str!("../../web/advisor.js");
+const APP_CSS: &str = include_str!("../../web/app.css");
 
 /// Only the page's own files may run or style it; nothing may frame it.
 const CONTENT_SECURITY_POLICY: &str =
@@ -46,6 +53,8 @@ const CONTENT_SECURITY_POLICY: &str =
 struct Web {
     master: Arc<Master>,
     citizen: CitizenService,
+    desk: AdvisorDeskService,
+    advisors: Arc<advisor::Connections>,
 }
 
 /// Serves the web chat on `listener` until `shutdown` resolves.
@@ -77,6 +86,8 @@ pub(crate) fn no_delay(
 pub fn router(master: Arc<Master>) -> Router {
     let state = Web {
         citizen: CitizenService::new(Arc::clone(&master)),
+        desk: AdvisorDeskService::new(Arc::clone(&master)),
+        advisors: Arc::default(),
         master,
     };
     Router::new()
@@ -86,6 +97,18 @@ pub fn router(master: Arc<Master>) -> Router {
             get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
         )
         .route("/app.css", get(|| async { page("text/css; charset=utf-8", APP_CSS) }))
+        .route(
+            "/http.js",
+            get(|| async { page("text/javascript; charset=utf-8", HTTP_JS) }),
+        )
+        .route(
+            "/advisor",
+            get(|| async { page("text/html; charset=utf-8", ADVISOR_HTML) }),
+        )
+        .route(
+            "/advisor.js",
+            get(|| async { page("text/javascript; charset=utf-8", ADVISOR_JS) }),
+        )
         // No icon: an empty answer keeps browsers from logging a 404.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/config", get(config))
@@ -100,6 +123,8 @@ pub fn router(master: Arc<Master>) -> Router {
         .route("/api/sessions/{id}/handover", get(watch_handover))
         .route("/api/sessions/{id}/leave-handover", post(leave_handover))
         .route("/api/sessions/{id}/transcript", get(transcript))
+        .route("/api/advisor/attend", post(advisor::attend))
+        .route("/api/advisor/{connection}/actions", post(advisor::act))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
