@@ -154,8 +154,9 @@ pub struct MasterArgs {
     #[arg(long, env = "VEIVISER_ADVISOR_HOURS", value_enum, default_value_t = HoursPolicy::Cards)]
     pub advisor_hours: HoursPolicy,
     /// The key advisors present to the desk (`authorization: Bearer <key>`).
-    /// Without it anyone who reaches the gRPC port can act as an advisor:
-    /// acceptable for a demo on loopback only.
+    /// Without it anyone who reaches the gRPC port can act as an advisor
+    /// (acceptable for a demo on loopback only), and the advisor page on the
+    /// web port is refused: that port faces citizens.
     #[arg(long, env = "VEIVISER_ADVISOR_KEY", hide_env_values = true)]
     pub advisor_key: Option<String>,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -284,7 +284,9 @@ pub async fn serve_master(
     let _refresh = master.network.spawn_refresh();
     let _purge = master.spawn_purge();
     if master.config.advisor_key.is_none() {
-        tracing::warn!("no advisor desk key: anyone who reaches this port can act as an advisor");
+        tracing::warn!(
+            "no advisor desk key: anyone who reaches the grpc port can act as an advisor; the advisor page is off"
+        );
     }
     let (router, health) = veiviser_agency_sdk::server::router(
         &master.config.server,

@@ -29,6 +29,7 @@
     name: byId("advisor-name"),
     key: byId("desk-key"),
     signInError: byId("sign-in-error"),
+    signInButton: byId("sign-in"),
     desk: byId("desk"),
     deskTitle: byId("desk-title"),
     deskStatus: byId("desk-status"),
@@ -52,6 +53,8 @@
     abort: null, // ends the event stream on sign-out
     authorization: {}, // the Authorization header, when a key is given
     active: "", // the handover id of the conversation the advisor has
+    taking: false, // a take is on its way: one conversation at a time
+    replying: false, // a reply is on its way: Enter twice sends it once
   };
 
   function errorText(error) {
@@ -95,6 +98,7 @@
 
   async function signIn(event) {
     event.preventDefault();
+    if (ui.signInButton.disabled) return;
     ui.signInError.textContent = "";
     const name = ui.name.value.trim();
     if (!name) {
@@ -104,7 +108,9 @@
     }
     const key = ui.key.value;
     state.authorization = key ? { Authorization: `Bearer ${key}` } : {};
+    if (state.abort) state.abort.abort();
     state.abort = new AbortController();
+    ui.signInButton.disabled = true;
     let response;
     try {
       response = await fetch("/api/advisor/attend", {
@@ -116,27 +122,35 @@
       if (!response.ok) throw await errorFromResponse(response);
     } catch (error) {
       ui.signInError.textContent = errorText(error);
+      ui.signInButton.disabled = false;
       return;
     }
+    ui.deskStatus.textContent = "";
+    ui.deskError.textContent = "";
     const agencyName = ui.agency.selectedOptions[0] ? ui.agency.selectedOptions[0].textContent : "";
     ui.deskTitle.textContent = `${agencyName}: ${name}`;
     ui.signInScreen.hidden = true;
     ui.desk.hidden = false;
     ui.deskTitle.tabIndex = -1;
     ui.deskTitle.focus();
-    follow(response);
+    follow(response, state.abort);
   }
 
   /** Reads desk events until the stream ends, then shows the sign-in again. */
-  async function follow(response) {
+  async function follow(response, controller) {
     try {
       await readEventStream(response, onEvent);
       ui.signInError.textContent = "Forbindelsen til køen ble avsluttet. Logg inn igjen.";
     } catch (error) {
       if (error.name !== "AbortError") ui.signInError.textContent = errorText(error);
+    } finally {
+      // However reading ended, the connection ends too, so the desk signs the advisor out.
+      controller.abort();
     }
     state.connection = "";
     state.active = "";
+    state.taking = false;
+    ui.signInButton.disabled = false;
     ui.conversation.hidden = true;
     ui.desk.hidden = true;
     ui.signInScreen.hidden = false;
@@ -159,9 +173,40 @@
     if (!event) return;
     if (event.queue) showQueue(event.queue.waiting || []);
     else if (event.assigned) showConversation(event.assigned);
-    else if (event.citizen_wrote) addEntry("citizen", event.citizen_wrote.text, event.citizen_wrote.at);
+    else if (event.citizen_wrote) citizenWrote(event.citizen_wrote);
     else if (event.gone) conversationGone(event.gone);
-    else if (event.refused) ui.deskError.textContent = `Ikke utført: ${event.refused.reason}`;
+    else if (event.refused) refused(event.refused);
+  }
+
+  function citizenWrote(wrote) {
+    if (wrote.handover_id === state.active) addEntry("citizen", wrote.text, wrote.at);
+  }
+
+  function refused(refusal) {
+    ui.deskError.textContent = `Ikke utført: ${refusal.reason}`;
+    if (state.taking) {
+      state.taking = false;
+      enableTaking();
+    }
+  }
+
+  /** Take buttons work only with nobody in the conversation and no take on its way. */
+  function enableTaking() {
+    const blocked = Boolean(state.active) || state.taking;
+    ui.takeNext.disabled = blocked || ui.queue.children.length === 0;
+    for (const button of ui.queue.querySelectorAll("button")) button.disabled = blocked;
+  }
+
+  function takeConversation(handoverId) {
+    if (state.active || state.taking) return;
+    state.taking = true;
+    enableTaking();
+    send({ action: "take", handover_id: handoverId }).then((accepted) => {
+      if (!accepted) {
+        state.taking = false;
+        enableTaking();
+      }
+    });
   }
 
   function describe(waiting) {
@@ -173,7 +218,6 @@
   function showQueue(waiting) {
     ui.queue.replaceChildren();
     ui.queueEmpty.hidden = waiting.length > 0;
-    ui.takeNext.disabled = waiting.length === 0 || Boolean(state.active);
     for (const entry of waiting) {
       const item = element("li", "msg msg-system");
       const since = clockTime(entry.waiting_since);
@@ -181,24 +225,24 @@
       item.append(element("p", "", describe(entry)));
       const take = element("button", "button-primary", "Ta samtalen");
       take.type = "button";
-      take.disabled = Boolean(state.active);
       take.setAttribute("aria-label", `Ta samtale nummer ${entry.position}`);
-      take.addEventListener("click", () => send({ action: "take", handover_id: entry.handover_id }));
+      take.addEventListener("click", () => takeConversation(entry.handover_id));
       item.append(take);
       ui.queue.append(item);
     }
+    enableTaking();
     ui.queueTitle.textContent = waiting.length ? `Venter (${waiting.length})` : "Venter";
   }
 
   function showConversation(conversation) {
     state.active = conversation.handover_id;
+    state.taking = false;
     ui.deskError.textContent = "";
     ui.about.textContent = describe(conversation);
     ui.history.replaceChildren();
     for (const entry of conversation.history || []) addEntry(entry.role, entry.text, entry.at);
     ui.conversation.hidden = false;
-    ui.takeNext.disabled = true;
-    for (const button of ui.queue.querySelectorAll("button")) button.disabled = true;
+    enableTaking();
     ui.deskStatus.textContent = "Du har tatt samtalen. Innbyggeren ser at du er med.";
     ui.reply.focus();
   }
@@ -223,8 +267,7 @@
     state.active = "";
     ui.conversation.hidden = true;
     ui.deskStatus.textContent = status;
-    ui.takeNext.disabled = ui.queue.children.length === 0;
-    for (const button of ui.queue.querySelectorAll("button")) button.disabled = false;
+    enableTaking();
     ui.takeNext.focus();
   }
 
@@ -248,8 +291,10 @@
   async function sendReply(event) {
     event.preventDefault();
     const text = ui.reply.value.trim();
-    if (!text || !state.active) return;
+    if (!text || !state.active || state.replying) return;
+    state.replying = true;
     const accepted = await send({ action: "reply", handover_id: state.active, text });
+    state.replying = false;
     if (accepted) {
       // Shown as the citizen gets it: masked.
       addEntry("advisor", accepted.text || text, new Date().toISOString());
@@ -263,10 +308,10 @@
 
   ui.signInForm.addEventListener("submit", signIn);
   ui.signOut.addEventListener("click", signOut);
-  ui.takeNext.addEventListener("click", () => send({ action: "take", handover_id: "" }));
+  ui.takeNext.addEventListener("click", () => takeConversation(""));
   ui.replyForm.addEventListener("submit", sendReply);
   ui.reply.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       ui.replyForm.requestSubmit();
     }

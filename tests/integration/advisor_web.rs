@@ -1,7 +1,8 @@
 //! The advisor page's HTTP API without a browser: the desk key, the sign-in
 //! checks and unusable actions get the HTTP status of the gRPC code the desk
 //! gives, with a readable message; a refused action arrives on the advisor's
-//! event stream, as it does for gRPC advisors.
+//! event stream, as it does for gRPC advisors; stopping the endpoint ends the
+//! stream instead of waiting for it; without a desk key the page is off.
 
 use std::sync::Arc;
 
@@ -21,6 +22,19 @@ struct EventStream {
 }
 
 impl EventStream {
+    /// Reads to the end of the stream; true if an `error` event came first.
+    async fn ended_with_error(mut self) -> bool {
+        let read = async {
+            while let Some(chunk) = self.response.chunk().await.expect("stream readable") {
+                self.buffer.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+            }
+            self.buffer.contains("event: error")
+        };
+        tokio::time::timeout(READY, read)
+            .await
+            .expect("the stream ends in time")
+    }
+
     /// The next event's JSON data.
     async fn next(&mut self) -> Value {
         let read = async {
@@ -50,26 +64,37 @@ impl EventStream {
     }
 }
 
-async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
-    let status = response.status();
+/// Checks a refusal's HTTP status and gRPC code name; returns its message.
+async fn refused(response: reqwest::Result<reqwest::Response>, status: StatusCode, code: &str) -> String {
+    let response = response.expect("answered");
+    let actual = response.status();
     let body: Value = response.json().await.expect("JSON error body");
-    let field = |name: &str| body[name].as_str().unwrap_or_default().to_string();
-    (status, field("code"), field("error"))
+    let message = body["error"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        (actual, body["code"].as_str().unwrap_or_default()),
+        (status, code),
+        "{message}"
+    );
+    assert!(!message.is_empty(), "a readable message");
+    message
+}
+
+/// The built-in federation, advisors always answering, with its web endpoint.
+async fn federation_with_web(desk_key: Option<&str>) -> (veiviser_cli::federation::Federation, WebEndpoint) {
+    let config = MasterConfig {
+        advisor_hours: HoursPolicy::AlwaysOpen,
+        advisor_key: desk_key.map(str::to_string),
+        ..master_config()
+    };
+    let assistants = veiviser_cli::federation::built_in_assistants().expect("content");
+    let federation = federation_with(assistants, config).await;
+    let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
+    (federation, web)
 }
 
 #[tokio::test]
 async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
-    let config = MasterConfig {
-        advisor_hours: HoursPolicy::AlwaysOpen,
-        advisor_key: Some(DESK_KEY.to_string()),
-        ..master_config()
-    };
-    let federation = federation_with(
-        veiviser_cli::federation::built_in_assistants().expect("content"),
-        config,
-    )
-    .await;
-    let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
+    let (federation, web) = federation_with_web(Some(DESK_KEY)).await;
     let http = reqwest::Client::new();
     let attend = |key: &str, body: Value| {
         http.post(web.url("/api/advisor/attend"))
@@ -79,12 +104,12 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
     };
     let nav = json!({"agency_id": "nav", "advisor_name": "Veileder Per"});
 
-    let (status, code, message) = error_of(attend("wrong", nav.clone()).await.expect("answered")).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
-        "{message}"
-    );
+    refused(
+        attend("wrong", nav.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+    )
+    .await;
     for (body, expected_status, expected_code, named) in [
         (
             json!({"agency_id": "nav", "advisor_name": " "}),
@@ -111,12 +136,7 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
             "agency_id",
         ),
     ] {
-        let (status, code, message) = error_of(attend(DESK_KEY, body.clone()).await.expect("answered")).await;
-        assert_eq!(
-            (status, code.as_str()),
-            (expected_status, expected_code),
-            "{body}: {message}"
-        );
+        let message = refused(attend(DESK_KEY, body.clone()).await, expected_status, expected_code).await;
         assert!(message.contains(named), "{body}: the message names {named}: {message}");
     }
 
@@ -136,41 +156,63 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
     let actions = web.url(&format!("/api/advisor/{connection}/actions"));
     let act = |key: &str, url: &str, body: Value| http.post(url).bearer_auth(key).json(&body).send();
     let take = json!({"action": "take", "handover_id": "no-such-handover"});
-    let (status, code, _) = error_of(act("wrong", &actions, take.clone()).await.expect("answered")).await;
-    assert_eq!((status, code.as_str()), (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"));
-    let elsewhere = web.url("/api/advisor/not-a-connection/actions");
-    let (status, code, message) = error_of(act(DESK_KEY, &elsewhere, take.clone()).await.expect("answered")).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        "{message}"
-    );
-    assert!(message.contains("sign in again"), "{message}");
-    let (status, code, message) = error_of(
-        act(DESK_KEY, &actions, json!({"action": "dance"}))
-            .await
-            .expect("answered"),
+    refused(
+        act("wrong", &actions, take.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
     )
     .await;
-    assert_eq!(
-        (status, code.as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ARGUMENT"),
-        "{message}"
-    );
+    let elsewhere = web.url("/api/advisor/not-a-connection/actions");
+    let message = refused(
+        act(DESK_KEY, &elsewhere, take.clone()).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    assert!(message.contains("sign in again"), "{message}");
+    let dance = act(DESK_KEY, &actions, json!({"action": "dance"})).await;
+    refused(dance, StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ARGUMENT").await;
 
     // A well-formed action the desk cannot carry out: accepted here, refused on the stream.
     let accepted = act(DESK_KEY, &actions, take).await.expect("answered");
     assert_eq!(accepted.status(), StatusCode::ACCEPTED);
-    let refused = loop {
+    let refusal = loop {
         let event = events.next().await;
         if event["event"]["refused"].is_object() {
             break event["event"]["refused"].clone();
         }
     };
-    assert_eq!(refused["handover_id"], "no-such-handover");
-    assert!(!refused["reason"].as_str().unwrap_or_default().is_empty(), "{refused}");
+    assert_eq!(refusal["handover_id"], "no-such-handover");
+    assert!(!refusal["reason"].as_str().unwrap_or_default().is_empty(), "{refusal}");
 
-    drop(events);
+    // A reply longer than the limit is refused at once, before masking.
+    let long = "a".repeat(federation.master.config.max_message_chars + 1);
+    let too_long = act(
+        DESK_KEY,
+        &actions,
+        json!({"action": "reply", "handover_id": "no-such-handover", "text": long}),
+    )
+    .await;
+    let message = refused(too_long, StatusCode::BAD_REQUEST, "INVALID_ARGUMENT").await;
+    assert!(message.contains("longer than"), "{message}");
+
+    // Stopping the web endpoint ends the open stream, with a reason, and does not wait for it.
+    let stopping = tokio::spawn(web.stop());
+    assert!(events.ended_with_error().await, "the stream says why it ends");
+    stopping.await.expect("stopped");
+    federation.shutdown().await.expect("stops");
+}
+
+#[tokio::test]
+async fn without_a_desk_key_the_advisor_page_is_off() {
+    let (federation, web) = federation_with_web(None).await;
+    let response = reqwest::Client::new()
+        .post(web.url("/api/advisor/attend"))
+        .json(&json!({"agency_id": "nav", "advisor_name": "Veileder Per"}))
+        .send()
+        .await;
+    let message = refused(response, StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION").await;
+    assert!(message.contains("desk key"), "{message}");
     web.stop().await;
     federation.shutdown().await.expect("stops");
 }

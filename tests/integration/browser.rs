@@ -714,7 +714,11 @@ async fn an_advisor_serves_a_citizen_from_the_advisor_page() {
         .await
         .expect("queued again");
     let mut handover = watch(&mut citizen, &session_id).await;
-    wait_for(client, "document.querySelectorAll('#queue li').length === 1").await;
+    wait_for(
+        client,
+        "document.querySelectorAll('#queue li').length === 1 && !document.querySelector('#take-next').disabled",
+    )
+    .await;
     click(client, "#take-next").await;
     let joined = citizen_status(&mut handover, HandoverState::WithAdvisor).await;
     assert_eq!(joined.handover_id, again.handover_id);

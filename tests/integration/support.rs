@@ -350,9 +350,14 @@ impl WebEndpoint {
         format!("{}{path}", self.base)
     }
 
-    /// Stops serving and checks the server ended cleanly.
+    /// Stops serving and checks the server ended cleanly, in time: open
+    /// event streams must not hold the shutdown up.
     pub async fn stop(self) {
         let _ = self.stop.send(());
-        self.task.await.expect("web task").expect("web served");
+        tokio::time::timeout(READY, self.task)
+            .await
+            .expect("the web endpoint stops in time")
+            .expect("web task")
+            .expect("web served");
     }
 }

@@ -18,6 +18,10 @@ use veiviser_master::hours::HoursPolicy;
 use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
 
+/// The demo's advisor desk key, the same as docker compose's default: the
+/// advisor page is off without one, and the demo is for loopback only.
+const DEMO_DESK_KEY: &str = "demo-desk-key";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "veiviser",
@@ -227,6 +231,7 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
         MasterConfig {
             trust: Some(trust.master_link()),
             advisor_hours,
+            advisor_key: Some(DEMO_DESK_KEY.to_string()),
             ..MasterConfig::default()
         },
         ServerConfig {
@@ -270,8 +275,11 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
     );
     println!("  cargo run --release --bin veiviser -- --person 14838512047 innsyn");
     println!("As an advisor taking conversations handed over to NAV (\"/human\" in chat, or the web chat's button):");
-    println!("  http://{web_address}/advisor in a browser, or in a terminal:");
-    println!("  cargo run --release --bin veiviser -- advisor --agency nav --name \"Veileder Anne\"");
+    println!("  http://{web_address}/advisor in a browser (desk key: {DEMO_DESK_KEY}), or in a terminal:");
+    println!(
+        "  {}={DEMO_DESK_KEY} cargo run --release --bin veiviser -- advisor --agency nav --name \"Veileder Anne\"",
+        veiviser_cli::advisor::ADVISOR_KEY_ENV
+    );
     if advisor_hours == HoursPolicy::Cards {
         println!(
             "  (advisors answer in the agencies' hours; add --advisor-hours always-open to the demo to try it any time)"

@@ -56,8 +56,16 @@ impl Drop for Registered {
     }
 }
 
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok())
+/// The page shares the citizens' web port, so it needs a desk key even where
+/// the gRPC desk runs without one; then the key must be presented.
+fn authorize(web: &Web, headers: &HeaderMap) -> Result<(), tonic::Status> {
+    if web.master.config.advisor_key.is_none() {
+        return Err(tonic::Status::failed_precondition(
+            "the advisor page is off: start the master with a desk key (--advisor-key or VEIVISER_ADVISOR_KEY)",
+        ));
+    }
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    Ok(web.desk.authorize(authorization)?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,9 +88,7 @@ pub(super) async fn attend(
     headers: HeaderMap,
     body: Result<Json<AttendBody>, JsonRejection>,
 ) -> WebResult<Response> {
-    web.desk
-        .authorize(authorization(&headers))
-        .map_err(tonic::Status::from)?;
+    authorize(&web, &headers)?;
     let Json(body) = body?;
     let (sender, actions) = mpsc::channel(ACTION_BUFFER);
     let sign_in = SignIn {
@@ -152,26 +158,29 @@ pub(super) struct Accepted {
 
 /// Passes one action to the advisor's connection. 202: the desk has it; a
 /// refusal (taken by someone else, not yours …) arrives on the event stream,
-/// as it does for gRPC advisors. A reply is masked here already (the desk's
-/// masking of it again changes nothing), so the page can show the advisor
-/// what the citizen gets.
+/// as it does for gRPC advisors. A reply's length is checked as written (400
+/// when too long, so the page keeps the text), then it is masked here already
+/// (the desk's masking of it again changes nothing), so the page can show the
+/// advisor what the citizen gets.
 pub(super) async fn act(
     State(web): State<Web>,
     Path(connection_id): Path<String>,
     headers: HeaderMap,
     body: Result<Json<ActionBody>, JsonRejection>,
 ) -> WebResult<(StatusCode, Json<Accepted>)> {
-    web.desk
-        .authorize(authorization(&headers))
-        .map_err(tonic::Status::from)?;
+    authorize(&web, &headers)?;
     let Json(mut body) = body?;
+    let gone = || tonic::Status::not_found("this advisor connection has ended; sign in again");
+    let sender = web.advisors.sender(&connection_id).ok_or_else(gone)?;
     let mut accepted = Accepted { text: None };
     if let ActionBody::Reply { text, .. } = &mut body {
+        let limit = web.master.config.max_message_chars;
+        if text.chars().count() > limit {
+            return Err(tonic::Status::invalid_argument(format!("the reply is longer than {limit} characters")).into());
+        }
         *text = web.master.masker().mask(text).text;
         accepted.text = Some(text.clone());
     }
-    let gone = || tonic::Status::not_found("this advisor connection has ended; sign in again");
-    let sender = web.advisors.sender(&connection_id).ok_or_else(gone)?;
     sender.try_send(body.into()).map_err(|error| match error {
         mpsc::error::TrySendError::Full(_) => {
             tonic::Status::resource_exhausted("too many actions at once; wait for the desk to answer")
