@@ -17,6 +17,9 @@ use crate::profiles::TrustLink;
 use crate::retention::RetentionPolicy;
 use crate::router::Thresholds;
 
+/// What the deployment templates write where a secret must be filled in.
+const PLACEHOLDER_MARK: &str = "CHANGE-ME";
+
 /// Everything the master needs to run.
 #[derive(Debug, Clone)]
 pub struct MasterConfig {
@@ -186,6 +189,13 @@ impl MasterArgs {
             ),
             _ => None,
         };
+        let advisor_key = self.advisor_key.clone().filter(|key| !key.is_empty());
+        if advisor_key.as_deref().is_some_and(|key| key.contains(PLACEHOLDER_MARK)) {
+            // The production manifests ship a placeholder; a published key is no key.
+            return Err(crate::Error::Config(format!(
+                "the advisor desk key still contains \"{PLACEHOLDER_MARK}\": set a real key"
+            )));
+        }
         Ok(MasterConfig {
             agency_tls,
             agencies: self.agencies.clone(),
@@ -204,9 +214,31 @@ impl MasterArgs {
                 purpose: crate::profiles::LIFE_EVENT_PURPOSE.to_string(),
             }),
             advisor_hours: self.advisor_hours,
-            advisor_key: self.advisor_key.clone().filter(|key| !key.is_empty()),
+            advisor_key,
             server: self.server.server_config(),
             ..MasterConfig::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::MasterArgs;
+
+    fn config_with_key(key: &str) -> Result<super::MasterConfig, crate::Error> {
+        MasterArgs::try_parse_from(["veiviser-master", "--advisor-key", key])
+            .expect("arguments parse")
+            .config()
+    }
+
+    #[test]
+    fn a_placeholder_desk_key_is_refused_and_an_empty_one_means_none() {
+        let error = config_with_key("CHANGE-ME-advisor-desk-key").expect_err("placeholder refused");
+        assert!(error.to_string().contains("CHANGE-ME"), "{error}");
+        let config = config_with_key("a-real-key-from-the-vault").expect("a real key");
+        assert_eq!(config.advisor_key.as_deref(), Some("a-real-key-from-the-vault"));
+        assert_eq!(config_with_key("").expect("no key").advisor_key, None);
     }
 }

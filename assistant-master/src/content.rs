@@ -60,6 +60,8 @@ pub struct Texts {
     pub deadline_months: String,
     pub from_agency: String,
     pub weekdays: String,
+    /// The days of the week, Monday first.
+    pub day_names: [String; 7],
     pub transcript_title: String,
     pub transcript_masked: String,
     pub transcript_deleted_at_end: String,

@@ -185,7 +185,12 @@ impl HoursInWords {
                 days: if parsed.is_weekdays() {
                     texts.weekdays.clone()
                 } else {
-                    hours.days.join(", ")
+                    let names: Vec<&str> = parsed
+                        .days()
+                        .iter()
+                        .map(|day| texts.day_names[usize::from(day.to_monday_zero_offset().unsigned_abs())].as_str())
+                        .collect();
+                    names.join(", ")
                 },
                 opens: parsed.opens(),
                 closes: parsed.closes(),
@@ -337,5 +342,24 @@ mod tests {
         let nothing = text(agency("", "", ""), None);
         assert!(nothing.ends_with("but not now."), "{nothing}");
         assert!(!nothing.contains("  "), "{nothing}");
+    }
+
+    #[test]
+    fn days_other_than_monday_to_friday_are_named_in_the_session_language() {
+        let content = MasterContent::embedded().expect("valid");
+        let hours = AdvisorHours {
+            days: vec!["mon".into(), "wed".into(), "sat".into()],
+            ..Default::default()
+        };
+        for (tag, expected) in [
+            ("nb", "mandag, onsdag, lørdag"),
+            ("nn", "måndag, onsdag, laurdag"),
+            ("en", "Monday, Wednesday, Saturday"),
+        ] {
+            let texts = &content.language(tag).expect("present").texts;
+            assert_eq!(HoursInWords::new(&hours, texts).days, expected, "{tag}");
+        }
+        let weekdays = HoursInWords::new(&AdvisorHours::default(), &content.language("nn").expect("nn").texts);
+        assert_eq!(weekdays.days, "måndag–fredag");
     }
 }

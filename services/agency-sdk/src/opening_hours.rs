@@ -18,9 +18,9 @@ pub const DEFAULT_OPENS: &str = "09:00";
 pub const DEFAULT_CLOSES: &str = "14:30";
 const DEFAULT_DAYS: [&str; 5] = ["mon", "tue", "wed", "thu", "fri"];
 
-/// How far ahead [`OpeningHours::next_opening`] looks (Easter and Christmas
-/// close at most five days in a row; a card's closed dates may add more).
-const LOOKAHEAD_DAYS: i32 = 31;
+/// How far ahead [`OpeningHours::next_opening`] looks: over a year, so even a
+/// long closure listed day by day in `closed_dates` has an end in sight.
+const LOOKAHEAD_DAYS: i32 = 400;
 /// Where the hours come from, for error messages.
 const CARD: &str = "card.toml";
 
@@ -46,14 +46,16 @@ enum ClosedDate {
 impl ClosedDate {
     fn parse(text: &str) -> Option<Self> {
         let date = |full: &str| Date::strptime("%Y-%m-%d", full).ok();
-        match text.len() {
+        if has_shape(text, "dd-dd") {
             // Read against a leap year so "02-29" is allowed.
-            5 => date(&format!("2024-{text}")).map(|d| Self::EveryYear {
+            date(&format!("2024-{text}")).map(|d| Self::EveryYear {
                 month: d.month(),
                 day: d.day(),
-            }),
-            10 => date(text).map(Self::Once),
-            _ => None,
+            })
+        } else if has_shape(text, "dddd-dd-dd") {
+            date(text).map(Self::Once)
+        } else {
+            None
         }
     }
 
@@ -82,12 +84,16 @@ impl OpeningHours {
             .map(|day| weekday(day).ok_or_else(|| invalid("day", day)))
             .collect::<Result<Vec<_>, _>>()?;
         let parse_time = |value: &str| -> Result<Time, ContentError> {
-            Time::strptime("%H:%M", value).map_err(|_| invalid("time", value))
+            has_shape(value, "dd:dd")
+                .then(|| Time::strptime("%H:%M", value).ok())
+                .flatten()
+                .ok_or_else(|| invalid("time", value))
         };
+        let closes_text = non_empty(&hours.closes, DEFAULT_CLOSES);
         let opens = parse_time(non_empty(&hours.opens, DEFAULT_OPENS))?;
-        let closes = parse_time(non_empty(&hours.closes, DEFAULT_CLOSES))?;
+        let closes = parse_time(closes_text)?;
         if closes <= opens {
-            return Err(invalid("closing time", &hours.closes));
+            return Err(invalid("closing time", closes_text));
         }
         let closed_dates = hours
             .closed_dates
@@ -142,6 +148,11 @@ impl OpeningHours {
         self.closes.strftime("%H:%M").to_string()
     }
 
+    /// The days with advisors, in the card's order.
+    pub fn days(&self) -> &[Weekday] {
+        &self.days
+    }
+
     /// True for Monday to Friday exactly.
     pub fn is_weekdays(&self) -> bool {
         let weekdays = [
@@ -153,6 +164,16 @@ impl OpeningHours {
         ];
         self.days.len() == weekdays.len() && weekdays.iter().all(|day| self.days.contains(day))
     }
+}
+
+/// True when `text` matches `shape` character by character, `d` standing for
+/// an ASCII digit: the parser underneath also takes one digit, signs and spaces.
+fn has_shape(text: &str, shape: &str) -> bool {
+    text.len() == shape.len()
+        && text.bytes().zip(shape.bytes()).all(|(c, s)| match s {
+            b'd' => c.is_ascii_digit(),
+            other => c == other,
+        })
 }
 
 fn non_empty<'a>(value: &'a str, default: &'a str) -> &'a str {
@@ -318,6 +339,14 @@ mod tests {
                 ..Default::default()
             },
             AdvisorHours {
+                opens: "9:00".into(),
+                ..Default::default()
+            },
+            AdvisorHours {
+                opens: "09: 0".into(),
+                ..Default::default()
+            },
+            AdvisorHours {
                 opens: "15:00".into(),
                 closes: "14:00".into(),
                 ..Default::default()
@@ -362,6 +391,9 @@ mod tests {
             ("24.12", false),
             ("1224", false),
             ("", false),
+            ("1-24", false),
+            ("1- 24", false),
+            ("+026-12-28", false),
         ] {
             let hours = AdvisorHours {
                 closed_dates: vec![text.into()],
@@ -369,5 +401,20 @@ mod tests {
             };
             assert_eq!(OpeningHours::from_card(&hours).is_ok(), valid, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_summer_closure_listed_day_by_day_still_has_a_next_opening() {
+        let july: Vec<String> = (1..=31).map(|day| format!("07-{day:02}")).collect();
+        let hours = OpeningHours::from_card(&AdvisorHours {
+            closed_dates: july,
+            ..Default::default()
+        })
+        .expect("valid hours");
+        // Tuesday 30 June 2026 after closing: July is closed, Monday 3 August opens.
+        let next = hours
+            .next_opening(at("2026-06-30T15:00:00Z"))
+            .expect("opens after the summer");
+        assert_eq!(next.date(), date(2026, 8, 3));
     }
 }
