@@ -175,8 +175,7 @@ impl<'a> Turn<'a> {
 
     fn name_of(&self, agency_id: &str) -> String {
         self.snapshot
-            .agency(agency_id)
-            .and_then(|a| a.card.as_deref())
+            .card(agency_id)
             .map(|card| localized(&card.display_name, &self.language.language).to_string())
             .unwrap_or_else(|| agency_id.to_string())
     }
@@ -457,8 +456,7 @@ impl<'a> Turn<'a> {
         .await;
         let url = self
             .snapshot
-            .agency(agency_id)
-            .and_then(|a| a.card.as_deref())
+            .card(agency_id)
             .map(|c| c.homepage.clone())
             .unwrap_or_default();
         fill(

@@ -91,7 +91,6 @@ struct State {
     advisors: HashMap<AdvisorId, Advisor>,
     next_seq: u64,
     next_advisor: u64,
-    shutting_down: bool,
 }
 
 impl State {
@@ -155,6 +154,12 @@ impl Desk {
     }
 
     /// Turns true when the master shuts down.
+    /// True once [`Desk::shut_down`] ran. Set under the desk's lock, so a
+    /// check under the lock cannot race it.
+    fn is_closing(&self) -> bool {
+        *self.closing.borrow()
+    }
+
     pub fn closing(&self) -> watch::Receiver<bool> {
         self.closing.subscribe()
     }
@@ -174,14 +179,14 @@ impl Desk {
         reason: &str,
     ) -> Result<HandoverStatus, Error> {
         let mut state = self.lock();
-        if state.shutting_down {
+        if self.is_closing() {
             return Err(Error::ShuttingDown);
         }
         if let Some(existing) = state.by_session.get(session_id).and_then(|id| state.handovers.get(id)) {
             return Ok(self.status(&state, existing));
         }
         // Checked under the desk's lock: a session ending now cannot leave an orphan in the queue.
-        if self.sessions.peek(session_id).is_none() {
+        if !self.sessions.exists(session_id) {
             return Err(Error::UnknownSession);
         }
         state.next_seq += 1;
@@ -210,7 +215,7 @@ impl Desk {
     /// reconnects misses nothing (clients tell repeats by `at` and text).
     pub fn watch(&self, session_id: &str) -> Result<(HandoverStatus, mpsc::Receiver<HandoverEvent>), Error> {
         let mut state = self.lock();
-        if state.shutting_down {
+        if self.is_closing() {
             return Err(Error::ShuttingDown);
         }
         let id = state.by_session.get(session_id).cloned().ok_or(Error::NoHandover)?;
@@ -270,10 +275,14 @@ impl Desk {
     /// (masked) message as part of the handover, passes it to the advisor and
     /// returns the handover id. While the citizen waits in the queue the
     /// assistant keeps answering (the advisor sees it in the history).
-    pub fn forward(&self, session_id: &str, text: &str) -> Option<String> {
+    pub fn forward(&self, session_id: &str, text: &str) -> bool {
         let mut state = self.lock();
-        let handover = state.handovers.get(state.by_session.get(session_id)?)?;
-        let advisor = state.advisors.get(&handover.advisor.as_ref()?.0)?;
+        let Some(handover) = state.by_session.get(session_id).and_then(|id| state.handovers.get(id)) else {
+            return false;
+        };
+        let Some(advisor) = handover.advisor.as_ref().and_then(|(id, _)| state.advisors.get(id)) else {
+            return false;
+        };
         let at = self
             .sessions
             .record(session_id, Entry::in_handover(Role::Citizen, text, &handover.id));
@@ -285,9 +294,8 @@ impl Desk {
                 at,
             }),
         );
-        let id = handover.id.clone();
         self.sign_out_lagging(&mut state);
-        Some(id)
+        true
     }
 
     /// The citizen leaves the queue or the advisor.
@@ -312,7 +320,6 @@ impl Desk {
     /// and every citizen's handover stream ends, so none holds shutdown up.
     pub fn shut_down(&self) {
         let mut state = self.lock();
-        state.shutting_down = true;
         self.closing.send_replace(true);
         for (_, advisor) in state.advisors.drain() {
             let _ = advisor
@@ -327,7 +334,7 @@ impl Desk {
     /// An advisor connects to serve `agency_id`'s queue; they receive it at once.
     pub fn sign_in(&self, agency_id: &str, events: AdvisorEvents) -> Result<AdvisorId, Error> {
         let mut state = self.lock();
-        if state.shutting_down {
+        if self.is_closing() {
             return Err(Error::ShuttingDown);
         }
         state.next_advisor += 1;
@@ -441,15 +448,9 @@ impl Desk {
     /// The advisor writes to the citizen.
     pub fn reply(&self, advisor_id: AdvisorId, handover_id: &str, text: &str) -> Result<(), String> {
         let state = self.lock();
-        // Waiting and talking keep the session open.
-        let _ = self
-            .sessions
-            .touch(&Self::assigned(&state, advisor_id, handover_id)?.session_id);
         let handover = Self::assigned(&state, advisor_id, handover_id)?;
-        let text = text.trim();
-        if text.is_empty() {
-            return Err("the reply is empty".into());
-        }
+        // Waiting and talking keep the session open.
+        let _ = self.sessions.touch(&handover.session_id);
         let at = self.sessions.record(
             &handover.session_id,
             Entry::in_handover(Role::Advisor, text, &handover.id),
@@ -515,8 +516,8 @@ impl Desk {
         self.notify_citizen(&handover, handover_event::Event::Status(status.clone()));
         // NAV's rule: the human part of a social-services conversation is
         // deleted when it ends; other topics follow the session's retention.
-        let deleted = match self.sessions.peek(&handover.session_id) {
-            Some(session) if matches!(self.retention.for_topics(&session.topics), Retention::SessionOnly(_)) => {
+        let deleted = match self.sessions.topics(&handover.session_id) {
+            Some(topics) if matches!(self.retention.for_topics(&topics), Retention::SessionOnly(_)) => {
                 self.sessions.forget_handover(&handover.session_id, &handover.id)
             }
             _ => 0,
@@ -532,8 +533,11 @@ impl Desk {
         for advisor in state.advisors.values().filter(|a| a.agency_id == agency_id) {
             send_to_advisor(advisor, desk_event::Event::Queue(queue.clone()));
         }
-        for handover in state.waiting(agency_id) {
-            self.notify_citizen(handover, handover_event::Event::Status(self.status(state, handover)));
+        for (handover, position) in state.waiting(agency_id).into_iter().zip(1..) {
+            self.notify_citizen(
+                handover,
+                handover_event::Event::Status(self.queued_status(handover, position)),
+            );
         }
     }
 
@@ -542,8 +546,8 @@ impl Desk {
             waiting: state
                 .waiting(agency_id)
                 .into_iter()
-                .enumerate()
-                .map(|(index, h)| self.waiting_conversation(h, u32::try_from(index + 1).unwrap_or(u32::MAX), false))
+                .zip(1..)
+                .map(|(h, position)| self.waiting_conversation(h, position, false))
                 .collect(),
         }
     }
@@ -551,10 +555,16 @@ impl Desk {
     /// A conversation for advisors; the history (up to 400 entries) only for
     /// the one taking it, so queue updates stay small.
     fn waiting_conversation(&self, handover: &Handover, position: u32, with_history: bool) -> WaitingConversation {
-        let session = self.sessions.peek(&handover.session_id);
-        let history = match (&session, with_history) {
-            (Some(session), true) => session.transcript.clone(),
-            _ => Vec::new(),
+        let (history, topics) = if with_history {
+            self.sessions
+                .peek(&handover.session_id)
+                .map(|session| (session.transcript, session.topics))
+                .unwrap_or_default()
+        } else {
+            (
+                Vec::new(),
+                self.sessions.topics(&handover.session_id).unwrap_or_default(),
+            )
         };
         WaitingConversation {
             handover_id: handover.id.clone(),
@@ -563,7 +573,7 @@ impl Desk {
             waiting_since: handover.since.clone(),
             position,
             history,
-            topics: session.map(|s| s.topics.into_iter().collect()).unwrap_or_default(),
+            topics: topics.into_iter().collect(),
         }
     }
 
@@ -599,17 +609,20 @@ impl Desk {
                 advisor: advisor.clone(),
                 ..self.base_status(handover, HandoverState::WithAdvisor)
             },
-            None => {
-                let position = state.position(handover);
-                HandoverStatus {
-                    text: fill(
-                        &texts.handover_queued,
-                        &[("position", &position.to_string()), ("agency", &handover.agency.name)],
-                    ),
-                    position,
-                    ..self.base_status(handover, HandoverState::Queued)
-                }
-            }
+            None => self.queued_status(handover, state.position(handover)),
+        }
+    }
+
+    /// The status of a citizen waiting at `position` in the queue.
+    fn queued_status(&self, handover: &Handover, position: u32) -> HandoverStatus {
+        let text = fill(
+            &self.texts(&handover.language).handover_queued,
+            &[("position", &position.to_string()), ("agency", &handover.agency.name)],
+        );
+        HandoverStatus {
+            text,
+            position,
+            ..self.base_status(handover, HandoverState::Queued)
         }
     }
 

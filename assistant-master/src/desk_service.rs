@@ -14,6 +14,7 @@ use veiviser_proto::master::v1::advisor_desk_server::AdvisorDesk;
 use veiviser_proto::master::v1::{DeskAction, DeskEvent, SignIn, desk_action};
 
 use crate::desk::{AdvisorId, Ending};
+use crate::service::checked_text;
 use crate::{Error, Master};
 
 /// Events buffered per advisor connection; an advisor whose client lets it
@@ -61,8 +62,7 @@ impl AdvisorDeskService {
         }
         let snapshot = self.master.network.snapshot();
         let card = snapshot
-            .agency(&sign_in.agency_id)
-            .and_then(|agency| agency.card.as_deref())
+            .card(&sign_in.agency_id)
             .ok_or_else(|| Error::UnknownAgency(sign_in.agency_id.clone()))?;
         if card.advisor_hours.is_none() {
             return Err(Error::NoAdvisors(sign_in.agency_id.clone()));
@@ -70,26 +70,28 @@ impl AdvisorDeskService {
         Ok(name.to_string())
     }
 
+    /// An advisor's reply as it is stored and shown: checked like a citizen's
+    /// message, and masked, since advisors are held to the same rule: what is
+    /// stored and shown never holds personal data in the clear.
+    pub(crate) fn prepare_reply(&self, text: &str) -> Result<String, Error> {
+        let text = checked_text(text, self.master.config.max_message_chars, "reply")?;
+        Ok(self.master.masker().mask(text).text)
+    }
+
     /// Carries out one action; a refusal is told to the advisor, who stays connected.
     fn act(&self, advisor: AdvisorId, name: &str, action: desk_action::Action) -> Result<(), (String, String)> {
         let desk = &self.master.desk;
-        let limit = self.master.config.max_message_chars;
         match action {
             desk_action::Action::SignIn(_) => Err((String::new(), "already signed in".into())),
             desk_action::Action::Take(take) => desk
                 .take(advisor, &take.handover_id, name)
                 .map_err(|e| (take.handover_id, e)),
-            desk_action::Action::Reply(reply) if reply.text.chars().count() > limit => Err((
-                reply.handover_id,
-                format!("the reply is longer than {limit} characters"),
-            )),
-            desk_action::Action::Reply(reply) => {
-                // Advisors are held to the same rule as citizens: what is
-                // stored and shown never holds personal data in the clear.
-                let masked = self.master.masker().mask(&reply.text);
-                desk.reply(advisor, &reply.handover_id, &masked.text)
-                    .map_err(|e| (reply.handover_id, e))
-            }
+            desk_action::Action::Reply(reply) => match self.prepare_reply(&reply.text) {
+                Ok(masked) => desk
+                    .reply(advisor, &reply.handover_id, &masked)
+                    .map_err(|e| (reply.handover_id, e)),
+                Err(error) => Err((reply.handover_id, error.to_string())),
+            },
             desk_action::Action::HandBack(hand_back) => desk
                 .finish(advisor, &hand_back.handover_id, Ending::HandedBack)
                 .map_err(|e| (hand_back.handover_id, e)),

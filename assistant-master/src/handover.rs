@@ -85,13 +85,12 @@ impl Master {
     ) -> Result<&'s AssistantCard, Error> {
         if !requested.is_empty() {
             return snapshot
-                .agency(requested)
-                .and_then(|a| a.card.as_deref())
+                .card(requested)
                 .ok_or_else(|| Error::UnknownAgency(requested.to_string()));
         }
         preferred
             .iter()
-            .filter_map(|id| snapshot.agency(id).and_then(|a| a.card.as_deref()))
+            .filter_map(|id| snapshot.card(id))
             .chain(snapshot.known().map(|(_, card)| card))
             .find(|card| card.advisor_hours.is_some())
             .ok_or(Error::NoAdvisorsAnywhere)

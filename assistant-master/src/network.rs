@@ -62,6 +62,11 @@ impl Snapshot {
         self.agencies.iter().find(|a| a.id() == Some(id))
     }
 
+    /// The card of agency `id`, once the master has it.
+    pub fn card(&self, id: &str) -> Option<&AssistantCard> {
+        self.agency(id).and_then(|agency| agency.card.as_deref())
+    }
+
     /// Agencies with a card, in configuration order.
     pub fn known(&self) -> impl Iterator<Item = (&Agency, &AssistantCard)> {
         self.agencies.iter().filter_map(|a| a.card.as_deref().map(|c| (a, c)))

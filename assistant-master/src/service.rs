@@ -40,21 +40,6 @@ impl CitizenService {
         Self { master }
     }
 
-    /// Checks a message and returns it trimmed.
-    fn validate_text<'a>(&self, text: &'a str) -> Result<&'a str, Error> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(Error::InvalidArgument("the message is empty".into()));
-        }
-        let limit = self.master.config.max_message_chars;
-        if text.len() > limit * 4 || text.chars().count() > limit {
-            return Err(Error::InvalidArgument(format!(
-                "the message is longer than {limit} characters"
-            )));
-        }
-        Ok(text)
-    }
-
     /// Counts an error by the gRPC code the citizen receives, then converts it.
     fn fail(&self, error: Error) -> Status {
         let status = Status::from(error);
@@ -97,7 +82,7 @@ impl CitizenService {
 
     fn ask_stream(&self, request: AskRequest, trace: TraceContext) -> Result<EventStream, Error> {
         let session_language = self.master.sessions.touch(&request.session_id)?;
-        let text = self.validate_text(&request.text)?.to_string();
+        let text = checked_text(&request.text, self.master.config.max_message_chars, "message")?.to_string();
         let language = if request.language.is_empty() {
             session_language
         } else {
@@ -108,7 +93,7 @@ impl CitizenService {
         let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
         self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
-        if self.master.desk.forward(&request.session_id, &text).is_some() {
+        if self.master.desk.forward(&request.session_id, &text) {
             // A human has the conversation: the message went to the desk, not the assistant.
             let forwarded = FinalAnswer {
                 route: Route::Human.into(),
@@ -244,6 +229,22 @@ fn count_answer(metrics: &Metrics, answer: &veiviser_proto::master::v1::FinalAns
     metrics.answer_seconds.observe(started.elapsed().as_secs_f64());
 }
 
+/// Checks a citizen's message or an advisor's reply (`what`) and returns it
+/// trimmed: not empty, at most `limit` characters.
+pub(crate) fn checked_text<'a>(text: &'a str, limit: usize, what: &str) -> Result<&'a str, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::InvalidArgument(format!("the {what} is empty")));
+    }
+    // Counting characters is linear: anything over 4 bytes a character is too long anyway.
+    if text.len() > limit * 4 || text.chars().count() > limit {
+        return Err(Error::InvalidArgument(format!(
+            "the {what} is longer than {limit} characters"
+        )));
+    }
+    Ok(text)
+}
+
 type EventStream = Pin<Box<dyn Stream<Item = Result<AskEvent, Status>> + Send>>;
 type HandoverStream = Pin<Box<dyn Stream<Item = Result<HandoverEvent, Status>> + Send>>;
 
@@ -255,20 +256,9 @@ impl CitizenService {
         let first = HandoverEvent {
             event: Some(handover_event::Event::Status(status)),
         };
-        let ended = |event: &HandoverEvent| {
-            matches!(&event.event, Some(handover_event::Event::Status(status))
-                if status.state == i32::from(veiviser_proto::master::v1::HandoverState::Ended))
-        };
-        let mut done = false;
-        let events = tokio_stream::StreamExt::take_while(
-            tokio_stream::StreamExt::chain(tokio_stream::once(first), ReceiverStream::new(receiver)),
-            move |event| {
-                // Let the ending through, then stop.
-                let go_on = !done;
-                done = ended(event);
-                go_on
-            },
-        );
+        // The desk holds the only sender and drops it right after the ending
+        // (or at shutdown), so the stream ends with the handover.
+        let events = tokio_stream::StreamExt::chain(tokio_stream::once(first), ReceiverStream::new(receiver));
         Ok(Box::pin(tokio_stream::StreamExt::map(events, Ok)))
     }
 }

@@ -242,6 +242,17 @@ impl Sessions {
         before - session.transcript.len()
     }
 
+    /// True while the session exists, without marking it active.
+    pub fn exists(&self, id: &str) -> bool {
+        self.lock().contains_key(id)
+    }
+
+    /// The topic classes the conversation has touched, without marking it
+    /// active or copying its transcript; None once it ended.
+    pub fn topics(&self, id: &str) -> Option<BTreeSet<String>> {
+        self.lock().get(id).map(|session| session.topics.clone())
+    }
+
     /// The transcript and topics without marking the session active (for
     /// the advisors' view of a waiting conversation); None once it ended.
     pub fn peek(&self, id: &str) -> Option<ClosedSession> {

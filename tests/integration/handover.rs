@@ -58,15 +58,7 @@ impl Advisor {
 
     /// Reads events until one matches; panics if none does in time.
     async fn until<T>(&mut self, mut pick: impl FnMut(desk_event::Event) -> Option<T>) -> T {
-        let wait = async {
-            loop {
-                let event = self.events.message().await.expect("desk stream").expect("desk open");
-                if let Some(found) = event.event.and_then(&mut pick) {
-                    return found;
-                }
-            }
-        };
-        tokio::time::timeout(READY, wait).await.expect("desk event in time")
+        first_matching(&mut self.events, |event: DeskEvent| event.event.and_then(&mut pick)).await
     }
 
     async fn queue_of(&mut self, waiting: usize) -> Vec<WaitingConversation> {
@@ -116,15 +108,22 @@ pub(crate) async fn citizen_until<T>(
     events: &mut Streaming<HandoverEvent>,
     mut pick: impl FnMut(handover_event::Event) -> Option<T>,
 ) -> T {
+    first_matching(events, |event: HandoverEvent| event.event.and_then(&mut pick)).await
+}
+
+/// Reads a stream until `pick` finds something; panics if it ends or nothing matches in time.
+async fn first_matching<M, T>(stream: &mut Streaming<M>, mut pick: impl FnMut(M) -> Option<T>) -> T {
     let wait = async {
         loop {
-            let event = events.message().await.expect("handover stream").expect("handover open");
-            if let Some(found) = event.event.and_then(&mut pick) {
+            let message = stream.message().await.expect("stream readable").expect("stream open");
+            if let Some(found) = pick(message) {
                 return found;
             }
         }
     };
-    tokio::time::timeout(READY, wait).await.expect("handover event in time")
+    tokio::time::timeout(READY, wait)
+        .await
+        .expect("a matching event in time")
 }
 
 pub(crate) async fn citizen_status(events: &mut Streaming<HandoverEvent>, state: HandoverState) -> HandoverStatus {

@@ -6,7 +6,6 @@ use std::io::BufRead;
 
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
 use veiviser_proto::master::v1::advisor_desk_client::AdvisorDeskClient;
 use veiviser_proto::master::v1::{
     Close, DeskAction, DeskEvent, HandBack, Reply, SignIn, Take, WaitingConversation, desk_action, desk_event,
@@ -22,16 +21,9 @@ pub async fn attend(
     agency_id: &str,
     advisor_name: &str,
 ) -> Result<(mpsc::Sender<DeskAction>, tonic::Streaming<DeskEvent>), tonic::Status> {
-    let url = if master.contains("://") {
-        master.to_string()
-    } else {
-        format!("http://{master}")
-    };
-    let channel = Channel::from_shared(url)
-        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
-        .connect()
+    let channel = crate::client::channel(master)
         .await
-        .map_err(|e| tonic::Status::unavailable(format!("cannot reach the master: {e}")))?;
+        .map_err(tonic::Status::unavailable)?;
     let (actions, receiver) = mpsc::channel(16);
     let sign_in = action(desk_action::Action::SignIn(SignIn {
         agency_id: agency_id.to_string(),

@@ -18,6 +18,11 @@ pub type MasterClient = CitizenAssistantClient<Channel>;
 
 /// Connects to `address` ("host:port" or a URL).
 pub async fn connect(address: &str) -> Result<MasterClient, String> {
+    Ok(CitizenAssistantClient::new(channel(address).await?))
+}
+
+/// A channel to the master at `address` ("host:port" or a URL), for any of its services.
+pub async fn channel(address: &str) -> Result<Channel, String> {
     let url = if address.contains("://") {
         address.to_string()
     } else {
@@ -30,11 +35,10 @@ pub async fn connect(address: &str) -> Result<MasterClient, String> {
         // With hyper's default (10) a long session trips h2's limit of 1024
         // such errors and the connection is closed with ENHANCE_YOUR_CALM.
         .http2_max_concurrent_reset_streams(veiviser_master::network::REMEMBERED_RESET_STREAMS);
-    let channel = endpoint
+    endpoint
         .connect()
         .await
-        .map_err(|e| format!("cannot reach the master at {url}: {e}"))?;
-    Ok(CitizenAssistantClient::new(channel))
+        .map_err(|e| format!("cannot reach the master at {url}: {e}"))
 }
 
 /// Starts a session; `acknowledged` is the citizen's confirmation that they

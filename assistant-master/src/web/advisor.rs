@@ -111,7 +111,7 @@ pub(super) async fn attend(
         let _ = &registered;
         event.map(AttendItem::Desk)
     });
-    Ok(event_stream(first.chain(desk_events)).into_response())
+    Ok(event_stream(web.closing.clone(), first.chain(desk_events)).into_response())
 }
 
 /// What the page may ask of the desk, as JSON:
@@ -174,11 +174,7 @@ pub(super) async fn act(
     let sender = web.advisors.sender(&connection_id).ok_or_else(gone)?;
     let mut accepted = Accepted { text: None };
     if let ActionBody::Reply { text, .. } = &mut body {
-        let limit = web.master.config.max_message_chars;
-        if text.chars().count() > limit {
-            return Err(tonic::Status::invalid_argument(format!("the reply is longer than {limit} characters")).into());
-        }
-        *text = web.master.masker().mask(text).text;
+        *text = web.desk.prepare_reply(text).map_err(tonic::Status::from)?;
         accepted.text = Some(text.clone());
     }
     sender.try_send(body.into()).map_err(|error| match error {

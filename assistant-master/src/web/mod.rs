@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tonic::{Code, Request};
 use veiviser_proto::agency::v1::{AdvisorHours, Contact};
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
@@ -51,26 +52,26 @@ const CONTENT_SECURITY_POLICY: &str =
 
 #[derive(Debug, Clone)]
 struct Web {
+    closing: watch::Receiver<bool>,
     master: Arc<Master>,
     citizen: CitizenService,
     desk: AdvisorDeskService,
     advisors: Arc<advisor::Connections>,
 }
 
-/// Serves the web chat on `listener` until `shutdown` resolves. Shutting
-/// down also closes the desk, which ends every advisor and handover event
-/// stream: an open page must not keep the graceful shutdown waiting.
+/// Serves the web chat on `listener` until `shutdown` resolves; then every
+/// open event stream ends (see [`event_stream`]).
 pub async fn serve(
     listener: TcpListener,
     master: Arc<Master>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let desk_master = Arc::clone(&master);
+    let (close, closing) = watch::channel(false);
     let shutdown = async move {
         shutdown.await;
-        desk_master.desk.shut_down();
+        close.send_replace(true);
     };
-    axum::serve(tuned(listener), router(master))
+    axum::serve(tuned(listener), router(master, closing))
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -102,9 +103,10 @@ fn tune(tcp: &tokio::net::TcpStream) {
     }
 }
 
-/// The page and its API.
-pub fn router(master: Arc<Master>) -> Router {
+/// The page and its API; `closing` turns true when the endpoint shuts down.
+pub fn router(master: Arc<Master>, closing: watch::Receiver<bool>) -> Router {
     let state = Web {
+        closing,
         citizen: CitizenService::new(Arc::clone(&master)),
         desk: AdvisorDeskService::new(Arc::clone(&master)),
         advisors: Arc::default(),
@@ -328,14 +330,12 @@ async fn agencies(State(web): State<Web>, Query(query): Query<LanguageQuery>) ->
         .clone();
     let snapshot = web.master.network.snapshot();
     let agencies = snapshot
-        .agencies
-        .iter()
-        .filter_map(|agency| agency.card.as_deref().map(|card| (agency.reachable, card)))
-        .map(|(reachable, card)| AgencyBody {
+        .known()
+        .map(|(agency, card)| AgencyBody {
             agency_id: card.agency_id.clone(),
             name: localized(&card.display_name, &language).to_string(),
             profile_attributes: card.profile_attributes.clone(),
-            reachable,
+            reachable: agency.reachable,
             homepage: card.homepage.clone(),
             contact: card.contact.clone(),
             advisor_hours: card.advisor_hours.clone(),
@@ -362,9 +362,8 @@ async fn consent(
     if body.granted {
         let snapshot = web.master.network.snapshot();
         let card = snapshot
-            .agency(&agency_id)
-            .and_then(|agency| agency.card.as_deref())
-            .ok_or_else(|| tonic::Status::not_found(format!("unknown agency \"{agency_id}\"")))?;
+            .card(&agency_id)
+            .ok_or_else(|| tonic::Status::from(crate::Error::UnknownAgency(agency_id.clone())))?;
         trust
             .grant_consent(GrantConsentRequest {
                 citizen_token: body.citizen_token,
@@ -435,9 +434,18 @@ struct MessageBody {
 }
 
 /// A stream of protobuf messages as server-sent events, one JSON object each.
+/// It ends, with an `error` event saying why, when the endpoint shuts down:
+/// an open page must not keep the graceful shutdown waiting.
 fn event_stream<T: Serialize + Send + 'static>(
+    closing: watch::Receiver<bool>,
     messages: impl Stream<Item = Result<T, tonic::Status>> + Send + 'static,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut until_closing = closing.clone();
+    // A dropped sender means the endpoint is gone too.
+    let closed = async move { _ = until_closing.wait_for(|closing| *closing).await };
+    let goodbye = futures::stream::once(async move { *closing.borrow() }).filter_map(|closed| async move {
+        closed.then(|| Ok(Event::default().event("error").data("the web chat is shutting down")))
+    });
     let events = messages.map(|message| {
         let event = match message {
             Ok(message) => Event::default().json_data(message).unwrap_or_else(|error| {
@@ -448,7 +456,7 @@ fn event_stream<T: Serialize + Send + 'static>(
         };
         Ok(event)
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Sse::new(events.take_until(closed).chain(goodbye)).keep_alive(KeepAlive::default())
 }
 
 async fn ask(
@@ -470,7 +478,7 @@ async fn ask(
         request.metadata_mut().insert("traceparent", value);
     }
     let events = web.citizen.ask(request).await?.into_inner();
-    Ok(event_stream(events).into_response())
+    Ok(event_stream(web.closing.clone(), events).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -498,7 +506,7 @@ async fn watch_handover(State(web): State<Web>, Path(session_id): Path<String>) 
         .watch_handover(Request::new(WatchHandoverRequest { session_id }))
         .await?
         .into_inner();
-    Ok(event_stream(events).into_response())
+    Ok(event_stream(web.closing.clone(), events).into_response())
 }
 
 async fn leave_handover(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<Response> {
