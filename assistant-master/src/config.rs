@@ -7,15 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use veiviser_agency_sdk::ServerConfig;
-use veiviser_agency_sdk::clock::{self, Clock};
-use veiviser_agency_sdk::config::ServerArgs;
-use veiviser_agency_sdk::telemetry::LogFormat;
+use veiviser_runtime::ServerConfig;
+use veiviser_runtime::args::ServerArgs;
+use veiviser_runtime::clock::{self, Clock};
+use veiviser_runtime::telemetry::LogFormat;
 
-use crate::hours::HoursPolicy;
+use crate::handover::hours::HoursPolicy;
 use crate::profiles::TrustLink;
-use crate::retention::RetentionPolicy;
-use crate::router::Thresholds;
+use crate::routing::Thresholds;
+use crate::sessions::retention::RetentionPolicy;
 
 /// What the deployment templates write where a secret must be filled in.
 const PLACEHOLDER_MARK: &str = "CHANGE-ME";
@@ -55,7 +55,7 @@ pub struct MasterConfig {
     /// The trust service for profile tokens; without it agencies get questions only.
     pub trust: Option<TrustLink>,
     /// Mutual TLS to the agencies (their addresses then use https://).
-    pub agency_tls: Option<veiviser_agency_sdk::tls::TlsPem>,
+    pub agency_tls: Option<veiviser_runtime::tls::TlsPem>,
     /// Whether human advisors answer in their cards' hours or always (demos).
     pub advisor_hours: HoursPolicy,
     /// When set, advisors must present it (`authorization: Bearer <key>`).
@@ -130,7 +130,7 @@ pub struct MasterArgs {
         long = "session-only-topic",
         env = "VEIVISER_SESSION_ONLY_TOPICS",
         value_delimiter = ',',
-        default_values_t = [crate::retention::SOCIAL_SERVICES.to_string()]
+        default_values_t = [crate::sessions::retention::SOCIAL_SERVICES.to_string()]
     )]
     pub session_only_topics: Vec<String>,
     /// Minutes of inactivity after which a session is closed.
@@ -177,10 +177,10 @@ pub fn default_agencies() -> Vec<String> {
 }
 
 impl MasterArgs {
-    pub fn config(&self) -> Result<MasterConfig, crate::Error> {
+    pub fn config(&self) -> Result<MasterConfig, crate::error::Error> {
         let agency_tls = match (&self.agency_tls_cert, &self.agency_tls_key, &self.agency_tls_ca) {
             (Some(cert), Some(key), Some(ca)) => Some(
-                veiviser_agency_sdk::tls::TlsFiles {
+                veiviser_runtime::tls::TlsFiles {
                     cert: cert.clone(),
                     key: key.clone(),
                     ca: ca.clone(),
@@ -192,7 +192,7 @@ impl MasterArgs {
         let advisor_key = self.advisor_key.clone().filter(|key| !key.is_empty());
         if advisor_key.as_deref().is_some_and(|key| key.contains(PLACEHOLDER_MARK)) {
             // The production manifests ship a placeholder; a published key is no key.
-            return Err(crate::Error::Config(format!(
+            return Err(crate::error::Error::Config(format!(
                 "the advisor desk key still contains \"{PLACEHOLDER_MARK}\": set a real key"
             )));
         }
@@ -227,7 +227,7 @@ mod tests {
 
     use super::MasterArgs;
 
-    fn config_with_key(key: &str) -> Result<super::MasterConfig, crate::Error> {
+    fn config_with_key(key: &str) -> Result<super::MasterConfig, crate::error::Error> {
         MasterArgs::try_parse_from(["veiviser-master", "--advisor-key", key])
             .expect("arguments parse")
             .config()

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::Error;
+use crate::error::Error;
 
 const EMBEDDED: [(&str, &str); 3] = [
     ("nb", include_str!("../content/nb.toml")),
@@ -125,7 +125,7 @@ impl MasterContent {
                 )));
             }
             for intent in &language.intents {
-                if crate::router::MasterIntent::from_id(&intent.id).is_none() {
+                if MasterIntent::from_id(&intent.id).is_none() {
                     return Err(Error::Content(format!(
                         "{tag}.toml: unknown master intent \"{}\"",
                         intent.id
@@ -175,6 +175,39 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         out = out.replace(&format!("{{{name}}}"), value);
     }
     out
+}
+
+/// The master's own intents: the ids its content may give `[[intent]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MasterIntent {
+    Human,
+    Greeting,
+    Thanks,
+    Capabilities,
+    OutOfScope,
+}
+
+impl MasterIntent {
+    pub fn from_id(id: &str) -> Option<Self> {
+        Some(match id {
+            "human" => Self::Human,
+            "greeting" => Self::Greeting,
+            "thanks" => Self::Thanks,
+            "capabilities" => Self::Capabilities,
+            "out-of-scope" => Self::OutOfScope,
+            _ => return None,
+        })
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Greeting => "greeting",
+            Self::Thanks => "thanks",
+            Self::Capabilities => "capabilities",
+            Self::OutOfScope => "out-of-scope",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
-//! The master's error type and the one place it becomes a gRPC status.
+//! The master's error type and its one table: each error's gRPC code, and
+//! each gRPC code's HTTP status and names. Every status the master sends, on
+//! gRPC or HTTP, and every error metric label comes from here.
 
-use tonic::Status;
+use axum::http::StatusCode;
+use tonic::{Code, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -24,6 +27,18 @@ pub enum Error {
     Unauthenticated,
     #[error("too many open sessions; try again later")]
     TooManySessions,
+    /// The advisor page is off: it needs a desk key on the master.
+    #[error("the advisor page needs a desk key on the master (VEIVISER_ADVISOR_KEY)")]
+    AdvisorPageOff,
+    /// A feature that needs the trust service, on a master without one.
+    #[error("this master has no trust service, so {0}")]
+    NoTrustService(&'static str),
+    /// An advisor page connection that has ended (or never existed).
+    #[error("this advisor connection has ended; sign in again")]
+    AdvisorConnectionGone,
+    /// The advisor page sent actions faster than the desk takes them.
+    #[error("too many actions at once; wait for the desk to answer")]
+    TooManyActions,
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("invalid master content: {0}")]
@@ -33,23 +48,137 @@ pub enum Error {
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
-    Sdk(#[from] veiviser_agency_sdk::Error),
+    Runtime(#[from] veiviser_runtime::Error),
+    /// Anything the client cannot act on; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The gRPC code of this error: the one table from error to code.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::NotAcknowledged | Self::NoAdvisors(_) | Self::NoAdvisorsAnywhere | Self::AdvisorPageOff => {
+                Code::FailedPrecondition
+            }
+            Self::UnknownSession | Self::NoHandover | Self::UnknownAgency(_) | Self::AdvisorConnectionGone => {
+                Code::NotFound
+            }
+            Self::InvalidArgument(_) => Code::InvalidArgument,
+            Self::ShuttingDown => Code::Unavailable,
+            Self::Unauthenticated => Code::Unauthenticated,
+            Self::TooManySessions | Self::TooManyActions => Code::ResourceExhausted,
+            Self::NoTrustService(_) => Code::Unimplemented,
+            Self::Config(_)
+            | Self::Content(_)
+            | Self::Transport(_)
+            | Self::Io(_)
+            | Self::Runtime(_)
+            | Self::Internal(_) => Code::Internal,
+        }
+    }
 }
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
-        match error {
-            Error::NotAcknowledged => Status::failed_precondition(error.to_string()),
-            Error::UnknownSession | Error::NoHandover | Error::UnknownAgency(_) => Status::not_found(error.to_string()),
-            Error::NoAdvisors(_) | Error::NoAdvisorsAnywhere => Status::failed_precondition(error.to_string()),
-            Error::ShuttingDown => Status::unavailable(error.to_string()),
-            Error::Unauthenticated => Status::unauthenticated(error.to_string()),
-            Error::InvalidArgument(message) => Status::invalid_argument(message),
-            Error::TooManySessions => Status::resource_exhausted(error.to_string()),
-            other => {
-                tracing::error!(error = %other, "internal error");
+        match error.code() {
+            Code::Internal => {
+                tracing::error!(error = %error, "internal error");
                 Status::internal("internal error")
             }
+            Code::InvalidArgument => match error {
+                Error::InvalidArgument(message) => Status::invalid_argument(message),
+                other => Status::invalid_argument(other.to_string()),
+            },
+            code => Status::new(code, error.to_string()),
         }
+    }
+}
+
+/// The HTTP status for a gRPC code, as the web endpoints answer it.
+pub fn http_status(code: Code) -> StatusCode {
+    match code {
+        Code::InvalidArgument | Code::OutOfRange => StatusCode::BAD_REQUEST,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
+        Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::PermissionDenied => StatusCode::FORBIDDEN,
+        Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The code as gRPC names it ("INVALID_ARGUMENT"): the `code` of the web
+/// endpoints' JSON errors.
+pub fn code_name(code: Code) -> &'static str {
+    code_names(code).0
+}
+
+/// The code's name in the master's metric labels ("InvalidArgument").
+pub fn metric_label(code: Code) -> &'static str {
+    code_names(code).1
+}
+
+fn code_names(code: Code) -> (&'static str, &'static str) {
+    match code {
+        Code::Ok => ("OK", "Ok"),
+        Code::Cancelled => ("CANCELLED", "Cancelled"),
+        Code::Unknown => ("UNKNOWN", "Unknown"),
+        Code::InvalidArgument => ("INVALID_ARGUMENT", "InvalidArgument"),
+        Code::DeadlineExceeded => ("DEADLINE_EXCEEDED", "DeadlineExceeded"),
+        Code::NotFound => ("NOT_FOUND", "NotFound"),
+        Code::AlreadyExists => ("ALREADY_EXISTS", "AlreadyExists"),
+        Code::PermissionDenied => ("PERMISSION_DENIED", "PermissionDenied"),
+        Code::ResourceExhausted => ("RESOURCE_EXHAUSTED", "ResourceExhausted"),
+        Code::FailedPrecondition => ("FAILED_PRECONDITION", "FailedPrecondition"),
+        Code::Aborted => ("ABORTED", "Aborted"),
+        Code::OutOfRange => ("OUT_OF_RANGE", "OutOfRange"),
+        Code::Unimplemented => ("UNIMPLEMENTED", "Unimplemented"),
+        Code::Internal => ("INTERNAL", "Internal"),
+        Code::Unavailable => ("UNAVAILABLE", "Unavailable"),
+        Code::DataLoss => ("DATA_LOSS", "DataLoss"),
+        Code::Unauthenticated => ("UNAUTHENTICATED", "Unauthenticated"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_grpc_and_labels_follow_the_code_enum() {
+        for code in [
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::Internal,
+            Code::FailedPrecondition,
+        ] {
+            assert_eq!(metric_label(code), format!("{code:?}"));
+            let snake: String = metric_label(code)
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (c.is_uppercase() && i > 0).then_some('_');
+                    sep.into_iter().chain(std::iter::once(c.to_ascii_uppercase()))
+                })
+                .collect();
+            assert_eq!(code_name(code), snake);
+        }
+    }
+
+    #[test]
+    fn internal_detail_stays_out_of_the_status() {
+        let status = Status::from(Error::Content("secret path /etc/x".into()));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error");
+        let status = Status::from(Error::UnknownSession);
+        assert_eq!(
+            (status.code(), status.message()),
+            (Code::NotFound, "unknown or expired session")
+        );
     }
 }

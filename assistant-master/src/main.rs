@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use veiviser_agency_sdk::{server::shutdown_signal, telemetry};
 use veiviser_master::{Endpoints, MasterArgs, serve_with_endpoints};
+use veiviser_runtime::{shutdown_signal, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {

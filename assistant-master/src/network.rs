@@ -15,9 +15,10 @@ use tower::load_shed::LoadShed;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AssistantCard, DescribeRequest};
 
+use crate::config::MasterConfig;
 use crate::content::MasterContent;
-use crate::router::Router;
-use crate::{Error, MasterConfig};
+use crate::error::Error;
+use crate::routing::Router;
 
 /// The contract major version this master speaks.
 const CONTRACT_MAJOR: &str = "1";

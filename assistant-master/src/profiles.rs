@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tonic::transport::Channel;
-use veiviser_agency_sdk::clock::Clock;
 use veiviser_proto::consent::v1::MintProfileTokenRequest;
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
+use veiviser_runtime::clock::Clock;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The purpose the master asks tokens for: the one life event it plans.
 pub const LIFE_EVENT_PURPOSE: &str = "dodsfall-og-arv";

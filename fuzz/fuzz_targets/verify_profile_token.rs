@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use libfuzzer_sys::fuzz_target;
-use veiviser_agency_sdk::clock::ManualClock;
-use veiviser_agency_sdk::tokens::{KeySource, ProfileVerifier};
+use veiviser_runtime::clock::ManualClock;
+use veiviser_runtime::tokens::{KeySource, ProfileVerifier};
 
 struct Harness {
     runtime: tokio::runtime::Runtime,

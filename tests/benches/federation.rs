@@ -8,17 +8,17 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use veiviser_cli::client;
-use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_master::content::MasterContent;
-use veiviser_master::hours::HoursPolicy;
-use veiviser_master::router::{Router, Thresholds};
+use veiviser_master::handover::hours::HoursPolicy;
+use veiviser_master::routing::{Router, Thresholds};
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AskRequest, AssistantCard, DescribeRequest};
 use veiviser_proto::master::v1::{
     EndSessionRequest, HandBack, Reply, RequestHumanRequest, Take, WatchHandoverRequest, desk_action, desk_event,
     handover_event,
 };
+use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
 
 const MESSAGES: [(&str, &str); 4] = [
     ("agency_nb", "hvordan søker jeg om gravferdsstønad etter at far døde"),
@@ -65,7 +65,7 @@ fn round_trips(c: &mut Criterion) {
                 advisor_hours: HoursPolicy::AlwaysOpen,
                 ..MasterConfig::default()
             },
-            veiviser_agency_sdk::ServerConfig::default(),
+            veiviser_agency_sdk::AgencyConfig::default(),
         )
         .await
         .expect("federation");
@@ -139,7 +139,7 @@ fn web_round_trip(runtime: &tokio::runtime::Runtime, federation: &Federation, gr
     let (web, session_id) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("web port");
         let web = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(veiviser_master::web::serve(
+        tokio::spawn(veiviser_master::http::web::serve(
             listener,
             std::sync::Arc::clone(&federation.master),
             std::future::pending(),
@@ -293,12 +293,12 @@ fn tokens(c: &mut Criterion) {
         .block_on(trust.mint(&citizen, "nav", &declared, "dodsfall-og-arv"))
         .expect("minted")
         .token;
-    let verifier = veiviser_agency_sdk::tokens::ProfileVerifier::new(
+    let verifier = veiviser_runtime::tokens::ProfileVerifier::new(
         &trust.config.issuer,
         "nav",
         declared.clone(),
-        veiviser_agency_sdk::tokens::KeySource::Static(trust.keys.jwks(trust.now())),
-        veiviser_agency_sdk::clock::system(),
+        veiviser_runtime::tokens::KeySource::Static(trust.keys.jwks(trust.now())),
+        veiviser_runtime::clock::system(),
     );
     group.bench_function("verify_profile_token", |b| {
         b.iter(|| runtime.block_on(verifier.verify(&token)).expect("valid"))

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use veiviser_master::MasterConfig;
-use veiviser_master::hours::HoursPolicy;
+use veiviser_master::handover::hours::HoursPolicy;
 
 use crate::support::{READY, WebEndpoint, federation_with, master_config};
 
@@ -80,13 +80,13 @@ async fn refused(response: reqwest::Result<reqwest::Response>, status: StatusCod
 }
 
 /// The built-in federation, advisors always answering, with its web endpoint.
-async fn federation_with_web(desk_key: Option<&str>) -> (veiviser_cli::federation::Federation, WebEndpoint) {
+async fn federation_with_web(desk_key: Option<&str>) -> (veiviser_testkit::federation::Federation, WebEndpoint) {
     let config = MasterConfig {
         advisor_hours: HoursPolicy::AlwaysOpen,
         advisor_key: desk_key.map(str::to_string),
         ..master_config()
     };
-    let assistants = veiviser_cli::federation::built_in_assistants().expect("content");
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
     let federation = federation_with(assistants, config).await;
     let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
     (federation, web)
@@ -186,7 +186,7 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
     assert!(!refusal["reason"].as_str().unwrap_or_default().is_empty(), "{refusal}");
 
     // A reply longer than the limit is refused at once, before masking.
-    let long = "a".repeat(federation.master.config.max_message_chars + 1);
+    let long = "a".repeat(federation.master.config().max_message_chars + 1);
     let too_long = act(
         DESK_KEY,
         &actions,

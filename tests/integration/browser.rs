@@ -24,12 +24,12 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use veiviser_cli::federation::Federation;
-use veiviser_cli::trust::TrustProcess;
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
-use veiviser_master::hours::HoursPolicy;
+use veiviser_master::handover::hours::HoursPolicy;
 use veiviser_proto::master::v1::{HandBack, HandoverState, Reply, Take, desk_action, desk_event, handover_event};
+use veiviser_testkit::federation::Federation;
+use veiviser_testkit::trust::TrustProcess;
 
 use crate::handover::{citizen_status, citizen_until, request_human, watch};
 use crate::support::{READY, WebEndpoint, ask, federation_with_trust, master_config, session};

@@ -10,10 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use tonic::Code;
 use tonic::transport::Channel;
-use veiviser_agency_sdk::clock::{Clock, ManualClock};
-use veiviser_agency_sdk::tokens::{KeySource, PROFILE_TOKEN_TYPE, ProfileClaims, ProfileVerifier, TokenError};
-use veiviser_cli::federation::Federation;
-use veiviser_cli::trust::TrustProcess;
 use veiviser_consent::ConsentConfig;
 use veiviser_proto::agency::v1::AskRequest as AgencyAskRequest;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
@@ -23,6 +19,10 @@ use veiviser_proto::consent::v1::{
     VerifyAuditChainRequest,
 };
 use veiviser_proto::master::v1::StartSessionRequest;
+use veiviser_runtime::clock::{Clock, ManualClock};
+use veiviser_runtime::tokens::{KeySource, PROFILE_TOKEN_TYPE, ProfileClaims, ProfileVerifier, TokenError};
+use veiviser_testkit::federation::Federation;
+use veiviser_testkit::trust::TrustProcess;
 
 use crate::support::{ask, connect, federation_with_trust, master_config};
 
@@ -254,7 +254,7 @@ fn verifier(trust: &TrustProcess, agency: &str, declared: &[String], clock: Opti
         agency,
         declared.iter().cloned(),
         KeySource::Url(trust.agency_trust().jwks_url),
-        clock.unwrap_or_else(veiviser_agency_sdk::clock::system),
+        clock.unwrap_or_else(veiviser_runtime::clock::system),
     )
 }
 

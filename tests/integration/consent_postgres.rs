@@ -3,8 +3,8 @@
 //! (see `.ci/run`); without it the test says so and does nothing, except on
 //! CI, where it fails.
 
-use veiviser_agency_sdk::tokens::{KeySource, ProfileVerifier};
 use veiviser_consent::{ConsentConfig, Trust};
+use veiviser_runtime::tokens::{KeySource, ProfileVerifier};
 
 const KARI: &str = "14838512047";
 
@@ -54,7 +54,7 @@ async fn the_trust_service_runs_unchanged_on_postgresql() {
         "nav",
         attributes.clone(),
         KeySource::Static(trust.keys.jwks(trust.now())),
-        veiviser_agency_sdk::clock::system(),
+        veiviser_runtime::clock::system(),
     );
     let claims = verifier.verify(&minted.token).await.expect("verifies");
     assert_eq!(claims.profile.children_ages, Some(vec![8, 12]));

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use veiviser_agency_sdk::{Assistant, ServerConfig};
+use veiviser_agency_sdk::{AgencyConfig, Assistant};
 use veiviser_cli::client;
-use veiviser_cli::federation::built_in_assistants;
 use veiviser_cli::output::AnswerJson;
-use veiviser_master::plan::approximate_days;
+use veiviser_master::turn::plan::approximate_days;
 use veiviser_proto::master::v1::{
     EndSessionRequest, GetTranscriptRequest, ListAgenciesRequest, Route, StartSessionRequest, ask_event::Event,
 };
+use veiviser_testkit::federation::built_in_assistants;
 
 use crate::support::{
     READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, session,
@@ -250,7 +250,7 @@ async fn an_agency_that_is_down_at_start_joins_when_it_comes_up() {
     let master_task = tokio::spawn(veiviser_master::serve_master(listener, served, async {
         let _ = stopped.await;
     }));
-    let mut snapshots = master.network.subscribe();
+    let mut snapshots = master.network().subscribe();
     let two = snapshots.wait_for(|s| s.agencies.iter().filter(|a| a.reachable).count() == 2);
     tokio::time::timeout(READY, two)
         .await
@@ -275,7 +275,7 @@ async fn an_agency_that_is_down_at_start_joins_when_it_comes_up() {
     let nav_task = tokio::spawn(veiviser_agency_sdk::serve(
         late,
         nav.expect("nav"),
-        ServerConfig::default(),
+        AgencyConfig::default(),
         async {
             let _ = nav_stopped.await;
         },
@@ -396,7 +396,7 @@ async fn the_chat_starts_only_after_the_acknowledgement() {
         .expect_err("refused");
     assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
     assert!(refused.message().contains("personal data"), "{}", refused.message());
-    assert_eq!(federation.master.sessions.open_count(), 0, "no session was opened");
+    assert_eq!(federation.master.sessions().open_count(), 0, "no session was opened");
     federation.shutdown().await.expect("clean shutdown");
 }
 

@@ -8,16 +8,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tonic::{Code, Streaming};
-use veiviser_agency_sdk::clock::ManualClock;
 use veiviser_cli::advisor::{action, attend};
 use veiviser_cli::client::MasterClient;
-use veiviser_cli::federation::{Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_proto::master::v1::{
     DeskAction, DeskEvent, HandBack, HandoverEvent, HandoverState, HandoverStatus, LeaveHandoverRequest, Reply,
     RequestHumanRequest, Route, Take, WaitingConversation, WatchHandoverRequest, desk_action, desk_event,
     handover_event,
 };
+use veiviser_runtime::clock::ManualClock;
+use veiviser_testkit::federation::{Federation, built_in_assistants};
 
 use crate::support::{READY, ask, federation_with, master_config, session, transcript};
 
@@ -312,7 +312,7 @@ async fn outside_opening_hours_the_citizen_gets_the_hours_and_alternatives_not_a
         assert!(closed.text.contains("09:00–14:30") && closed.text.contains("https://www.nav.no"));
         assert_eq!(closed.contact.expect("contact").phone, "55 55 33 33");
         assert!(
-            federation.master.desk.current(&session_id).is_none(),
+            federation.master.desk().current(&session_id).is_none(),
             "nobody was queued"
         );
         let watched = client
@@ -535,10 +535,10 @@ async fn a_citizen_following_a_handover_is_not_idle_but_an_abandoned_one_expires
     clock.advance(Duration::from_secs(31 * 60));
     let report = federation.master.purge().expect("purge runs");
     assert_eq!(report.idle_sessions_closed, 1, "only the abandoned session expires");
-    assert!(federation.master.desk.current(&abandoned_session).is_none());
+    assert!(federation.master.desk().current(&abandoned_session).is_none());
     let still = federation
         .master
-        .desk
+        .desk()
         .current(&following_session)
         .expect("still queued");
     assert_eq!(still.position, 1, "the queue moved on");

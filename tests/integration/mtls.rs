@@ -2,12 +2,13 @@
 //! that requires client certificates, and the agency refuses clients with no
 //! certificate, no TLS, or a certificate from another CA.
 
-use veiviser_agency_sdk::ServerConfig;
-use veiviser_agency_sdk::tls::{TlsFiles, TlsPem};
+use veiviser_agency_sdk::AgencyConfig;
 use veiviser_cli::devca;
-use veiviser_cli::federation::{Addresses, Federation};
 use veiviser_proto::agency::v1::DescribeRequest;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
+use veiviser_runtime::ServerConfig;
+use veiviser_runtime::tls::{TlsFiles, TlsPem};
+use veiviser_testkit::federation::{Addresses, Federation};
 
 use crate::support::{READY, ask, master_config, session};
 
@@ -41,9 +42,12 @@ async fn the_master_reaches_an_mtls_agency_that_refuses_everyone_else() {
     let nav = veiviser_agency_sdk::Assistant::new(veiviser_nav::CONTENT.load().expect("content"));
     let mut config = master_config();
     config.agency_tls = Some(pem(&ca, "master"));
-    let server = ServerConfig {
-        tls: Some(pem(&ca, "nav")),
-        ..ServerConfig::default()
+    let server = AgencyConfig {
+        server: ServerConfig {
+            tls: Some(pem(&ca, "nav")),
+            ..ServerConfig::default()
+        },
+        ..AgencyConfig::default()
     };
     let federation = Federation::start(vec![nav], Addresses::ephemeral(1), config, server)
         .await

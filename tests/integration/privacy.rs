@@ -84,7 +84,7 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
     let archive = tempfile::tempdir().expect("tempdir");
     let mut config = master_config();
     config.transcript_dir = Some(archive.path().to_path_buf());
-    let assistants = veiviser_cli::federation::built_in_assistants().expect("content");
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
     let federation = crate::support::federation_with(assistants, config).await;
     let (mut client, session_id) = crate::support::session(&federation, "nb").await;
     let personal = [

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tonic::Code;
-use veiviser_agency_sdk::clock::ManualClock;
 use veiviser_cli::client::{self, MasterClient};
-use veiviser_cli::federation::{Federation, built_in_assistants};
 use veiviser_proto::master::v1::{EndSessionRequest, TranscriptFormat};
+use veiviser_runtime::clock::ManualClock;
+use veiviser_testkit::federation::{Federation, built_in_assistants};
 
 use crate::support::{ask, federation_with, master_config, scrape_metrics, session, transcript};
 
@@ -73,7 +73,7 @@ async fn social_services_conversations_are_deleted_when_the_session_ends() {
 
     end(&mut client, &session_id).await;
     assert!(archived_files(&setup.archive).is_empty(), "nothing is archived");
-    assert!(setup.federation.master.archive.is_empty());
+    assert!(setup.federation.master.archive().is_empty());
     let metrics = scrape_metrics(&setup.federation).await;
     assert!(
         metrics.contains("veiviser_master_transcripts_total{reason=\"deleted-session-only\"} 1"),
@@ -131,7 +131,7 @@ async fn idle_sessions_are_closed_by_the_purge_job_with_the_same_rules() {
 
     setup
         .clock
-        .advance(master.config.session_idle_timeout + Duration::from_secs(1));
+        .advance(master.config().session_idle_timeout + Duration::from_secs(1));
     let refused = client::ask(&mut client, &general, "er du der?", |_| {})
         .await
         .expect_err("idle");

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use veiviser_agency_sdk::Assistant;
 use veiviser_master::content::MasterContent;
-use veiviser_master::router::{Decision, MasterIntent, Router, Thresholds};
+use veiviser_master::routing::{Decision, MasterIntent, Router, Thresholds};
 use veiviser_proto::agency::v1::AssistantCard;
 
 /// Agency-level accuracy on in-scope utterances must not fall below this.

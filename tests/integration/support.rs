@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use veiviser_agency_sdk::{Assistant, Content, ServerConfig};
+use veiviser_agency_sdk::{AgencyConfig, Assistant, Content};
 use veiviser_cli::client::{self, MasterClient};
-use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_master::MasterConfig;
 use veiviser_proto::master::v1::{
     AskEvent, AskRequest, FinalAnswer, GetTranscriptRequest, Transcript, ask_event::Event,
 };
+use veiviser_runtime::ServerConfig;
+use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
 
 /// Long enough for a loaded CI machine; waits end as soon as the condition holds.
 pub const READY: Duration = Duration::from_secs(20);
@@ -31,7 +32,7 @@ pub async fn federation() -> Federation {
 
 pub async fn federation_with(assistants: Vec<Assistant>, config: MasterConfig) -> Federation {
     let addresses = Addresses::ephemeral(assistants.len());
-    let federation = Federation::start(assistants, addresses, config, ServerConfig::default())
+    let federation = Federation::start(assistants, addresses, config, AgencyConfig::default())
         .await
         .expect("federation starts");
     federation.wait_until_ready(READY).await.expect("agencies reachable");
@@ -39,11 +40,14 @@ pub async fn federation_with(assistants: Vec<Assistant>, config: MasterConfig) -
 }
 
 /// The built-in federation with the master and every agency wired to `trust`.
-pub async fn federation_with_trust(trust: &veiviser_cli::trust::TrustProcess, mut config: MasterConfig) -> Federation {
+pub async fn federation_with_trust(
+    trust: &veiviser_testkit::trust::TrustProcess,
+    mut config: MasterConfig,
+) -> Federation {
     config.trust = Some(trust.master_link());
-    let server = ServerConfig {
+    let server = AgencyConfig {
         trust: Some(trust.agency_trust()),
-        ..ServerConfig::default()
+        ..AgencyConfig::default()
     };
     let assistants = built_in_assistants().expect("content");
     let addresses = Addresses::ephemeral(assistants.len());
@@ -176,9 +180,9 @@ pub async fn scrape_metrics(federation: &Federation) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(veiviser_master::admin::serve(
+    let server = tokio::spawn(veiviser_master::http::admin::serve(
         listener,
-        std::sync::Arc::clone(&federation.master.metrics),
+        std::sync::Arc::clone(federation.master.metrics()),
         async {
             let _ = stopped.await;
         },
@@ -269,7 +273,7 @@ impl RecordingNetwork {
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let agency_address = listener.local_addr().expect("address");
-        let (router, _health) = veiviser_agency_sdk::server::router(
+        let (router, _health) = veiviser_runtime::server::router(
             &ServerConfig::default(),
             veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer::new(agency),
             &[],
@@ -278,7 +282,7 @@ impl RecordingNetwork {
         .expect("router");
         let (agency_stop, agency_stopped) = tokio::sync::oneshot::channel::<()>();
         let agency_task = tokio::spawn(async move {
-            veiviser_agency_sdk::server::serve_router(router, listener, async {
+            veiviser_runtime::server::serve_router(router, listener, async {
                 let _ = agency_stopped.await;
             })
             .await
@@ -288,7 +292,7 @@ impl RecordingNetwork {
         let mut config = master_config();
         config.agencies = vec![format!("http://{agency_address}")];
         let master = veiviser_master::Master::new(config).expect("master");
-        let mut snapshots = master.network.subscribe();
+        let mut snapshots = master.network().subscribe();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let master_address = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -339,7 +343,7 @@ impl WebEndpoint {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("web port");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(veiviser_master::web::serve(listener, master, async {
+        let task = tokio::spawn(veiviser_master::http::web::serve(listener, master, async {
             let _ = stopped.await;
         }));
         Self { base, stop, task }

@@ -1,9 +1,9 @@
 //! W3C trace context: the master continues the citizen's `traceparent` (or
 //! starts a trace) and every agency call carries a child span of it.
 
-use veiviser_agency_sdk::trace::TraceContext;
 use veiviser_cli::client;
 use veiviser_proto::master::v1::AskRequest;
+use veiviser_runtime::trace::TraceContext;
 
 use crate::support::RecordingNetwork;
 

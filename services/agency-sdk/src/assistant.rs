@@ -8,8 +8,8 @@ use veiviser_proto::agency::v1::{
 use veiviser_textmatch::Index;
 
 use crate::content::{ChecklistFile, Content, DeadlineUnitName, IntentFile, LanguageFile};
-use crate::tokens::Profile;
 use crate::{CONTRACT_VERSION, Error};
+use veiviser_runtime::tokens::Profile;
 
 /// The longest question an agency accepts, in characters.
 pub const MAX_QUESTION_CHARS: usize = 4_000;

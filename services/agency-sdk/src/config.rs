@@ -3,12 +3,34 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Parser;
 
-use crate::server::ServerConfig;
-use crate::telemetry::LogFormat;
+use veiviser_runtime::ServerConfig;
+use veiviser_runtime::args::ServerArgs;
+use veiviser_runtime::telemetry::LogFormat;
+use veiviser_runtime::tls::TlsFiles;
+
+/// How an agency assistant serves: the server's limits and TLS, and the
+/// trust service whose profile tokens it accepts.
+#[derive(Debug, Clone, Default)]
+pub struct AgencyConfig {
+    pub server: ServerConfig,
+    /// Without it, a request carrying a profile token is refused.
+    pub trust: Option<TrustConfig>,
+}
+
+/// Where profile tokens come from and where their use is reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustConfig {
+    /// The `iss` of accepted tokens.
+    pub issuer: String,
+    /// The issuer's JWKS, e.g. `http://127.0.0.1:50071/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// The trust service's gRPC address, to report each verified use for the
+    /// citizen's audit trail; uses are not reported when unset.
+    pub trust_service: Option<String>,
+}
 
 /// Command-line and environment configuration of an agency assistant.
 #[derive(Debug, Clone, Parser)]
@@ -46,11 +68,11 @@ pub struct AgencyArgs {
 }
 
 impl AgencyArgs {
-    /// The server configuration, with the trust service and TLS if configured.
-    pub fn server_config(&self) -> Result<ServerConfig, crate::Error> {
+    /// The agency's configuration, with the trust service and TLS if configured.
+    pub fn agency_config(&self) -> Result<AgencyConfig, crate::Error> {
         let tls = match (&self.tls_cert, &self.tls_key, &self.tls_client_ca) {
             (Some(cert), Some(key), Some(ca)) => Some(
-                crate::tls::TlsFiles {
+                TlsFiles {
                     cert: cert.clone(),
                     key: key.clone(),
                     ca: ca.clone(),
@@ -60,38 +82,19 @@ impl AgencyArgs {
             _ => None,
         };
         let trust = match (&self.token_issuer, &self.jwks_url) {
-            (Some(issuer), Some(jwks_url)) => Some(crate::server::TrustConfig {
+            (Some(issuer), Some(jwks_url)) => Some(TrustConfig {
                 issuer: issuer.clone(),
                 jwks_url: jwks_url.clone(),
                 trust_service: self.trust_service.clone(),
             }),
             _ => None,
         };
-        Ok(ServerConfig {
+        Ok(AgencyConfig {
+            server: ServerConfig {
+                tls,
+                ..self.server.server_config()
+            },
             trust,
-            tls,
-            ..self.server.server_config()
         })
-    }
-}
-
-/// Limits of a gRPC server, shared by agencies and the master.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServerArgs {
-    /// Requests taking longer are cancelled (milliseconds).
-    #[arg(long, env = "VEIVISER_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
-    pub request_timeout_ms: u64,
-    /// Requests served at once; more are refused with RESOURCE_EXHAUSTED.
-    #[arg(long, env = "VEIVISER_CONCURRENCY_LIMIT", default_value_t = 256)]
-    pub concurrency_limit: usize,
-}
-
-impl ServerArgs {
-    pub fn server_config(&self) -> ServerConfig {
-        ServerConfig {
-            request_timeout: Duration::from_millis(self.request_timeout_ms),
-            concurrency_limit: self.concurrency_limit.max(1),
-            ..ServerConfig::default()
-        }
     }
 }

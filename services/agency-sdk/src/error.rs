@@ -10,14 +10,14 @@ pub enum Error {
     /// The content files are not valid.
     #[error("invalid content: {0}")]
     Content(#[from] ContentError),
-    /// Serving failed (binding, transport).
-    #[error("transport: {0}")]
-    Transport(#[from] tonic::transport::Error),
+    /// Serving failed (TLS material, binding, transport).
+    #[error(transparent)]
+    Runtime(#[from] veiviser_runtime::Error),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A profile token was refused; the reason is safe to return.
     #[error("profile token refused: {0}")]
-    ProfileToken(#[from] crate::tokens::TokenError),
+    ProfileToken(#[from] veiviser_runtime::tokens::TokenError),
     /// A profile token came to an agency configured without a trust service.
     #[error("this agency does not accept profile tokens")]
     TokensNotAccepted,
@@ -27,7 +27,7 @@ impl From<Error> for tonic::Status {
     fn from(error: Error) -> Self {
         match error {
             Error::InvalidArgument(message) => tonic::Status::invalid_argument(message),
-            Error::ProfileToken(crate::tokens::TokenError::KeysUnavailable) => {
+            Error::ProfileToken(veiviser_runtime::tokens::TokenError::KeysUnavailable) => {
                 tonic::Status::unavailable("cannot verify profile tokens right now")
             }
             Error::ProfileToken(_) | Error::TokensNotAccepted => tonic::Status::unauthenticated(error.to_string()),

@@ -6,31 +6,25 @@
 //! validates the content, matches questions to intents ([`Assistant`]), and
 //! serves the `veiviser.agency.v1.AgencyAssistant` contract over gRPC with
 //! health, reflection, a tower stack of limits, tracing and graceful shutdown
-//! ([`server`]). The master assistant reuses the serving and telemetry parts.
+//! (from `veiviser-runtime`), checking profile tokens and tailoring answers
+//! to them. The master reads cards' advisor hours with [`opening_hours`].
 #![forbid(unsafe_code)]
 
 mod assistant;
-pub mod clock;
 pub mod config;
 pub mod content;
 mod error;
 pub mod opening_hours;
 mod profile_gate;
 mod run;
-pub mod server;
 mod service;
 mod tailoring;
-pub mod telemetry;
-pub mod tls;
-pub mod tokens;
-pub mod trace;
 
 pub use assistant::{Assistant, MAX_QUESTION_CHARS};
-pub use config::AgencyArgs;
+pub use config::{AgencyArgs, AgencyConfig, TrustConfig};
 pub use content::{Content, ContentError, EmbeddedContent};
 pub use error::Error;
-pub use run::run;
-pub use server::{ServerConfig, TrustConfig, serve};
+pub use run::{run, serve};
 
 /// The version of the agency contract this SDK implements ("major.minor").
 pub const CONTRACT_VERSION: &str = "1.0";

@@ -10,8 +10,6 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
 use veiviser_proto::agency::v1::AdvisorHours;
 
-use crate::ContentError;
-
 /// The hours a card gets for anything it leaves out: NAV's chat hours.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Oslo";
 pub const DEFAULT_OPENS: &str = "09:00";
@@ -21,8 +19,6 @@ const DEFAULT_DAYS: [&str; 5] = ["mon", "tue", "wed", "thu", "fri"];
 /// How far ahead [`OpeningHours::next_opening`] looks: over a year, so even a
 /// long closure listed day by day in `closed_dates` has an end in sight.
 const LOOKAHEAD_DAYS: i32 = 400;
-/// Where the hours come from, for error messages.
-const CARD: &str = "card.toml";
 
 /// One agency's advisor hours, parsed.
 #[derive(Debug, Clone)]
@@ -67,11 +63,22 @@ impl ClosedDate {
     }
 }
 
+/// Advisor hours a card gives that cannot be read: which field, and the
+/// value as the card wrote it (for the content owner, never for citizens).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("advisor_hours: invalid {what} \"{value}\"")]
+pub struct HoursError {
+    pub what: &'static str,
+    pub value: String,
+}
+
 impl OpeningHours {
     /// Reads the card's hours; empty fields take the defaults above.
-    pub fn from_card(hours: &AdvisorHours) -> Result<Self, ContentError> {
-        let invalid =
-            |what: &str, value: &str| ContentError::new(CARD, format!("advisor_hours: invalid {what} \"{value}\""));
+    pub fn from_card(hours: &AdvisorHours) -> Result<Self, HoursError> {
+        let invalid = |what: &'static str, value: &str| HoursError {
+            what,
+            value: value.to_string(),
+        };
         let zone_name = non_empty(&hours.time_zone, DEFAULT_TIME_ZONE);
         let zone = TimeZone::get(zone_name).map_err(|_| invalid("time zone", zone_name))?;
         let day_names: Vec<&str> = if hours.days.is_empty() {
@@ -83,7 +90,7 @@ impl OpeningHours {
             .iter()
             .map(|day| weekday(day).ok_or_else(|| invalid("day", day)))
             .collect::<Result<Vec<_>, _>>()?;
-        let parse_time = |value: &str| -> Result<Time, ContentError> {
+        let parse_time = |value: &str| -> Result<Time, HoursError> {
             has_shape(value, "dd:dd")
                 .then(|| Time::strptime("%H:%M", value).ok())
                 .flatten()

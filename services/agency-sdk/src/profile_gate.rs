@@ -11,9 +11,11 @@ use tonic::transport::Channel;
 use veiviser_proto::consent::v1::RecordUseRequest;
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
 
-use crate::server::TrustConfig;
-use crate::tokens::{KeySource, ProfileClaims, ProfileVerifier};
-use crate::{Assistant, Error, clock};
+use crate::config::TrustConfig;
+use veiviser_runtime::clock;
+use veiviser_runtime::tokens::{KeySource, ProfileClaims, ProfileVerifier};
+
+use crate::{Assistant, Error};
 
 /// The longest an answer waits for the use report.
 const REPORT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -67,7 +69,7 @@ impl ProfileGate {
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or(crate::tokens::TokenError::Malformed)?
+            .ok_or(veiviser_runtime::tokens::TokenError::Malformed)?
             .trim();
         let verifier = self.verifier.as_ref().ok_or(Error::TokensNotAccepted)?;
         let claims = verifier.verify(token).await?;

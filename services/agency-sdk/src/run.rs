@@ -1,13 +1,24 @@
 //! The body of an agency assistant's `main`: configuration, tracing, content,
-//! listener, serve until a shutdown signal.
+//! listener, serve until a shutdown signal; and [`serve`], the agency's
+//! gRPC service on a listener.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::server::{serve, shutdown_signal};
-use crate::{AgencyArgs, Assistant, Content, EmbeddedContent, telemetry};
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer;
+use veiviser_runtime::server::{router, serve_router};
+use veiviser_runtime::{shutdown_signal, telemetry};
+
+use crate::config::AgencyConfig;
+use crate::profile_gate::ProfileGate;
+use crate::service::AgencyService;
+use crate::{AgencyArgs, Assistant, Content, EmbeddedContent, Error};
 
 /// Runs an agency assistant process with `embedded` as its default content and
 /// `default_port` on loopback as its default address. Returns the exit code.
@@ -30,7 +41,7 @@ pub fn run(embedded: EmbeddedContent, default_port: u16) -> ExitCode {
     }
 }
 
-async fn run_async(args: AgencyArgs, embedded: EmbeddedContent, default_port: u16) -> Result<(), crate::Error> {
+async fn run_async(args: AgencyArgs, embedded: EmbeddedContent, default_port: u16) -> Result<(), Error> {
     let content = match &args.content_dir {
         Some(dir) => Content::from_dir(dir)?,
         None => embedded.load()?,
@@ -42,8 +53,27 @@ async fn run_async(args: AgencyArgs, embedded: EmbeddedContent, default_port: u1
     serve(
         listener,
         Assistant::new(content),
-        args.server_config()?,
+        args.agency_config()?,
         shutdown_signal(),
     )
     .await
+}
+
+/// Serves an agency assistant on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    assistant: impl Into<Arc<Assistant>>,
+    config: AgencyConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
+    let assistant = assistant.into();
+    let agency = assistant.agency_id().to_string();
+    let address = listener.local_addr()?;
+    let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
+    let service = AgencyService::new(assistant).with_profile_gate(gate);
+    let (router, _health) = router(&config.server, AgencyAssistantServer::new(service), &[]).await?;
+    tracing::info!(%agency, %address, "agency assistant serving");
+    serve_router(router, listener, shutdown).await?;
+    tracing::info!(%agency, "agency assistant stopped");
+    Ok(())
 }

@@ -13,7 +13,7 @@ use veiviser_proto::agency::v1::{
 
 use crate::Assistant;
 use crate::profile_gate::ProfileGate;
-use crate::trace::TraceContext;
+use veiviser_runtime::trace::TraceContext;
 
 /// Serves one assistant; cheap to clone.
 #[derive(Debug, Clone)]

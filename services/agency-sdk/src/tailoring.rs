@@ -5,7 +5,7 @@
 use veiviser_proto::agency::v1::AskResponse;
 
 use crate::content::{LanguageFile, TailoringFile};
-use crate::tokens::Profile;
+use veiviser_runtime::tokens::Profile;
 
 /// Thousands grouped with a space, as Norwegian (and NAV) writes amounts.
 fn amount(value: u64) -> String {

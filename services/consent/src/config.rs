@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use veiviser_agency_sdk::ServerConfig;
-use veiviser_agency_sdk::clock::{self, Clock};
-use veiviser_agency_sdk::config::ServerArgs;
-use veiviser_agency_sdk::telemetry::LogFormat;
+use veiviser_runtime::ServerConfig;
+use veiviser_runtime::args::ServerArgs;
+use veiviser_runtime::clock::{self, Clock};
+use veiviser_runtime::telemetry::LogFormat;
 
 /// An external OpenID Connect issuer whose ID tokens log citizens in (ID-porten style).
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! The trust service's error type and the one place it becomes a gRPC status.
 
 use tonic::Status;
-use veiviser_agency_sdk::tokens::TokenError;
+use veiviser_runtime::tokens::TokenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -26,7 +26,7 @@ pub enum Error {
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
-    Sdk(#[from] veiviser_agency_sdk::Error),
+    Runtime(#[from] veiviser_runtime::Error),
 }
 
 impl From<Error> for Status {

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use veiviser_agency_sdk::tokens::MAX_TOKEN_LIFETIME_SECONDS;
+use veiviser_runtime::tokens::MAX_TOKEN_LIFETIME_SECONDS;
 
 use crate::Error;
 use crate::store::{KeyRow, Store};

@@ -3,7 +3,7 @@
 //! register; the demo fixture only ever holds invented people.
 
 use serde::Deserialize;
-use veiviser_agency_sdk::tokens::Profile;
+use veiviser_runtime::tokens::Profile;
 
 use crate::Error;
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use tokio::net::TcpListener;
-use veiviser_agency_sdk::server::shutdown_signal;
-use veiviser_agency_sdk::telemetry;
 use veiviser_proto::consent::v1::trust_service_server::TrustServiceServer;
+use veiviser_runtime::server::shutdown_signal;
+use veiviser_runtime::telemetry;
 
 use crate::config::Command;
 
@@ -48,14 +48,14 @@ pub async fn serve(
             }
         }
     });
-    let (router, _health) = veiviser_agency_sdk::server::router(
+    let (router, _health) = veiviser_runtime::server::router(
         &trust.config.server,
         TrustServiceServer::new(TrustApi::new(trust.clone())),
         &[],
     )
     .await?;
     tracing::info!(grpc = %grpc_address, http = %http_address, "trust service serving");
-    let served = veiviser_agency_sdk::server::serve_router(router, grpc, shutdown).await;
+    let served = veiviser_runtime::server::serve_router(router, grpc, shutdown).await;
     let _ = stop_http.send(());
     match http_task.await {
         Ok(Ok(())) => {}

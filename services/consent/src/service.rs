@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::{Request, Response, Status};
-use veiviser_agency_sdk::clock::rfc3339;
 use veiviser_proto::consent::v1::trust_service_server::TrustService;
 use veiviser_proto::consent::v1::{
     AuditChainReport, Consent, DemoLoginRequest, DemoPerson, GrantConsentRequest, ListConsentsRequest,
@@ -12,6 +11,7 @@ use veiviser_proto::consent::v1::{
     ProfileToken, RecordUseRequest, RecordUseResponse, RevokeConsentRequest, SharingRecord, TransparencyRequest,
     TransparencyResponse, VerifyAuditChainRequest,
 };
+use veiviser_runtime::clock::rfc3339;
 
 use crate::store::ConsentRow;
 use crate::trust::Trust;

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, Header};
 use sha2::Sha256;
-use veiviser_agency_sdk::tokens::{
+use veiviser_runtime::tokens::{
     Actor, AuthorizationDetail, CitizenClaims, Expectations, JwtVerifier, KeySource, PROFILE_ATTRIBUTES,
     PROFILE_AUTHORIZATION_TYPE, PROFILE_TOKEN_TYPE, Profile, ProfileClaims, ProfileVerifier,
 };
@@ -169,7 +169,7 @@ impl Trust {
         let claims: Result<CitizenClaims, _> = own.verify(token).await;
         match (claims, &self.external) {
             (Ok(claims), _) if self.config.demo_login => Ok(claims.pid),
-            (Ok(_), _) => Err(Error::Unauthenticated(veiviser_agency_sdk::tokens::TokenError::Issuer)),
+            (Ok(_), _) => Err(Error::Unauthenticated(veiviser_runtime::tokens::TokenError::Issuer)),
             (Err(own_error), Some(external)) => match external.verify::<CitizenClaims>(token).await {
                 Ok(claims) => Ok(claims.pid),
                 Err(_) => Err(Error::Unauthenticated(own_error)),
@@ -329,7 +329,7 @@ impl Trust {
             .unwrap_or_default();
         let lifetime = i64::try_from(self.config.profile_token_lifetime.as_secs())
             .unwrap_or(300)
-            .min(veiviser_agency_sdk::tokens::MAX_TOKEN_LIFETIME_SECONDS);
+            .min(veiviser_runtime::tokens::MAX_TOKEN_LIFETIME_SECONDS);
         let claims = ProfileClaims {
             iss: self.config.issuer.clone(),
             aud: agency_id.to_string(),
@@ -378,9 +378,7 @@ impl Trust {
         let audience = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(token)
             .ok()
             .and_then(|data| data.claims.get("aud").and_then(|a| a.as_str()).map(str::to_string))
-            .ok_or(Error::BadProfileToken(
-                veiviser_agency_sdk::tokens::TokenError::Malformed,
-            ))?;
+            .ok_or(Error::BadProfileToken(veiviser_runtime::tokens::TokenError::Malformed))?;
         let verifier = ProfileVerifier::new(
             &self.config.issuer,
             &audience,

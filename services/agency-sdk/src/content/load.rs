@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use super::{CardFile, Content, ContentError, LanguageFile, validate};
+use super::error::ContentError;
+use super::model::{CardFile, Content, LanguageFile};
+use super::validate;
 
 const CARD_FILE: &str = "card.toml";
 

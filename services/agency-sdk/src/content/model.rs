@@ -152,3 +152,33 @@ pub struct ReferralFile {
     pub reason: String,
     pub skill: Option<String>,
 }
+
+/// Validated content of one agency assistant.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub(super) card: CardFile,
+    /// Keyed by BCP-47 language tag.
+    pub(super) languages: BTreeMap<String, LanguageFile>,
+    /// A fingerprint of the files, so the master notices edited content.
+    pub(super) version: String,
+}
+
+impl Content {
+    pub fn card(&self) -> &CardFile {
+        &self.card
+    }
+
+    /// The language files, keyed by language tag, in tag order.
+    pub fn languages(&self) -> &BTreeMap<String, LanguageFile> {
+        &self.languages
+    }
+
+    /// The language file for `tag`, if the agency answers in it.
+    pub fn language(&self, tag: &str) -> Option<&LanguageFile> {
+        self.languages.get(tag)
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::opening_hours::OpeningHours;
 
-use super::{CardFile, ChecklistFile, ContentError, LanguageFile, TailoringFile};
+use super::error::ContentError;
+use super::model::{CardFile, ChecklistFile, LanguageFile, TailoringFile};
 
 /// The fewest examples an intent or life event may have in each language.
 pub const MIN_EXAMPLES: usize = 8;
@@ -52,7 +53,7 @@ fn card_file(card: &CardFile) -> Result<(), ContentError> {
         if hours.days.is_empty() {
             return Err(ContentError::new(CARD, "advisor_hours.days must name at least one day"));
         }
-        OpeningHours::from_card(&hours.into())?;
+        OpeningHours::from_card(&hours.into()).map_err(|error| ContentError::new(CARD, error.to_string()))?;
     }
     Ok(())
 }

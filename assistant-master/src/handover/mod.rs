@@ -2,16 +2,19 @@
 //! whether they answer now (the card's opening hours), the offer added to an
 //! answer, and the citizen's request that puts them in the desk's queue.
 
+pub mod hours;
+
 use veiviser_agency_sdk::opening_hours::OpeningHours;
 use veiviser_proto::agency::v1::{AdvisorHours, AssistantCard, Contact};
 use veiviser_proto::master::v1::{HandoverOffer, HandoverState, HandoverStatus};
 
 use crate::content::{MasterLanguage, Texts, fill};
-use crate::conversation::localized;
 use crate::desk::DeskAgency;
-use crate::hours::HoursPolicy;
+use crate::error::Error;
 use crate::network::Snapshot;
-use crate::{Error, Master};
+use crate::state::Master;
+use crate::text::localized;
+use hours::HoursPolicy;
 
 /// Why a handover is offered or asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,18 +49,29 @@ pub enum Availability {
     NoAdvisors,
 }
 
-impl Master {
+/// Handover decisions over the master's state: whose advisors, whether
+/// they answer now, the offer and the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Handovers<'m> {
+    master: &'m Master,
+}
+
+impl<'m> Handovers<'m> {
+    pub fn new(master: &'m Master) -> Self {
+        Self { master }
+    }
+
     /// Whether `card`'s advisors answer at this moment.
     pub fn availability(&self, card: &AssistantCard) -> Availability {
         let Some(hours) = &card.advisor_hours else {
             return Availability::NoAdvisors;
         };
-        if self.config.advisor_hours == HoursPolicy::AlwaysOpen {
+        if self.master.config().advisor_hours == HoursPolicy::AlwaysOpen {
             return Availability::Open;
         }
         match OpeningHours::from_card(hours) {
             Ok(hours) => {
-                let now = self.config.clock.now();
+                let now = self.master.config().clock.now();
                 if hours.is_open(now) {
                     Availability::Open
                 } else {
@@ -109,26 +123,27 @@ impl Master {
     /// The citizen asks for a person: queued when the advisors answer now,
     /// told the hours and alternatives when they do not.
     pub fn request_human(&self, session_id: &str, agency_id: &str) -> Result<HandoverStatus, Error> {
-        let language = self.sessions.touch(session_id)?;
-        if let Some(current) = self.desk.current(session_id) {
+        let language = self.master.sessions().touch(session_id)?;
+        if let Some(current) = self.master.desk().current(session_id) {
             return Ok(current);
         }
-        let snapshot = self.network.snapshot();
-        let preferred = self.sessions.last_agencies(session_id);
+        let snapshot = self.master.network().snapshot();
+        let preferred = self.master.sessions().last_agencies(session_id);
         let card = self.handover_card(&snapshot, agency_id, &preferred)?;
         let agency = Self::desk_agency(card, &language);
-        let content = self.content.language(&language)?;
+        let content = self.master.content().language(&language)?;
         match self.availability(card) {
             Availability::Open => {
                 // Asking counts as the citizen's own wish, whatever was offered before.
-                let status = self
-                    .desk
-                    .request(session_id, &language, agency, HandoverReason::Asked.as_str())?;
-                crate::metrics::Metrics::count(&self.metrics.handovers, "queued");
+                let status =
+                    self.master
+                        .desk()
+                        .request(session_id, &language, agency, HandoverReason::Asked.as_str())?;
+                crate::metrics::Metrics::count(&self.master.metrics().handovers, "queued");
                 Ok(status)
             }
             Availability::Closed { next } => {
-                crate::metrics::Metrics::count(&self.metrics.handovers, "closed");
+                crate::metrics::Metrics::count(&self.master.metrics().handovers, "closed");
                 Ok(closed_status(agency, content, next.as_ref()))
             }
             Availability::NoAdvisors => Err(Error::NoAdvisors(agency.name)),

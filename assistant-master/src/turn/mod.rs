@@ -3,6 +3,8 @@
 //! referrals between them, and compose the final answer. Events are streamed
 //! to the citizen as they happen.
 
+pub mod plan;
+
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::Mutex;
@@ -10,21 +12,21 @@ use std::sync::Mutex;
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::mpsc;
 use tonic::Status;
-use veiviser_proto::agency::v1::{self as agency, AskResponse, AssistantCard, LocalizedText, Referral, TaskState};
+use veiviser_proto::agency::v1::{self as agency, AskResponse, AssistantCard, Referral, TaskState};
 use veiviser_proto::master::v1::{
     AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, HandoverOffer, PlanItem, Route, RoutingDecision,
     ask_event::Event,
 };
 
-use veiviser_agency_sdk::trace::TraceContext;
+use veiviser_runtime::trace::TraceContext;
 
-use crate::Master;
 use crate::content::{MasterLanguage, fill};
-use crate::handover::{HandoverReason, HoursInWords};
+use crate::handover::{HandoverReason, Handovers, HoursInWords};
 use crate::metrics::AgencyOutcomeLabels;
 use crate::network::{Agency, Snapshot};
-use crate::plan;
-use crate::router::{Choice, Decision, MasterIntent};
+use crate::routing::{Choice, Decision, MasterIntent};
+use crate::state::Master;
+use crate::text::localized;
 
 /// Where the events of one answer go.
 pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
@@ -47,7 +49,7 @@ pub struct Turn<'a> {
 #[derive(Debug, Clone)]
 pub struct Answered {
     pub final_answer: FinalAnswer,
-    /// Topic classes of the skills that answered (see [`crate::retention`]).
+    /// Topic classes of the skills that answered (see [`crate::sessions::retention`]).
     pub topics: Vec<String>,
 }
 
@@ -125,7 +127,7 @@ impl<'a> Turn<'a> {
     /// A human advisor is offered when the citizen asked for one, an agency
     /// said one is needed, or the assistant failed to understand twice in a row.
     fn offer_handover(&self, answer: &FinalAnswer, understood: bool) -> Option<HandoverOffer> {
-        let not_understood = self.master.sessions.note_understood(self.session_id, understood);
+        let not_understood = self.master.sessions().note_understood(self.session_id, understood);
         let reason = if answer.route == i32::from(Route::Human) {
             HandoverReason::Asked
         } else if answer.human_needed {
@@ -136,14 +138,12 @@ impl<'a> Turn<'a> {
             return None;
         };
         let preferred = if answer.agency_ids.is_empty() {
-            self.master.sessions.last_agencies(self.session_id)
+            self.master.sessions().last_agencies(self.session_id)
         } else {
             answer.agency_ids.clone()
         };
-        let offer = self
-            .master
-            .handover_offer(self.snapshot, self.language, &preferred, reason)?;
-        crate::metrics::Metrics::count(&self.master.metrics.handovers, "offered");
+        let offer = Handovers::new(self.master).handover_offer(self.snapshot, self.language, &preferred, reason)?;
+        crate::metrics::Metrics::count(&self.master.metrics().handovers, "offered");
         Some(offer)
     }
 
@@ -220,7 +220,7 @@ impl<'a> Turn<'a> {
                 ));
                 continue;
             };
-            if hop > self.master.config.max_referral_hops {
+            if hop > self.master.config().max_referral_hops {
                 parts.push(format!("{} {}", referral.reason, referral.url));
                 continue;
             }
@@ -229,7 +229,7 @@ impl<'a> Turn<'a> {
                 Ok(response)
                     if response.state == i32::from(TaskState::Completed)
                         && (!referral.skill_id.is_empty()
-                            || response.confidence >= self.master.config.thresholds.referral_confidence) =>
+                            || response.confidence >= self.master.config().thresholds.referral_confidence) =>
                 {
                     let name = target
                         .card
@@ -467,8 +467,8 @@ impl<'a> Turn<'a> {
 
     /// The citizen's profile token for `agency_id`, when they logged in and consented.
     async fn profile_token(&self, agency_id: &str, agency: &Agency) -> Option<String> {
-        let profiles = self.master.profiles.as_ref()?;
-        let citizen_token = self.master.sessions.citizen_token(self.session_id)?;
+        let profiles = self.master.profiles()?;
+        let citizen_token = self.master.sessions().citizen_token(self.session_id)?;
         let declared = &agency.card.as_deref()?.profile_attributes;
         profiles
             .token_for(self.session_id, &citizen_token, agency_id, declared)
@@ -490,10 +490,13 @@ impl<'a> Turn<'a> {
             language: self.language.language.clone(),
             skill_id: skill.to_string(),
             life_event: life_event.to_string(),
-            conversation_id: format!("{:016x}", self.master.pseudonyms.hash_one((self.session_id, agency_id))),
+            conversation_id: format!(
+                "{:016x}",
+                self.master.pseudonyms().hash_one((self.session_id, agency_id))
+            ),
             referral_path: referral_path.to_vec(),
         });
-        request.set_timeout(self.master.config.agency_timeout);
+        request.set_timeout(self.master.config().agency_timeout);
         self.trace.child().inject(request.metadata_mut());
         if let Some(token) = self.profile_token(agency_id, agency).await {
             match format!("Bearer {token}").parse() {
@@ -504,7 +507,7 @@ impl<'a> Turn<'a> {
             }
         }
         let mut client = agency.client.clone();
-        let outcome = match tokio::time::timeout(self.master.config.agency_timeout, client.ask(request)).await {
+        let outcome = match tokio::time::timeout(self.master.config().agency_timeout, client.ask(request)).await {
             Err(_) => Err(Failure::Timeout),
             Ok(Ok(response)) => Ok(response.into_inner()),
             Ok(Err(status)) => Err(match status.code() {
@@ -515,7 +518,7 @@ impl<'a> Turn<'a> {
             }),
         };
         self.master
-            .metrics
+            .metrics()
             .agency_calls
             .get_or_create(&AgencyOutcomeLabels {
                 agency: agency_id.to_string(),
@@ -536,14 +539,4 @@ impl<'a> Turn<'a> {
         }
         outcome
     }
-}
-
-/// The text in `language`, else the first one given.
-pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
-    texts
-        .iter()
-        .find(|t| t.language == language)
-        .or_else(|| texts.first())
-        .map(|t| t.text.as_str())
-        .unwrap_or_default()
 }

@@ -5,24 +5,19 @@
 //! handover events stream to the page as server-sent events. The advisor's
 //! page (`/advisor`, [`advisor`]) is served next to it.
 
-mod advisor;
-
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::{Code, Request};
+use tonic::Request;
 use veiviser_proto::agency::v1::{AdvisorHours, Contact};
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
 use veiviser_proto::consent::v1::{
@@ -34,30 +29,21 @@ use veiviser_proto::master::v1::{
     StartSessionRequest, TranscriptFormat, WatchHandoverRequest,
 };
 
-use crate::Master;
-use crate::conversation::localized;
-use crate::desk_service::AdvisorDeskService;
-use crate::service::CitizenService;
+use super::advisor;
+use super::common::{Web, WebError, WebResult, event_stream, security_headers};
+use super::net::tuned;
+use crate::error::Error;
+use crate::grpc::AdvisorDeskService;
+use crate::grpc::CitizenService;
+use crate::state::Master;
+use crate::text::localized;
 
-const INDEX_HTML: &str = include_str!("../../web/index.html");
-const APP_JS: &str = include_str!("../../web/app.js");
-const HTTP_JS: &str = include_str!("../../web/http.js");
-const ADVISOR_HTML: &str = include_str!("../../web/advisor.html");
-const ADVISOR_JS: &str = include_str!("../../web/advisor.js");
-const APP_CSS: &str = include_str!("../../web/app.css");
-
-/// Only the page's own files may run or style it; nothing may frame it.
-const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-#[derive(Debug, Clone)]
-struct Web {
-    closing: watch::Receiver<bool>,
-    master: Arc<Master>,
-    citizen: CitizenService,
-    desk: AdvisorDeskService,
-    advisors: Arc<advisor::Connections>,
-}
+const INDEX_HTML: &str = include_str!("../../assets/index.html");
+const APP_JS: &str = include_str!("../../assets/app.js");
+const HTTP_JS: &str = include_str!("../../assets/http.js");
+const ADVISOR_HTML: &str = include_str!("../../assets/advisor.html");
+const ADVISOR_JS: &str = include_str!("../../assets/advisor.js");
+const APP_CSS: &str = include_str!("../../assets/app.css");
 
 /// Serves the web chat on `listener` until `shutdown` resolves; then every
 /// open event stream ends (see [`event_stream`]).
@@ -74,33 +60,6 @@ pub async fn serve(
     axum::serve(tuned(listener), router(master, closing))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// How long data sent on a connection may stay unacknowledged before the
-/// kernel drops it. A browser that vanished without closing (a laptop lid,
-/// lost Wi-Fi) is noticed within this time, and an advisor on it signed out,
-/// instead of after about 15 minutes of retransmission.
-const UNACKNOWLEDGED_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
-
-/// The listener with every accepted socket tuned: `TCP_NODELAY`, so small
-/// answers do not wait for the peer's delayed ACK (about 40 ms each
-/// otherwise; see BENCHMARKS.md), and on Linux `TCP_USER_TIMEOUT`
-/// ([`UNACKNOWLEDGED_LIMIT`]), so event streams to vanished peers end.
-pub(crate) fn tuned(
-    listener: TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(|tcp| tune(tcp))
-}
-
-fn tune(tcp: &tokio::net::TcpStream) {
-    if let Err(error) = tcp.set_nodelay(true) {
-        tracing::warn!(%error, "could not set TCP_NODELAY");
-    }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if let Err(error) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(UNACKNOWLEDGED_LIMIT)) {
-        tracing::warn!(%error, "could not set TCP_USER_TIMEOUT");
-    }
 }
 
 /// The page and its API; `closing` turns true when the endpoint shuts down.
@@ -155,94 +114,6 @@ fn page(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    // Conversations are personal even when masked: nothing is cached.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// An error for the page: the HTTP status matching the gRPC code, and a short
-/// readable message (the same one gRPC clients get).
-#[derive(Debug)]
-struct WebError {
-    status: StatusCode,
-    code: Code,
-    message: String,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    code: &'a str,
-}
-
-impl From<tonic::Status> for WebError {
-    fn from(status: tonic::Status) -> Self {
-        let http = match status.code() {
-            Code::InvalidArgument | Code::OutOfRange => StatusCode::BAD_REQUEST,
-            Code::NotFound => StatusCode::NOT_FOUND,
-            Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
-            Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Code::PermissionDenied => StatusCode::FORBIDDEN,
-            Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
-            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
-            Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        Self {
-            status: http,
-            code: status.code(),
-            message: status.message().to_string(),
-        }
-    }
-}
-
-impl From<JsonRejection> for WebError {
-    fn from(rejection: JsonRejection) -> Self {
-        // Keep axum's status (400, 413, 415 or 422); the code says what kind of mistake it is.
-        Self {
-            status: rejection.status(),
-            code: Code::InvalidArgument,
-            message: format!("the request body is not valid: {}", rejection.body_text()),
-        }
-    }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let code = format!("{:?}", self.code);
-        let code = screaming_snake(&code);
-        let body = ErrorBody {
-            error: &self.message,
-            code: &code,
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
-/// "InvalidArgument" → "INVALID_ARGUMENT", as gRPC names its codes.
-fn screaming_snake(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (index, c) in camel.chars().enumerate() {
-        if c.is_uppercase() && index > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
-
-type WebResult<T> = Result<T, WebError>;
-
 #[derive(Debug, Serialize)]
 struct ConfigBody {
     login: bool,
@@ -251,8 +122,8 @@ struct ConfigBody {
 
 async fn config(State(web): State<Web>) -> Json<ConfigBody> {
     Json(ConfigBody {
-        login: web.master.profiles.is_some(),
-        languages: web.master.content.languages().map(|l| l.language.clone()).collect(),
+        login: web.master.profiles().is_some(),
+        languages: web.master.content().languages().map(|l| l.language.clone()).collect(),
     })
 }
 
@@ -260,17 +131,15 @@ impl Web {
     /// The trust service, when this master has one.
     fn trust(&self) -> WebResult<TrustServiceClient<tonic::transport::Channel>> {
         self.master
-            .profiles
+            .profiles()
             .as_ref()
             .map(|profiles| profiles.trust_client())
-            .ok_or_else(|| {
-                tonic::Status::unimplemented("this master has no trust service, so there is no login").into()
-            })
+            .ok_or_else(|| Error::NoTrustService("there is no login").into())
     }
 
     fn purpose(&self) -> String {
         self.master
-            .profiles
+            .profiles()
             .as_ref()
             .map(|profiles| profiles.purpose().to_string())
             .unwrap_or_default()
@@ -323,12 +192,12 @@ struct AgenciesBody {
 async fn agencies(State(web): State<Web>, Query(query): Query<LanguageQuery>) -> WebResult<Json<AgenciesBody>> {
     let language = web
         .master
-        .content
+        .content()
         .language(&query.language)
         .map_err(tonic::Status::from)?
         .language
         .clone();
-    let snapshot = web.master.network.snapshot();
+    let snapshot = web.master.network().snapshot();
     let agencies = snapshot
         .known()
         .map(|(agency, card)| AgencyBody {
@@ -360,10 +229,10 @@ async fn consent(
     let Json(body) = body?;
     let mut trust = web.trust()?;
     if body.granted {
-        let snapshot = web.master.network.snapshot();
+        let snapshot = web.master.network().snapshot();
         let card = snapshot
             .card(&agency_id)
-            .ok_or_else(|| tonic::Status::from(crate::Error::UnknownAgency(agency_id.clone())))?;
+            .ok_or_else(|| tonic::Status::from(Error::UnknownAgency(agency_id.clone())))?;
         trust
             .grant_consent(GrantConsentRequest {
                 citizen_token: body.citizen_token,
@@ -431,32 +300,6 @@ struct MessageBody {
     text: String,
     #[serde(default)]
     language: String,
-}
-
-/// A stream of protobuf messages as server-sent events, one JSON object each.
-/// It ends, with an `error` event saying why, when the endpoint shuts down:
-/// an open page must not keep the graceful shutdown waiting.
-fn event_stream<T: Serialize + Send + 'static>(
-    closing: watch::Receiver<bool>,
-    messages: impl Stream<Item = Result<T, tonic::Status>> + Send + 'static,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let mut until_closing = closing.clone();
-    // A dropped sender means the endpoint is gone too.
-    let closed = async move { _ = until_closing.wait_for(|closing| *closing).await };
-    let goodbye = futures::stream::once(async move { *closing.borrow() }).filter_map(|closed| async move {
-        closed.then(|| Ok(Event::default().event("error").data("the web chat is shutting down")))
-    });
-    let events = messages.map(|message| {
-        let event = match message {
-            Ok(message) => Event::default().json_data(message).unwrap_or_else(|error| {
-                tracing::error!(%error, "event could not be encoded");
-                Event::default().event("error").data("internal error")
-            }),
-            Err(status) => Event::default().event("error").data(status.message()),
-        };
-        Ok(event)
-    });
-    Sse::new(events.take_until(closed).chain(goodbye)).keep_alive(KeepAlive::default())
 }
 
 async fn ask(
@@ -531,11 +374,7 @@ async fn transcript(
     let format = match query.format.as_str() {
         "" | "text" => TranscriptFormat::Text,
         "json" => TranscriptFormat::Json,
-        other => {
-            return Err(
-                tonic::Status::invalid_argument(format!("format must be text or json, not \"{other}\"")).into(),
-            );
-        }
+        _ => return Err(Error::InvalidArgument("format must be text or json".into()).into()),
     };
     let file = web
         .citizen
@@ -552,35 +391,8 @@ async fn transcript(
     ];
     let mut response = file.content.into_response();
     for (name, value) in headers {
-        let value = value.map_err(|_| tonic::Status::internal("internal error"))?;
+        let value = value.map_err(|_| WebError::from(Error::Internal("transcript headers".into())))?;
         response.headers_mut().insert(name, value);
     }
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::screaming_snake;
-
-    #[tokio::test]
-    async fn accepted_sockets_send_at_once_and_give_up_on_vanished_peers() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
-        let address = listener.local_addr().expect("address");
-        let _client = tokio::net::TcpStream::connect(address).await.expect("connected");
-        let (accepted, _) = listener.accept().await.expect("accepted");
-        super::tune(&accepted);
-        assert!(accepted.nodelay().expect("readable"));
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        assert_eq!(
-            socket2::SockRef::from(&accepted).tcp_user_timeout().expect("readable"),
-            Some(super::UNACKNOWLEDGED_LIMIT)
-        );
-    }
-
-    #[test]
-    fn grpc_code_names_as_grpc_writes_them() {
-        assert_eq!(screaming_snake("InvalidArgument"), "INVALID_ARGUMENT");
-        assert_eq!(screaming_snake("NotFound"), "NOT_FOUND");
-        assert_eq!(screaming_snake("Internal"), "INTERNAL");
-    }
 }

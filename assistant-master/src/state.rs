@@ -1,54 +1,42 @@
-//! The master as a running thing: its state ([`Master`]) and serving it on a
-//! listener until shutdown.
+//! The master's state ([`Master`]): configuration, content, the agency
+//! network, sessions, the desk, metrics and the transcript archive, and the
+//! session lifecycle that ties them together (closing, purging). No
+//! transport lives here; `grpc` and `http` adapt it, `serve` runs it.
 
-use std::future::Future;
 use std::hash::RandomState;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
-use veiviser_agency_sdk::clock::rfc3339;
-use veiviser_proto::master::v1::advisor_desk_server::AdvisorDeskServer;
-use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistantServer;
 use veiviser_proto::master::v1::{Retention as RetentionNotice, Transcript};
+use veiviser_runtime::clock::rfc3339;
 
+use crate::config::MasterConfig;
 use crate::content::MasterContent;
 use crate::desk::Desk;
-use crate::desk_service::AdvisorDeskService;
-use crate::export::TranscriptDocument;
+use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::profiles::ProfileTokens;
-use crate::retention::{Retention, TranscriptArchive};
-use crate::service::CitizenService;
-use crate::sessions::{ClosedSession, Sessions};
-use crate::{Error, MasterConfig};
+use crate::sessions::export::TranscriptDocument;
+use crate::sessions::retention::{Retention, TranscriptArchive};
+use crate::sessions::{CloseReason, ClosedSession, Sessions};
 
 /// The master's state, shared by every request.
 #[derive(Debug)]
 pub struct Master {
-    pub config: MasterConfig,
-    pub content: Arc<MasterContent>,
-    pub network: Arc<Network>,
-    pub sessions: Arc<Sessions>,
+    config: MasterConfig,
+    content: Arc<MasterContent>,
+    network: Arc<Network>,
+    sessions: Arc<Sessions>,
     /// Conversations handed to human advisors.
-    pub desk: Desk,
+    desk: Desk,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
-    pub pseudonyms: RandomState,
-    pub metrics: Arc<Metrics>,
+    pseudonyms: RandomState,
+    metrics: Arc<Metrics>,
     /// Ended transcripts waiting for deletion.
-    pub archive: TranscriptArchive,
+    archive: TranscriptArchive,
     /// Profile tokens per session and agency, when a trust service is configured.
-    pub profiles: Option<ProfileTokens>,
-}
-
-/// Why a session was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The citizen ended it.
-    Citizen,
-    /// It was idle past the timeout.
-    Idle,
+    profiles: Option<ProfileTokens>,
 }
 
 /// What one run of the purge job did.
@@ -59,6 +47,48 @@ pub struct PurgeReport {
 }
 
 impl Master {
+    pub fn config(&self) -> &MasterConfig {
+        &self.config
+    }
+
+    /// The master's own texts and intents, per language.
+    pub fn content(&self) -> &Arc<MasterContent> {
+        &self.content
+    }
+
+    /// The live view of the agencies and the router trained on their cards.
+    pub fn network(&self) -> &Arc<Network> {
+        &self.network
+    }
+
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.sessions
+    }
+
+    /// Conversations handed to human advisors.
+    pub fn desk(&self) -> &Desk {
+        &self.desk
+    }
+
+    /// The per-process key of the pseudonymous conversation ids agencies see.
+    pub fn pseudonyms(&self) -> &RandomState {
+        &self.pseudonyms
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Ended transcripts waiting for deletion.
+    pub fn archive(&self) -> &TranscriptArchive {
+        &self.archive
+    }
+
+    /// Profile tokens per session and agency, when a trust service is configured.
+    pub fn profiles(&self) -> Option<&ProfileTokens> {
+        self.profiles.as_ref()
+    }
+
     /// The masker for citizen messages: the agencies' published phone numbers
     /// stay readable, everything else that looks like personal data is masked.
     pub fn masker(&self) -> veiviser_masking::Masker {
@@ -197,7 +227,7 @@ impl Master {
     }
 
     /// Runs [`Self::purge`] every `purge_interval` until dropped.
-    fn spawn_purge(self: &Arc<Self>) -> tokio::task::JoinSet<()> {
+    pub(crate) fn spawn_purge(self: &Arc<Self>) -> tokio::task::JoinSet<()> {
         let mut tasks = tokio::task::JoinSet::new();
         let master = Arc::clone(self);
         tasks.spawn(async move {
@@ -212,98 +242,4 @@ impl Master {
         });
         tasks
     }
-}
-
-/// Builds a master from `config` and serves it on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    config: MasterConfig,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Error> {
-    serve_master(listener, Master::new(config)?, shutdown).await
-}
-
-/// The master's HTTP listeners besides gRPC; each is off when `None`.
-#[derive(Debug, Default)]
-pub struct Endpoints {
-    /// Operations: `/metrics` and `/healthz` ([`crate::admin`]). Keep it internal.
-    pub admin: Option<TcpListener>,
-    /// The citizen's web chat ([`crate::web`]).
-    pub web: Option<TcpListener>,
-}
-
-/// Like [`serve`], with the HTTP endpoints on their own listeners.
-pub async fn serve_with_endpoints(
-    listener: TcpListener,
-    endpoints: Endpoints,
-    config: MasterConfig,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Error> {
-    let master = Master::new(config)?;
-    // The HTTP endpoints stop when shutdown begins (or when the gRPC server
-    // stops for any other reason and the sender is dropped).
-    let (stop_http, http_stopped) = tokio::sync::watch::channel(());
-    let stopped = move || {
-        let mut receiver = http_stopped.clone();
-        async move {
-            let _ = receiver.changed().await;
-        }
-    };
-    let mut http = tokio::task::JoinSet::new();
-    if let Some(admin) = endpoints.admin {
-        tracing::info!(address = %admin.local_addr()?, "operations endpoint serving");
-        http.spawn(crate::admin::serve(admin, Arc::clone(&master.metrics), stopped()));
-    }
-    if let Some(web) = endpoints.web {
-        tracing::info!(address = %web.local_addr()?, "web chat serving");
-        http.spawn(crate::web::serve(web, Arc::clone(&master), stopped()));
-    }
-    let shutdown = async move {
-        shutdown.await;
-        let _ = stop_http.send(());
-    };
-    let served = serve_master(listener, master, shutdown).await;
-    while let Some(outcome) = http.join_next().await {
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "http endpoint failed"),
-            Err(error) => tracing::error!(%error, "http endpoint panicked"),
-        }
-    }
-    served
-}
-
-/// Serves an existing master (tests keep a handle to watch its network).
-pub async fn serve_master(
-    listener: TcpListener,
-    master: Arc<Master>,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Error> {
-    let address = listener.local_addr()?;
-    // Dropping the sets at the end of this function stops the background tasks.
-    let _refresh = master.network.spawn_refresh();
-    let _purge = master.spawn_purge();
-    if master.config.advisor_key.is_none() {
-        tracing::warn!(
-            "no advisor desk key: anyone who reaches the grpc port can act as an advisor; the advisor page is off"
-        );
-    }
-    let (router, health) = veiviser_agency_sdk::server::router(
-        &master.config.server,
-        CitizenAssistantServer::new(CitizenService::new(Arc::clone(&master))),
-        &[<AdvisorDeskServer<AdvisorDeskService> as tonic::server::NamedService>::NAME],
-    )
-    .await?;
-    health.set_serving::<AdvisorDeskServer<AdvisorDeskService>>().await;
-    let router = router.add_service(AdvisorDeskServer::new(AdvisorDeskService::new(Arc::clone(&master))));
-    tracing::info!(%address, agencies = master.config.agencies.len(), "master assistant serving");
-    let desk_master = Arc::clone(&master);
-    let shutdown = async move {
-        shutdown.await;
-        // Advisors' and citizens' handover streams never end by themselves.
-        desk_master.desk.shut_down();
-    };
-    veiviser_agency_sdk::server::serve_router(router, listener, shutdown).await?;
-    tracing::info!("master assistant stopped");
-    Ok(())
 }

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-use crate::export::TranscriptDocument;
+use crate::error::Error;
+use crate::sessions::export::TranscriptDocument;
 
 /// The topic whose conversations are deleted at session end unless configured otherwise.
 pub const SOCIAL_SERVICES: &str = "social-services";
@@ -201,7 +201,7 @@ mod tests {
             language: "nb".into(),
             exported_at: "2026-11-24T12:00:00Z".into(),
             retention: Default::default(),
-            entries: vec![crate::export::EntryDocument {
+            entries: vec![crate::sessions::export::EntryDocument {
                 role: "citizen".into(),
                 text: text.into(),
                 at: "2026-11-24T12:00:00Z".into(),

@@ -5,18 +5,19 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use veiviser_agency_sdk::telemetry::{self, LogFormat};
-use veiviser_agency_sdk::{ServerConfig, server::shutdown_signal};
+use veiviser_agency_sdk::AgencyConfig;
 use veiviser_cli::client::{self, DEFAULT_MASTER, MASTER_ENV, MasterClient};
 use veiviser_cli::consent;
-use veiviser_cli::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_cli::output::{AnswerJson, route_name};
-use veiviser_cli::trust::{DEMO_TRUST_PORTS, TrustProcess};
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
-use veiviser_master::hours::HoursPolicy;
+use veiviser_master::handover::hours::HoursPolicy;
 use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
+use veiviser_runtime::shutdown_signal;
+use veiviser_runtime::telemetry::{self, LogFormat};
+use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
+use veiviser_testkit::trust::{DEMO_TRUST_PORTS, TrustProcess};
 
 /// The demo's advisor desk key, the same as docker compose's default: the
 /// advisor page is off without one, and the demo is for loopback only.
@@ -174,7 +175,7 @@ async fn main() -> ExitCode {
             ref tls_ca,
         } => {
             let tls = match (tls_cert, tls_key, tls_ca) {
-                (Some(cert), Some(key), Some(ca)) => veiviser_agency_sdk::tls::TlsFiles {
+                (Some(cert), Some(key), Some(ca)) => veiviser_runtime::tls::TlsFiles {
                     cert: cert.clone(),
                     key: key.clone(),
                     ca: ca.clone(),
@@ -234,9 +235,9 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
             advisor_key: Some(DEMO_DESK_KEY.to_string()),
             ..MasterConfig::default()
         },
-        ServerConfig {
+        AgencyConfig {
             trust: Some(trust.agency_trust()),
-            ..ServerConfig::default()
+            ..AgencyConfig::default()
         },
     )
     .await?;
@@ -245,7 +246,7 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
         .await
         .map_err(|e| format!("cannot listen on {web}: {e}"))?;
     let web_address = web_listener.local_addr().map_err(|e| e.to_string())?;
-    let web_task = tokio::spawn(veiviser_master::web::serve(
+    let web_task = tokio::spawn(veiviser_master::http::web::serve(
         web_listener,
         std::sync::Arc::clone(&federation.master),
         shutdown_signal(),
@@ -310,7 +311,7 @@ fn required_person(cli: &Cli) -> Result<(), String> {
     Ok(())
 }
 
-async fn health(address: &str, tls: Option<veiviser_agency_sdk::tls::TlsPem>) -> Result<(), String> {
+async fn health(address: &str, tls: Option<veiviser_runtime::tls::TlsPem>) -> Result<(), String> {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;
     let url = if address.contains("://") {

@@ -13,9 +13,10 @@ use tonic::{Request, Response, Status, Streaming};
 use veiviser_proto::master::v1::advisor_desk_server::AdvisorDesk;
 use veiviser_proto::master::v1::{DeskAction, DeskEvent, SignIn, desk_action};
 
-use crate::desk::{AdvisorId, Ending};
-use crate::service::checked_text;
-use crate::{Error, Master};
+use crate::desk::{AdvisorId, Ending, Refusal};
+use crate::error::Error;
+use crate::state::Master;
+use crate::text::checked_text;
 
 /// Events buffered per advisor connection; an advisor whose client lets it
 /// fill is signed out (their conversations go back to the queue).
@@ -38,7 +39,7 @@ impl AdvisorDeskService {
     /// With a desk key configured, the call must carry it as a bearer token
     /// (`authorization`: the header's value, if any).
     pub(crate) fn authorize(&self, authorization: Option<&str>) -> Result<(), Error> {
-        let Some(key) = &self.master.config.advisor_key else {
+        let Some(key) = &self.master.config().advisor_key else {
             return Ok(());
         };
         let presented = authorization
@@ -60,7 +61,7 @@ impl AdvisorDeskService {
                 "advisor_name must be 1 to {MAX_ADVISOR_NAME} characters"
             )));
         }
-        let snapshot = self.master.network.snapshot();
+        let snapshot = self.master.network().snapshot();
         let card = snapshot
             .card(&sign_in.agency_id)
             .ok_or_else(|| Error::UnknownAgency(sign_in.agency_id.clone()))?;
@@ -74,15 +75,15 @@ impl AdvisorDeskService {
     /// message, and masked, since advisors are held to the same rule: what is
     /// stored and shown never holds personal data in the clear.
     pub(crate) fn prepare_reply(&self, text: &str) -> Result<String, Error> {
-        let text = checked_text(text, self.master.config.max_message_chars, "reply")?;
+        let text = checked_text(text, self.master.config().max_message_chars, "reply")?;
         Ok(self.master.masker().mask(text).text)
     }
 
     /// Carries out one action; a refusal is told to the advisor, who stays connected.
-    fn act(&self, advisor: AdvisorId, name: &str, action: desk_action::Action) -> Result<(), (String, String)> {
-        let desk = &self.master.desk;
+    fn act(&self, advisor: AdvisorId, name: &str, action: desk_action::Action) -> Result<(), (String, Refusal)> {
+        let desk = &self.master.desk();
         match action {
-            desk_action::Action::SignIn(_) => Err((String::new(), "already signed in".into())),
+            desk_action::Action::SignIn(_) => Err((String::new(), Refusal::AlreadySignedIn)),
             desk_action::Action::Take(take) => desk
                 .take(advisor, &take.handover_id, name)
                 .map_err(|e| (take.handover_id, e)),
@@ -90,7 +91,7 @@ impl AdvisorDeskService {
                 Ok(masked) => desk
                     .reply(advisor, &reply.handover_id, &masked)
                     .map_err(|e| (reply.handover_id, e)),
-                Err(error) => Err((reply.handover_id, error.to_string())),
+                Err(error) => Err((reply.handover_id, Refusal::Reply(error.to_string()))),
             },
             desk_action::Action::HandBack(hand_back) => desk
                 .finish(advisor, &hand_back.handover_id, Ending::HandedBack)
@@ -105,7 +106,7 @@ impl AdvisorDeskService {
     /// shuts down, then signs them out. Only the desk holds the sender of the
     /// advisor's events, so signing out ends their stream.
     async fn follow(self, advisor: AdvisorId, name: String, mut actions: BoxStream<'static, DeskAction>) {
-        let mut closing = self.master.desk.closing();
+        let mut closing = self.master.desk().closing();
         loop {
             let action = tokio::select! {
                 action = actions.next() => action,
@@ -113,15 +114,15 @@ impl AdvisorDeskService {
             };
             match action {
                 Some(DeskAction { action: Some(action) }) => {
-                    if let Err((handover_id, reason)) = self.act(advisor, &name, action) {
-                        self.master.desk.refuse(advisor, handover_id, reason);
+                    if let Err((handover_id, refusal)) = self.act(advisor, &name, action) {
+                        self.master.desk().refuse(advisor, handover_id, &refusal);
                     }
                 }
                 Some(DeskAction { action: None }) => {}
                 None => break,
             }
         }
-        self.master.desk.sign_out(advisor);
+        self.master.desk().sign_out(advisor);
     }
 
     /// Signs an authorized advisor in and follows `actions` (everything after
@@ -135,7 +136,7 @@ impl AdvisorDeskService {
     ) -> Result<mpsc::Receiver<Result<DeskEvent, Status>>, Error> {
         let name = self.check_sign_in(sign_in)?;
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
-        let advisor = self.master.desk.sign_in(&sign_in.agency_id, events)?;
+        let advisor = self.master.desk().sign_in(&sign_in.agency_id, events)?;
         tokio::spawn(self.clone().follow(advisor, name, actions));
         Ok(receiver)
     }

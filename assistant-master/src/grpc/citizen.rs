@@ -1,5 +1,5 @@
 //! The tonic implementation of `veiviser.master.v1.CitizenAssistant`: input
-//! validation, sessions and transcripts around [`crate::conversation`].
+//! validation, sessions and transcripts around [`crate::turn`].
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,8 +10,6 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
-use veiviser_agency_sdk::clock::rfc3339;
-use veiviser_agency_sdk::trace::TraceContext;
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
 use veiviser_proto::master::v1::{
     AgencyStatus, AskEvent, AskRequest, EndSessionRequest, EndSessionResponse, ExportTranscriptRequest, FinalAnswer,
@@ -19,13 +17,19 @@ use veiviser_proto::master::v1::{
     ListAgenciesResponse, RequestHumanRequest, Route, StartSessionRequest, StartSessionResponse, Transcript,
     TranscriptFile, TranscriptFormat, WatchHandoverRequest, ask_event, handover_event,
 };
+use veiviser_runtime::clock::rfc3339;
+use veiviser_runtime::trace::TraceContext;
 
-use crate::conversation::{Answered, Turn};
-use crate::export::TranscriptDocument;
+use crate::error::Error;
+use crate::error::metric_label;
+use crate::handover::Handovers;
 use crate::metrics::{CodeLabel, KindLabel, LanguageLabel, Metrics, RouteLabels};
-use crate::server::CloseReason;
+use crate::sessions::CloseReason;
+use crate::sessions::export::TranscriptDocument;
 use crate::sessions::{Entry, Role};
-use crate::{Error, Master};
+use crate::state::Master;
+use crate::text::checked_text;
+use crate::turn::{Answered, Turn};
 
 /// Events buffered per answer before the sender waits for the citizen to read.
 const EVENT_BUFFER: usize = 16;
@@ -44,10 +48,10 @@ impl CitizenService {
     fn fail(&self, error: Error) -> Status {
         let status = Status::from(error);
         self.master
-            .metrics
+            .metrics()
             .errors
             .get_or_create(&CodeLabel {
-                code: format!("{:?}", status.code()),
+                code: metric_label(status.code()).to_string(),
             })
             .inc();
         status
@@ -57,43 +61,46 @@ impl CitizenService {
         if !request.acknowledged_no_personal_data {
             return Err(Error::NotAcknowledged);
         }
-        let language = self.master.content.language(&request.language)?;
-        let session_id = self.master.sessions.start(&language.language)?;
+        let language = self.master.content().language(&request.language)?;
+        let session_id = self.master.sessions().start(&language.language)?;
         if !request.citizen_token.is_empty() {
-            if self.master.profiles.is_none() {
-                self.master.sessions.end(&session_id)?;
+            if self.master.profiles().is_none() {
+                self.master.sessions().end(&session_id)?;
                 return Err(Error::InvalidArgument(
                     "this master has no trust service, so it cannot use a citizen_token".into(),
                 ));
             }
-            self.master.sessions.log_in(&session_id, request.citizen_token.clone());
+            self.master
+                .sessions()
+                .log_in(&session_id, request.citizen_token.clone());
         }
-        let open = self.master.sessions.open_count();
-        self.master.metrics.sessions_started.inc();
-        self.master.metrics.sessions_open.set(open as i64);
+        let open = self.master.sessions().open_count();
+        self.master.metrics().sessions_started.inc();
+        self.master.metrics().sessions_open.set(open as i64);
         tracing::info!(language = %language.language, open, logged_in = !request.citizen_token.is_empty(), "session started");
         Ok(StartSessionResponse {
             session_id,
             welcome: language.texts.welcome.clone(),
             language: language.language.clone(),
-            idle_timeout_seconds: u32::try_from(self.master.config.session_idle_timeout.as_secs()).unwrap_or(u32::MAX),
+            idle_timeout_seconds: u32::try_from(self.master.config().session_idle_timeout.as_secs())
+                .unwrap_or(u32::MAX),
         })
     }
 
     fn ask_stream(&self, request: AskRequest, trace: TraceContext) -> Result<EventStream, Error> {
-        let session_language = self.master.sessions.touch(&request.session_id)?;
-        let text = checked_text(&request.text, self.master.config.max_message_chars, "message")?.to_string();
+        let session_language = self.master.sessions().touch(&request.session_id)?;
+        let text = checked_text(&request.text, self.master.config().max_message_chars, "message")?.to_string();
         let language = if request.language.is_empty() {
             session_language
         } else {
-            self.master.content.language(&request.language)?.language.clone()
+            self.master.content().language(&request.language)?.language.clone()
         };
         // Masked at the door: nothing below this line sees the text as typed.
         let masked = self.master.masker().mask(&text);
         let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
         self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
-        if self.master.desk.forward(&request.session_id, &text) {
+        if self.master.desk().forward(&request.session_id, &text) {
             // A human has the conversation: the message went to the desk, not the assistant.
             let forwarded = FinalAnswer {
                 route: Route::Human.into(),
@@ -108,20 +115,22 @@ impl CitizenService {
             };
             return Ok(Box::pin(tokio_stream::once(Ok(event))));
         }
-        self.master.sessions.record(&request.session_id, Entry::citizen(&text));
+        self.master
+            .sessions()
+            .record(&request.session_id, Entry::citizen(&text));
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let master = Arc::clone(&self.master);
         let span = tracing::info_span!("turn", trace_id = %trace.trace_id_hex());
         let turn_task = async move {
             let started = Instant::now();
-            let snapshot = master.network.snapshot();
-            let Ok(language) = master.content.language(&language) else {
+            let snapshot = master.network().snapshot();
+            let Ok(language) = master.content().language(&language) else {
                 return;
             };
             let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events).with_trace(trace);
             let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
-            master.sessions.record(
+            master.sessions().record(
                 &request.session_id,
                 Entry {
                     role: Role::Assistant,
@@ -132,7 +141,7 @@ impl CitizenService {
                     handover_id: "",
                 },
             );
-            count_answer(&master.metrics, &final_answer, started);
+            count_answer(master.metrics(), &final_answer, started);
             tracing::info!(
                 intent = %final_answer.intent,
                 route = final_answer.route,
@@ -149,7 +158,7 @@ impl CitizenService {
     }
 
     fn count_message(&self, session_id: &str, language: &str, masked: &veiviser_masking::Masked) {
-        let metrics = &self.master.metrics;
+        let metrics = &self.master.metrics();
         metrics
             .messages
             .get_or_create(&LanguageLabel {
@@ -169,7 +178,7 @@ impl CitizenService {
                 })
                 .inc();
         }
-        for kind in self.master.sessions.note_masked(session_id, &kinds) {
+        for kind in self.master.sessions().note_masked(session_id, &kinds) {
             metrics.dialogues_masked.get_or_create(&KindLabel { kind }).inc();
         }
     }
@@ -181,10 +190,10 @@ impl CitizenService {
                 "format must be TRANSCRIPT_FORMAT_TEXT or TRANSCRIPT_FORMAT_JSON".into(),
             ));
         }
-        let session = self.master.sessions.transcript(&request.session_id)?;
+        let session = self.master.sessions().transcript(&request.session_id)?;
         let transcript = self.master.transcript(&request.session_id, &session);
-        let document = TranscriptDocument::new(&transcript, rfc3339(self.master.config.clock.now()));
-        let language = self.master.content.language(&session.language)?;
+        let document = TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()));
+        let language = self.master.content().language(&session.language)?;
         Ok(match format {
             TranscriptFormat::Json => TranscriptFile {
                 filename: document.filename("json"),
@@ -229,30 +238,14 @@ fn count_answer(metrics: &Metrics, answer: &veiviser_proto::master::v1::FinalAns
     metrics.answer_seconds.observe(started.elapsed().as_secs_f64());
 }
 
-/// Checks a citizen's message or an advisor's reply (`what`) and returns it
-/// trimmed: not empty, at most `limit` characters.
-pub(crate) fn checked_text<'a>(text: &'a str, limit: usize, what: &str) -> Result<&'a str, Error> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(Error::InvalidArgument(format!("the {what} is empty")));
-    }
-    // Counting characters is linear: anything over 4 bytes a character is too long anyway.
-    if text.len() > limit * 4 || text.chars().count() > limit {
-        return Err(Error::InvalidArgument(format!(
-            "the {what} is longer than {limit} characters"
-        )));
-    }
-    Ok(text)
-}
-
 type EventStream = Pin<Box<dyn Stream<Item = Result<AskEvent, Status>> + Send>>;
 type HandoverStream = Pin<Box<dyn Stream<Item = Result<HandoverEvent, Status>> + Send>>;
 
 impl CitizenService {
     /// The handover's status now, then its events until it ends.
     fn watch_handover(&self, session_id: &str) -> Result<HandoverStream, Error> {
-        self.master.sessions.touch(session_id)?;
-        let (status, receiver) = self.master.desk.watch(session_id)?;
+        self.master.sessions().touch(session_id)?;
+        let (status, receiver) = self.master.desk().watch(session_id)?;
         let first = HandoverEvent {
             event: Some(handover_event::Event::Status(status)),
         };
@@ -287,7 +280,7 @@ impl CitizenAssistant for CitizenService {
     async fn end_session(&self, request: Request<EndSessionRequest>) -> Result<Response<EndSessionResponse>, Status> {
         let session = self
             .master
-            .sessions
+            .sessions()
             .end(&request.into_inner().session_id)
             .map_err(|e| self.fail(e))?;
         self.master.close_session(session, CloseReason::Citizen);
@@ -296,7 +289,11 @@ impl CitizenAssistant for CitizenService {
 
     async fn get_transcript(&self, request: Request<GetTranscriptRequest>) -> Result<Response<Transcript>, Status> {
         let session_id = request.into_inner().session_id;
-        let session = self.master.sessions.transcript(&session_id).map_err(|e| self.fail(e))?;
+        let session = self
+            .master
+            .sessions()
+            .transcript(&session_id)
+            .map_err(|e| self.fail(e))?;
         Ok(Response::new(self.master.transcript(&session_id, &session)))
     }
 
@@ -311,7 +308,7 @@ impl CitizenAssistant for CitizenService {
 
     async fn request_human(&self, request: Request<RequestHumanRequest>) -> Result<Response<HandoverStatus>, Status> {
         let request = request.into_inner();
-        self.master
+        Handovers::new(&self.master)
             .request_human(&request.session_id, &request.agency_id)
             .map(Response::new)
             .map_err(|e| self.fail(e))
@@ -328,15 +325,15 @@ impl CitizenAssistant for CitizenService {
     async fn leave_handover(&self, request: Request<LeaveHandoverRequest>) -> Result<Response<HandoverStatus>, Status> {
         let session_id = request.into_inner().session_id;
         self.master
-            .sessions
+            .sessions()
             .touch(&session_id)
-            .and_then(|_| self.master.desk.leave(&session_id))
+            .and_then(|_| self.master.desk().leave(&session_id))
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }
 
     async fn list_agencies(&self, _: Request<ListAgenciesRequest>) -> Result<Response<ListAgenciesResponse>, Status> {
-        let snapshot = self.master.network.snapshot();
+        let snapshot = self.master.network().snapshot();
         let agencies = snapshot
             .agencies
             .iter()

@@ -14,16 +14,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
 use tonic::Status;
-use veiviser_agency_sdk::clock::{Clock, rfc3339};
 use veiviser_proto::agency::v1::{AdvisorHours, Contact};
 use veiviser_proto::master::v1::{
     ActionRefused, AdvisorReply, CitizenWrote, ConversationGone, DeskEvent, DeskQueue, HandoverEvent, HandoverState,
     HandoverStatus, WaitingConversation, desk_event, handover_event,
 };
+use veiviser_runtime::clock::{Clock, rfc3339};
 
-use crate::Error;
 use crate::content::{MasterContent, fill};
-use crate::retention::{Retention, RetentionPolicy};
+use crate::error::Error;
+use crate::sessions::retention::{Retention, RetentionPolicy};
 use crate::sessions::{Entry, Role, Sessions};
 
 /// Live events buffered per citizen stream. (Advisor streams are buffered by
@@ -45,6 +45,29 @@ pub struct DeskAgency {
 }
 
 /// Identifies one advisor connection.
+/// Why the desk refused an advisor's action. The advisor is told (as
+/// `ActionRefused.reason`) and stays connected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("already signed in")]
+    AlreadySignedIn,
+    #[error("nobody is waiting")]
+    NobodyWaiting,
+    #[error("no such conversation")]
+    NoSuchConversation,
+    #[error("not in your agency's queue")]
+    OtherAgency,
+    #[error("already taken")]
+    AlreadyTaken,
+    #[error("not yours")]
+    NotYours,
+    /// The reply itself was refused (empty or too long); the text says why.
+    #[error("{0}")]
+    Reply(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdvisorId(u64);
 
@@ -322,9 +345,7 @@ impl Desk {
         let mut state = self.lock();
         self.closing.send_replace(true);
         for (_, advisor) in state.advisors.drain() {
-            let _ = advisor
-                .events
-                .try_send(Err(Status::unavailable("the master is shutting down")));
+            let _ = advisor.events.try_send(Err(Status::from(Error::ShuttingDown)));
         }
         for handover in state.handovers.values_mut() {
             handover.citizen = None;
@@ -351,12 +372,15 @@ impl Desk {
     }
 
     /// Tells an advisor an action was refused; the connection stays open.
-    pub fn refuse(&self, advisor_id: AdvisorId, handover_id: String, reason: String) {
+    pub fn refuse(&self, advisor_id: AdvisorId, handover_id: String, refusal: &Refusal) {
         let mut state = self.lock();
         if let Some(advisor) = state.advisors.get(&advisor_id) {
             send_to_advisor(
                 advisor,
-                desk_event::Event::Refused(ActionRefused { handover_id, reason }),
+                desk_event::Event::Refused(ActionRefused {
+                    handover_id,
+                    reason: refusal.to_string(),
+                }),
             );
         }
         self.sign_out_lagging(&mut state);
@@ -409,28 +433,28 @@ impl Desk {
     }
 
     /// The advisor takes a waiting conversation (empty id: the longest waiting).
-    pub fn take(&self, advisor_id: AdvisorId, handover_id: &str, advisor_name: &str) -> Result<(), String> {
+    pub fn take(&self, advisor_id: AdvisorId, handover_id: &str, advisor_name: &str) -> Result<(), Refusal> {
         let mut state = self.lock();
         let agency_id = state
             .advisors
             .get(&advisor_id)
             .map(|a| a.agency_id.clone())
-            .ok_or("not signed in")?;
+            .ok_or(Refusal::NotSignedIn)?;
         let id = if handover_id.is_empty() {
             state
                 .waiting(&agency_id)
                 .first()
                 .map(|h| h.id.clone())
-                .ok_or("nobody is waiting")?
+                .ok_or(Refusal::NobodyWaiting)?
         } else {
             handover_id.to_string()
         };
-        let handover = state.handovers.get_mut(&id).ok_or("no such conversation")?;
+        let handover = state.handovers.get_mut(&id).ok_or(Refusal::NoSuchConversation)?;
         if handover.agency.id != agency_id {
-            return Err("not in your agency's queue".into());
+            return Err(Refusal::OtherAgency);
         }
         if handover.advisor.is_some() {
-            return Err("already taken".into());
+            return Err(Refusal::AlreadyTaken);
         }
         handover.advisor = Some((advisor_id, advisor_name.to_string()));
         let conversation = self.waiting_conversation(&state.handovers[&id], 0, true);
@@ -446,7 +470,7 @@ impl Desk {
     }
 
     /// The advisor writes to the citizen.
-    pub fn reply(&self, advisor_id: AdvisorId, handover_id: &str, text: &str) -> Result<(), String> {
+    pub fn reply(&self, advisor_id: AdvisorId, handover_id: &str, text: &str) -> Result<(), Refusal> {
         let state = self.lock();
         let handover = Self::assigned(&state, advisor_id, handover_id)?;
         // Waiting and talking keep the session open.
@@ -473,7 +497,7 @@ impl Desk {
     }
 
     /// The advisor hands the conversation back to the assistant or closes it.
-    pub fn finish(&self, advisor_id: AdvisorId, handover_id: &str, ending: Ending) -> Result<(), String> {
+    pub fn finish(&self, advisor_id: AdvisorId, handover_id: &str, ending: Ending) -> Result<(), Refusal> {
         let mut state = self.lock();
         let id = Self::assigned(&state, advisor_id, handover_id)?.id.clone();
         self.end(&mut state, &id, ending);
@@ -481,11 +505,11 @@ impl Desk {
         Ok(())
     }
 
-    fn assigned<'s>(state: &'s State, advisor_id: AdvisorId, handover_id: &str) -> Result<&'s Handover, String> {
-        let handover = state.handovers.get(handover_id).ok_or("no such conversation")?;
+    fn assigned<'s>(state: &'s State, advisor_id: AdvisorId, handover_id: &str) -> Result<&'s Handover, Refusal> {
+        let handover = state.handovers.get(handover_id).ok_or(Refusal::NoSuchConversation)?;
         match &handover.advisor {
             Some((id, _)) if *id == advisor_id => Ok(handover),
-            _ => Err("not yours".into()),
+            _ => Err(Refusal::NotYours),
         }
     }
 

@@ -10,6 +10,7 @@ use veiviser_proto::agency::v1::AssistantCard;
 use veiviser_textmatch::Index;
 
 use crate::content::MasterContent;
+pub use crate::content::MasterIntent;
 
 /// Where a message can be routed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -20,38 +21,6 @@ pub enum Target {
     LifeEvent(String),
     /// One of the master's own intents.
     Master(MasterIntent),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MasterIntent {
-    Human,
-    Greeting,
-    Thanks,
-    Capabilities,
-    OutOfScope,
-}
-
-impl MasterIntent {
-    pub fn from_id(id: &str) -> Option<Self> {
-        Some(match id {
-            "human" => Self::Human,
-            "greeting" => Self::Greeting,
-            "thanks" => Self::Thanks,
-            "capabilities" => Self::Capabilities,
-            "out-of-scope" => Self::OutOfScope,
-            _ => return None,
-        })
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Human => "human",
-            Self::Greeting => "greeting",
-            Self::Thanks => "thanks",
-            Self::Capabilities => "capabilities",
-            Self::OutOfScope => "out-of-scope",
-        }
-    }
 }
 
 /// Confidence levels the decision rules use.

@@ -33,7 +33,7 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(crate::web::tuned(listener), router(metrics))
+    axum::serve(crate::http::net::tuned(listener), router(metrics))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,9 +1,8 @@
 //! Serving a gRPC service the Veiviser way: on a given listener, behind a
 //! tower stack of limits, with gRPC health and reflection beside it, until a
-//! shutdown future resolves. Agencies and the master share it.
+//! shutdown future resolves. Every Veiviser service uses it.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -14,11 +13,8 @@ use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
-use veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer;
 
-use crate::profile_gate::ProfileGate;
-use crate::service::AgencyService;
-use crate::{Assistant, Error};
+use crate::Error;
 
 /// Limits of a gRPC server.
 #[derive(Debug, Clone)]
@@ -32,21 +28,6 @@ pub struct ServerConfig {
     /// Mutual TLS: serve over TLS and accept only clients with a certificate
     /// signed by the configured CA. Plaintext when unset.
     pub tls: Option<crate::tls::TlsPem>,
-    /// Agencies only: the trust service whose profile tokens are accepted.
-    /// Without it, a request carrying a profile token is refused.
-    pub trust: Option<TrustConfig>,
-}
-
-/// Where profile tokens come from and where their use is reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustConfig {
-    /// The `iss` of accepted tokens.
-    pub issuer: String,
-    /// The issuer's JWKS, e.g. `http://127.0.0.1:50071/.well-known/jwks.json`.
-    pub jwks_url: String,
-    /// The trust service's gRPC address, to report each verified use for the
-    /// citizen's audit trail; uses are not reported when unset.
-    pub trust_service: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -55,7 +36,6 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(10),
             concurrency_limit: 256,
             http2_keepalive: Duration::from_secs(30),
-            trust: None,
             tls: None,
         }
     }
@@ -151,25 +131,6 @@ pub async fn serve_router(
     // response waits out the peer's delayed ACK (about 40 ms on Linux).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     router.serve_with_incoming_shutdown(incoming, shutdown).await?;
-    Ok(())
-}
-
-/// Serves an agency assistant on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    assistant: impl Into<Arc<Assistant>>,
-    config: ServerConfig,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Error> {
-    let assistant = assistant.into();
-    let agency = assistant.agency_id().to_string();
-    let address = listener.local_addr()?;
-    let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
-    let service = AgencyService::new(assistant).with_profile_gate(gate);
-    let (router, _health) = router(&config, AgencyAssistantServer::new(service), &[]).await?;
-    tracing::info!(%agency, %address, "agency assistant serving");
-    serve_router(router, listener, shutdown).await?;
-    tracing::info!(%agency, "agency assistant stopped");
     Ok(())
 }
 

@@ -4,8 +4,7 @@
 //! The desk key, the sign-in checks, masking of replies and the refusals are
 //! `AdvisorDeskService`'s, so the page and gRPC tools behave alike.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -18,29 +17,12 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use veiviser_proto::master::v1::{Close, DeskAction, DeskEvent, HandBack, Reply, SignIn, Take, desk_action};
 
-use super::{Web, WebResult, event_stream};
+use super::common::{Connections, Web, WebResult, event_stream};
+use crate::error::Error;
 
 /// Actions an advisor may have in flight on one connection; more are refused
 /// with 429 until the desk has caught up.
 const ACTION_BUFFER: usize = 32;
-
-/// The open advisor connections of this web endpoint: the sending half of
-/// each one's action stream, by connection id.
-#[derive(Debug, Default)]
-pub(super) struct Connections {
-    senders: Mutex<HashMap<String, mpsc::Sender<DeskAction>>>,
-}
-
-impl Connections {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<DeskAction>>> {
-        // A panic while holding the map leaves it consistent (single inserts and removes).
-        self.senders.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn sender(&self, connection_id: &str) -> Option<mpsc::Sender<DeskAction>> {
-        self.lock().get(connection_id).cloned()
-    }
-}
 
 /// Removes its connection when the event stream is dropped (the page closed
 /// or lost the connection). Dropping the action sender ends the advisor's
@@ -58,14 +40,12 @@ impl Drop for Registered {
 
 /// The page shares the citizens' web port, so it needs a desk key even where
 /// the gRPC desk runs without one; then the key must be presented.
-fn authorize(web: &Web, headers: &HeaderMap) -> Result<(), tonic::Status> {
-    if web.master.config.advisor_key.is_none() {
-        return Err(tonic::Status::failed_precondition(
-            "the advisor page is off: start the master with a desk key (--advisor-key or VEIVISER_ADVISOR_KEY)",
-        ));
+fn authorize(web: &Web, headers: &HeaderMap) -> Result<(), Error> {
+    if web.master.config().advisor_key.is_none() {
+        return Err(Error::AdvisorPageOff);
     }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-    Ok(web.desk.authorize(authorization)?)
+    web.desk.authorize(authorization)
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,17 +150,15 @@ pub(super) async fn act(
 ) -> WebResult<(StatusCode, Json<Accepted>)> {
     authorize(&web, &headers)?;
     let Json(mut body) = body?;
-    let gone = || tonic::Status::not_found("this advisor connection has ended; sign in again");
+    let gone = || Error::AdvisorConnectionGone;
     let sender = web.advisors.sender(&connection_id).ok_or_else(gone)?;
     let mut accepted = Accepted { text: None };
     if let ActionBody::Reply { text, .. } = &mut body {
-        *text = web.desk.prepare_reply(text).map_err(tonic::Status::from)?;
+        *text = web.desk.prepare_reply(text)?;
         accepted.text = Some(text.clone());
     }
     sender.try_send(body.into()).map_err(|error| match error {
-        mpsc::error::TrySendError::Full(_) => {
-            tonic::Status::resource_exhausted("too many actions at once; wait for the desk to answer")
-        }
+        mpsc::error::TrySendError::Full(_) => Error::TooManyActions,
         mpsc::error::TrySendError::Closed(_) => gone(),
     })?;
     Ok((StatusCode::ACCEPTED, Json(accepted)))

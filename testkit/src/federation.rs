@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use veiviser_agency_sdk::{Assistant, EmbeddedContent, ServerConfig};
+use veiviser_agency_sdk::{AgencyConfig, Assistant, EmbeddedContent};
 use veiviser_master::{Master, MasterConfig};
 
 /// The agencies that ship with Veiviser: id, embedded content, default port.
@@ -51,7 +51,7 @@ pub struct Federation {
     pub master: Arc<Master>,
     pub master_address: SocketAddr,
     pub agencies: Vec<AgencyProcess>,
-    agency_server: ServerConfig,
+    agency_server: AgencyConfig,
     master_running: Option<Running>,
 }
 
@@ -100,7 +100,7 @@ impl Federation {
         assistants: Vec<Assistant>,
         addresses: Addresses,
         mut master_config: MasterConfig,
-        agency_server: ServerConfig,
+        agency_server: AgencyConfig,
     ) -> Result<Self, String> {
         let mut agencies = Vec::new();
         for (assistant, address) in assistants.into_iter().zip(addresses.agencies.iter().copied()) {
@@ -151,7 +151,7 @@ impl Federation {
 
     /// Waits until exactly `count` agencies are reachable according to the master.
     pub async fn wait_for_reachable(&self, count: usize, timeout: std::time::Duration) -> Result<(), String> {
-        let mut snapshots = self.master.network.subscribe();
+        let mut snapshots = self.master.network().subscribe();
         let ready = snapshots.wait_for(|s| s.agencies.iter().filter(|a| a.reachable).count() == count);
         match tokio::time::timeout(timeout, ready).await {
             Ok(Ok(_)) => Ok(()),
@@ -207,7 +207,7 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
         .map_err(|e| format!("cannot listen on {address}: {e}"))
 }
 
-fn spawn_agency(listener: TcpListener, assistant: Arc<Assistant>, config: ServerConfig) -> Running {
+fn spawn_agency(listener: TcpListener, assistant: Arc<Assistant>, config: AgencyConfig) -> Running {
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         veiviser_agency_sdk::serve(listener, assistant, config, async {

@@ -7,10 +7,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use veiviser_agency_sdk::clock::{Clock, rfc3339};
 use veiviser_proto::master::v1::TranscriptEntry;
+use veiviser_runtime::clock::{Clock, rfc3339};
 
-use crate::Error;
+use crate::error::Error;
 
 /// A transcript keeps at most this many entries (200 questions and answers);
 /// older ones are dropped first, so a session's memory stays bounded.
@@ -340,7 +340,7 @@ impl Sessions {
 
 #[cfg(test)]
 mod tests {
-    use veiviser_agency_sdk::clock::ManualClock;
+    use veiviser_runtime::clock::ManualClock;
 
     use super::*;
 

@@ -1,0 +1,8 @@
+//! The gRPC transport: thin tonic adapters over the master's state, one per
+//! service of `veiviser.master.v1` (citizens and advisors).
+
+mod advisor;
+mod citizen;
+
+pub use advisor::AdvisorDeskService;
+pub use citizen::CitizenService;

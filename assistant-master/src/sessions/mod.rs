@@ -1,0 +1,18 @@
+//! Citizen sessions and what becomes of them: the live sessions
+//! ([`store`]), how long an ended transcript is kept ([`retention`]), and
+//! the transcript's downloadable shapes ([`export`]).
+
+pub mod export;
+pub mod retention;
+mod store;
+
+pub use store::{ClosedSession, Entry, MAX_TRANSCRIPT_ENTRIES, Role, Sessions};
+
+/// Why a session was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The citizen ended it.
+    Citizen,
+    /// It was idle past the timeout.
+    Idle,
+}

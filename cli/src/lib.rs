@@ -1,0 +1,11 @@
+//! The `veiviser` command's library: talking to a master ([`client`]), the
+//! stable JSON shape of a one-shot answer ([`output`]), the advisor's
+//! terminal at the desk ([`advisor`]), consent and the development CA. The
+//! in-process federation that `veiviser demo` runs is `veiviser-testkit`.
+#![forbid(unsafe_code)]
+
+pub mod advisor;
+pub mod client;
+pub mod consent;
+pub mod devca;
+pub mod output;
