@@ -39,7 +39,7 @@
       end: "Avslutt",
       messagesLabel: "Samtalen",
       messageLabel: "Skriv meldingen din",
-      messageHint: "Enter sender meldingen, Shift + Enter gir ny linje. Maks 2000 tegn.",
+      messageHint: "Enter sender meldingen, Shift + Enter gir ny linje. Maks {max} tegn.",
       send: "Send",
       restart: "Start en ny samtale",
       chatEnded: "Samtalen er avsluttet. Takk for at du brukte Veiviser.",
@@ -114,7 +114,7 @@
       end: "Avslutt",
       messagesLabel: "Samtalen",
       messageLabel: "Skriv meldinga di",
-      messageHint: "Enter sender meldinga, Shift + Enter lagar ny linje. Maks 2000 teikn.",
+      messageHint: "Enter sender meldinga, Shift + Enter lagar ny linje. Maks {max} teikn.",
       send: "Send",
       restart: "Start ein ny samtale",
       chatEnded: "Samtalen er avslutta. Takk for at du brukte Veiviser.",
@@ -189,7 +189,7 @@
       end: "End chat",
       messagesLabel: "Conversation",
       messageLabel: "Write your message",
-      messageHint: "Enter sends the message, Shift + Enter adds a new line. Up to 2,000 characters.",
+      messageHint: "Enter sends the message, Shift + Enter adds a new line. Up to {max} characters.",
       send: "Send",
       restart: "Start a new chat",
       chatEnded: "The chat has ended. Thank you for using Veiviser.",
@@ -243,12 +243,11 @@
   };
 
   // Enum values arrive as numbers; the names are accepted too, just in case.
-  const ROUTE_NAMES = ["ROUTE_UNSPECIFIED", "ROUTE_AGENCY", "ROUTE_LIFE_EVENT", "ROUTE_CLARIFY",
-    "ROUTE_OUT_OF_SCOPE", "ROUTE_HUMAN", "ROUTE_SMALL_TALK"];
-  const ROUTE = { LIFE_EVENT: 2, HUMAN: 5 };
-  const HANDOVER_NAMES = ["HANDOVER_STATE_UNSPECIFIED", "HANDOVER_STATE_QUEUED",
-    "HANDOVER_STATE_WITH_ADVISOR", "HANDOVER_STATE_CLOSED", "HANDOVER_STATE_ENDED"];
-  const HANDOVER = { QUEUED: 1, WITH_ADVISOR: 2, CLOSED: 3, ENDED: 4 };
+  // The master's facts, from /api/config: the proto's enum numbers by name,
+  // the message limit and the intent of a message forwarded to an advisor.
+  const server = { routes: {}, handoverStates: {}, maxMessageChars: 0, forwardedIntent: "" };
+  const ROUTE = {};
+  const HANDOVER = {};
 
   const state = {
     lang: "nb",
@@ -319,7 +318,7 @@
     ui.lang.value = state.lang;
     document.documentElement.lang = state.lang;
     for (const node of document.querySelectorAll("[data-i18n]")) {
-      node.textContent = t(node.dataset.i18n);
+      node.textContent = t(node.dataset.i18n, { max: server.maxMessageChars.toLocaleString(state.lang === "en" ? "en" : "nb") });
     }
     for (const node of document.querySelectorAll("[data-i18n-label]")) {
       node.setAttribute("aria-label", t(node.dataset.i18nLabel));
@@ -446,10 +445,23 @@
     return `/api/sessions/${encodeURIComponent(state.session.session_id)}${suffix}`;
   }
 
-  function enumNumber(value, names) {
+  /** A proto enum value as its number, whether it came as a number or a name. */
+  function enumNumber(value, numbers) {
     if (typeof value === "number") return value;
-    const index = names.indexOf(value);
-    return index < 0 ? 0 : index;
+    return numbers[value] ?? 0;
+  }
+
+  /** Takes the master's facts from its config. */
+  function learnServer(config) {
+    server.routes = config.routes || {};
+    server.handoverStates = config.handover_states || {};
+    server.maxMessageChars = config.max_message_chars || 0;
+    server.forwardedIntent = config.forwarded_intent || "";
+    for (const [name, number] of Object.entries(server.routes)) ROUTE[name.replace(/^ROUTE_/, "")] = number;
+    for (const [name, number] of Object.entries(server.handoverStates)) {
+      HANDOVER[name.replace(/^HANDOVER_STATE_/, "")] = number;
+    }
+    if (server.maxMessageChars) ui.message.maxLength = server.maxMessageChars;
   }
 
   // ---------------------------------------------------------------------
@@ -487,6 +499,10 @@
       config = await api("GET", "/api/config");
     } catch {
       // Without a config the chat still works, only without login.
+    }
+    if (config) {
+      learnServer(config);
+      setLanguage(state.lang); // the hint names the master's own message limit
     }
     if (config && Array.isArray(config.languages)) offerOnlyLanguages(config.languages);
     state.loginEnabled = Boolean(config && config.login);
@@ -807,14 +823,14 @@
   }
 
   function isForwardedToAdvisor(final) {
-    return enumNumber(final.route, ROUTE_NAMES) === ROUTE.HUMAN
-      && final.intent === "handover/forwarded"
+    return enumNumber(final.route, server.routes) === ROUTE.HUMAN
+      && final.intent === server.forwardedIntent
       && !String(final.text || "").trim();
   }
 
   /** The final answer: text or plan, then notices, choices and handover. */
   function renderFinal(body, final) {
-    const isLifeEvent = enumNumber(final.route, ROUTE_NAMES) === ROUTE.LIFE_EVENT;
+    const isLifeEvent = enumNumber(final.route, server.routes) === ROUTE.LIFE_EVENT;
     const plan = final.checklist || [];
     if (isLifeEvent && plan.length) {
       appendParagraphs(body, firstParagraph(final.text));
@@ -942,7 +958,7 @@
     const current = state.handover;
     const otherHandover = current && current.id && status.handover_id && status.handover_id !== current.id;
     if (fromStream && otherHandover) return;
-    switch (enumNumber(status.state, HANDOVER_NAMES)) {
+    switch (enumNumber(status.state, server.handoverStates)) {
       case HANDOVER.QUEUED:
       case HANDOVER.WITH_ADVISOR:
         showActiveHandover(status);
@@ -963,7 +979,7 @@
   }
 
   function showActiveHandover(status) {
-    const handoverState = enumNumber(status.state, HANDOVER_NAMES);
+    const handoverState = enumNumber(status.state, server.handoverStates);
     state.handover = { id: status.handover_id || "", state: handoverState };
     const text = status.text || handoverFallbackText(status, handoverState);
     if (ui.handoverStatus.textContent !== text) ui.handoverStatus.textContent = text;

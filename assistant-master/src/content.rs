@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use veiviser_agency_sdk::content::{ConceptFile, check_concepts};
 
 use crate::error::Error;
 
@@ -31,6 +32,10 @@ pub struct MasterLanguage {
     pub texts: Texts,
     #[serde(rename = "intent")]
     pub intents: Vec<MasterIntentFile>,
+    /// The master's part of the concept vocabulary: asking for a person,
+    /// someone having died, other public services (see CONTENT.md).
+    #[serde(default, rename = "concept")]
+    pub concepts: Vec<ConceptFile>,
 }
 
 /// Reply texts; `{name}` placeholders are filled by [`fill`].
@@ -132,6 +137,14 @@ impl MasterContent {
                     )));
                 }
             }
+            check_concepts(
+                &format!("{tag}.toml"),
+                &language.concepts,
+                |intent| language.intents.iter().any(|i| i.id == intent),
+                // The agencies declare life events; the master's concepts may name any.
+                |_| true,
+            )
+            .map_err(|error| Error::Content(error.to_string()))?;
             languages.insert(tag, language);
         }
         if !languages.contains_key(DEFAULT_LANGUAGE) {
@@ -145,11 +158,17 @@ impl MasterContent {
         let tag = if tag.is_empty() { DEFAULT_LANGUAGE } else { tag };
         self.languages.get(tag).ok_or_else(|| {
             let known: Vec<&str> = self.languages.keys().map(String::as_str).collect();
+            // The value is not echoed: it is the client's input, of any length.
             Error::InvalidArgument(format!(
-                "language \"{tag}\" is not supported; use one of {}",
+                "the language is not supported; use one of {}",
                 known.join(", ")
             ))
         })
+    }
+
+    /// True when the master has texts in `tag`.
+    pub fn speaks(&self, tag: &str) -> bool {
+        self.languages.contains_key(tag)
     }
 
     pub fn languages(&self) -> impl Iterator<Item = &MasterLanguage> {
@@ -178,7 +197,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 /// The master's own intents: the ids its content may give `[[intent]]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MasterIntent {
     Human,
     Greeting,

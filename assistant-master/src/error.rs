@@ -15,8 +15,8 @@ pub enum Error {
     InvalidArgument(String),
     #[error("this session has no handover to a human advisor")]
     NoHandover,
-    #[error("unknown agency \"{0}\" (or not reachable since the master started)")]
-    UnknownAgency(String),
+    #[error("unknown agency (or not reachable since the master started)")]
+    UnknownAgency,
     #[error("{0} has no chat with human advisors")]
     NoAdvisors(String),
     #[error("no agency in the network has chat with human advisors")]
@@ -61,7 +61,7 @@ impl Error {
             Self::NotAcknowledged | Self::NoAdvisors(_) | Self::NoAdvisorsAnywhere | Self::AdvisorPageOff => {
                 Code::FailedPrecondition
             }
-            Self::UnknownSession | Self::NoHandover | Self::UnknownAgency(_) | Self::AdvisorConnectionGone => {
+            Self::UnknownSession | Self::NoHandover | Self::UnknownAgency | Self::AdvisorConnectionGone => {
                 Code::NotFound
             }
             Self::InvalidArgument(_) => Code::InvalidArgument,

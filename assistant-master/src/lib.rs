@@ -1,8 +1,8 @@
 //! The Veiviser master assistant: the citizen's single entrance to the network
 //! of agency assistants.
 //!
-//! Layers, from the bottom up (each uses only those before it): [`text`] and
-//! [`content`] (the master's own texts and intents); [`routing`] (what the
+//! Layers, from the bottom up (each uses only those before it): [`text`],
+//! [`language`] and [`content`] (the master's own texts and intents); [`routing`] (what the
 //! citizen wants); [`network`] (the live view of the agencies, with the
 //! router trained on their cards); [`sessions`] (sessions, retention,
 //! transcripts) and [`desk`] (queues of conversations for human advisors);
@@ -19,6 +19,7 @@ mod error;
 pub mod grpc;
 pub mod handover;
 pub mod http;
+pub mod language;
 pub mod metrics;
 pub mod network;
 pub mod profiles;

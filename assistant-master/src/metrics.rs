@@ -41,6 +41,17 @@ pub struct AgencyOutcomeLabels {
     pub outcome: String,
 }
 
+/// A question the master could not route: whose concept its words were, and
+/// what it got instead. `owner` is an agency id or "master"; "none" when no
+/// concept term was found.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet, serde::Serialize)]
+pub struct UnansweredLabels {
+    pub owner: String,
+    pub concept: String,
+    /// "clarify" or "out-of-scope".
+    pub outcome: String,
+}
+
 /// Every metric the master keeps.
 #[derive(Debug)]
 pub struct Metrics {
@@ -66,6 +77,10 @@ pub struct Metrics {
     /// Handover requests and offers: "offered", "queued", "closed" (outside opening hours).
     pub handovers: Family<ReasonLabel, Counter>,
     pub answer_seconds: Histogram,
+    /// Questions that went to clarify or out of scope, by concept (for content owners).
+    unanswered: Family<UnansweredLabels, Counter>,
+    /// The same counts, for the report by agency.
+    unanswered_report: std::sync::Mutex<std::collections::BTreeMap<UnansweredLabels, u64>>,
 }
 
 impl Default for Metrics {
@@ -85,6 +100,8 @@ impl Default for Metrics {
             transcripts: Family::default(),
             handovers: Family::default(),
             answer_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
+            unanswered: Family::default(),
+            unanswered_report: std::sync::Mutex::default(),
             registry: Registry::default(),
         };
         registry.register("sessions_started", "Sessions started", metrics.sessions_started.clone());
@@ -136,6 +153,11 @@ impl Default for Metrics {
             "Time from a citizen message to the final answer",
             metrics.answer_seconds.clone(),
         );
+        registry.register(
+            "unanswered",
+            "Questions routed to clarify or out of scope, by the concept their words belong to",
+            metrics.unanswered.clone(),
+        );
         Self { registry, ..metrics }
     }
 }
@@ -147,6 +169,50 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    /// Counts a question that went to `outcome` ("clarify", "out-of-scope")
+    /// under each concept ("owner/concept") its words belong to.
+    pub fn count_unanswered<'a>(&self, concepts: impl IntoIterator<Item = &'a str>, outcome: &str) {
+        let mut labels: Vec<UnansweredLabels> = concepts
+            .into_iter()
+            .map(|id| {
+                let (owner, concept) = id.split_once('/').unwrap_or(("none", id));
+                UnansweredLabels {
+                    owner: owner.to_string(),
+                    concept: concept.to_string(),
+                    outcome: outcome.to_string(),
+                }
+            })
+            .collect();
+        labels.sort();
+        labels.dedup();
+        if labels.is_empty() {
+            labels.push(UnansweredLabels {
+                owner: "none".into(),
+                concept: "none".into(),
+                outcome: outcome.to_string(),
+            });
+        }
+        let mut report = self.unanswered_report.lock().unwrap_or_else(|p| p.into_inner());
+        for label in labels {
+            self.unanswered.get_or_create(&label).inc();
+            *report.entry(label).or_insert(0) += 1;
+        }
+    }
+
+    /// The unanswered questions so far, by owner: concept, outcome and count.
+    pub fn unanswered_report(&self) -> std::collections::BTreeMap<String, Vec<(String, String, u64)>> {
+        let report = self.unanswered_report.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_owner: std::collections::BTreeMap<String, Vec<(String, String, u64)>> = Default::default();
+        for (label, count) in report.iter() {
+            by_owner.entry(label.owner.clone()).or_default().push((
+                label.concept.clone(),
+                label.outcome.clone(),
+                *count,
+            ));
+        }
+        by_owner
     }
 
     pub fn count(family: &Family<ReasonLabel, Counter>, reason: &str) {
@@ -185,5 +251,28 @@ mod tests {
             "{text}"
         );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+
+    #[test]
+    fn unanswered_questions_are_counted_by_concept_owner() {
+        let metrics = Metrics::default();
+        metrics.count_unanswered(
+            ["kommune/gravminne", "kommune/gravminne", "master/dodsfall"],
+            "out-of-scope",
+        );
+        metrics.count_unanswered([], "clarify");
+        let report = metrics.unanswered_report();
+        assert_eq!(
+            report["kommune"],
+            [("gravminne".to_string(), "out-of-scope".to_string(), 1)]
+        );
+        assert_eq!(report["none"], [("none".to_string(), "clarify".to_string(), 1)]);
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                "veiviser_master_unanswered_total{owner=\"master\",concept=\"dodsfall\",outcome=\"out-of-scope\"} 1"
+            ),
+            "{text}"
+        );
     }
 }

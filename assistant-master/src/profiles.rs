@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tonic::transport::Channel;
-use veiviser_proto::consent::v1::MintProfileTokenRequest;
+use veiviser_proto::agency::v1::AssistantCard;
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
+use veiviser_proto::consent::v1::{
+    GrantConsentRequest, ListConsentsRequest, MintProfileTokenRequest, RevokeConsentRequest,
+};
 use veiviser_runtime::clock::Clock;
 
 use crate::error::Error;
@@ -141,6 +144,47 @@ impl ProfileTokens {
     /// The purpose consents and tokens are asked for.
     pub fn purpose(&self) -> &str {
         &self.purpose
+    }
+
+    /// Consents, as the web chat's consent switch gives them: to exactly
+    /// the attributes `card` declares, for this master's purpose. The trust
+    /// service checks the citizen's token and the attributes.
+    pub async fn grant_declared(&self, citizen_token: String, card: &AssistantCard) -> Result<(), tonic::Status> {
+        self.trust_client()
+            .grant_consent(GrantConsentRequest {
+                citizen_token,
+                agency_id: card.agency_id.clone(),
+                attributes: card.profile_attributes.clone(),
+                purpose: self.purpose.clone(),
+                valid_for_seconds: 0,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Withdraws every consent the citizen has given `agency_id` that is
+    /// still in force.
+    pub async fn withdraw_all(&self, citizen_token: String, agency_id: &str) -> Result<(), tonic::Status> {
+        let mut trust = self.trust_client();
+        let consents = trust
+            .list_consents(ListConsentsRequest {
+                citizen_token: citizen_token.clone(),
+            })
+            .await?
+            .into_inner()
+            .consents;
+        for consent in consents
+            .into_iter()
+            .filter(|c| c.agency_id == agency_id && c.revoked_at.is_empty())
+        {
+            trust
+                .revoke_consent(RevokeConsentRequest {
+                    citizen_token: citizen_token.clone(),
+                    consent_id: consent.consent_id,
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Forgets a session's tokens.

@@ -1,5 +1,6 @@
 //! Small text helpers used on every layer: picking a language's text from
-//! a card, and checking a message's length before anything else sees it.
+//! a card, checking a message's length before anything else sees it, and
+//! taking masking's placeholders out before a message is read.
 
 use veiviser_proto::agency::v1::LocalizedText;
 
@@ -29,4 +30,43 @@ pub(crate) fn checked_text<'a>(text: &'a str, limit: usize, what: &str) -> Resul
         )));
     }
     Ok(text)
+}
+
+/// The message without masking's placeholders (`⟨fødselsnummer⟩` …): what
+/// was masked says nothing about where the question belongs.
+pub fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('⟨') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('⟨') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('⟩') {
+            Some(end) => {
+                out.push(' ');
+                rest = &rest[start + end + '⟩'.len_utf8()..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_placeholders;
+
+    #[test]
+    fn placeholders_are_removed_before_routing() {
+        assert_eq!(
+            without_placeholders("fødselsnummeret mitt er ⟨fødselsnummer⟩, har jeg krav?"),
+            "fødselsnummeret mitt er  , har jeg krav?"
+        );
+        assert_eq!(without_placeholders("ingen her"), "ingen her");
+    }
 }

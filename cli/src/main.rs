@@ -87,6 +87,13 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Route a question with the built-in content, without a running master,
+    /// and print the decision and why as JSON (for content owners). The
+    /// question is masked first, as the master masks it.
+    Route {
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
     /// List the agencies the master knows.
     Agencies,
     /// List the synthetic people of the demo login.
@@ -201,6 +208,7 @@ async fn main() -> ExitCode {
         Command::Consent { ref action } => consent_command(&cli, action).await,
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
+        Command::Route { ref question } => route(&question.join(" ")),
         Command::Transcript {
             ref session_id,
             ref format,
@@ -601,5 +609,26 @@ async fn agencies(master: &str) -> Result<(), String> {
             agency.agency_id, agency.address
         );
     }
+    Ok(())
+}
+
+/// `veiviser route`: the router's decision on the built-in content.
+fn route(question: &str) -> Result<(), String> {
+    let cards: Vec<_> = built_in_assistants()?.iter().map(|a| a.card().clone()).collect();
+    let content = veiviser_master::content::MasterContent::embedded().map_err(|e| e.to_string())?;
+    let router = veiviser_master::routing::Router::new(&cards, &content, Default::default());
+    let masker = veiviser_masking::Masker::default().allow_numbers(
+        cards
+            .iter()
+            .filter_map(|card| card.contact.as_ref().map(|c| c.phone.clone())),
+    );
+    let (decision, explanation) = router.explain(&masker.mask(question).text);
+    let explanation = veiviser_proto::master::v1::RoutingExplanation::from(explanation);
+    let json = serde_json::json!({
+        "intent": decision.intent(),
+        "confidence": decision.confidence(),
+        "explanation": veiviser_cli::output::ExplanationJson::from(&explanation),
+    });
+    println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use veiviser_proto::agency::v1::DeadlineUnit;
-use veiviser_proto::master::v1::{FinalAnswer, PlanItem, Route};
+use veiviser_proto::master::v1::{FinalAnswer, PlanItem, Route, RoutingExplanation};
 
 /// One answer, as `veiviser ask --json` prints it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -27,6 +27,27 @@ pub struct AnswerJson {
     pub human_needed: bool,
     /// Kinds of personal data masked in the question before anything saw it.
     pub masked: Vec<String>,
+    /// Why the master routed the question as it did; null from a master
+    /// that does not say.
+    pub explanation: Option<ExplanationJson>,
+}
+
+/// The content that decided a route: concept terms found, the closest
+/// example, the runner-up. Never the question's own text.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExplanationJson {
+    /// "nav", "life-event/<id>", "human", "out-of-scope", …; empty for clarify.
+    pub domain: String,
+    /// "<owner>/<concept>: <term>" for each concept term found.
+    pub concepts: Vec<String>,
+    pub nearest_example: String,
+    pub runner_up: String,
+    pub runner_up_score: f32,
+    /// The question says someone died.
+    pub death: bool,
+    /// The language detected in the question and answered in; empty when
+    /// the session's language was kept.
+    pub detected_language: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -79,6 +100,21 @@ impl From<&FinalAnswer> for AnswerJson {
             options: answer.options.clone(),
             human_needed: answer.human_needed,
             masked: answer.masked.clone(),
+            explanation: answer.explanation.as_ref().map(ExplanationJson::from),
+        }
+    }
+}
+
+impl From<&RoutingExplanation> for ExplanationJson {
+    fn from(e: &RoutingExplanation) -> Self {
+        Self {
+            domain: e.domain.clone(),
+            concepts: e.concepts.clone(),
+            nearest_example: e.nearest_example.clone(),
+            runner_up: e.runner_up.clone(),
+            runner_up_score: e.runner_up_score,
+            death: e.death,
+            detected_language: e.detected_language.clone(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! checks and unusable actions get the HTTP status of the gRPC code the desk
 //! gives, with a readable message; a refused action arrives on the advisor's
 //! event stream, as it does for gRPC advisors; stopping the endpoint ends the
-//! stream instead of waiting for it; without a desk key the page is off.
+//! stream instead of waiting for it; without a desk key the page is off; the
+//! page gets the master's limits and the proto's enum numbers from /api/config.
 
 use std::sync::Arc;
 
@@ -121,7 +122,7 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
             json!({"agency_id": "domstol", "advisor_name": "Per"}),
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            "domstol",
+            "unknown agency",
         ),
         (
             json!({"agency_id": "skatteetaten", "advisor_name": "Per"}),
@@ -138,6 +139,10 @@ async fn the_advisor_api_refuses_clearly_and_reports_refusals_on_the_stream() {
     ] {
         let message = refused(attend(DESK_KEY, body.clone()).await, expected_status, expected_code).await;
         assert!(message.contains(named), "{body}: the message names {named}: {message}");
+        assert!(
+            !message.contains("domstol"),
+            "the message never echoes the input: {message}"
+        );
     }
 
     // Signed in: the first event names the connection, then the queue.
@@ -213,6 +218,36 @@ async fn without_a_desk_key_the_advisor_page_is_off() {
         .await;
     let message = refused(response, StatusCode::PRECONDITION_FAILED, "FAILED_PRECONDITION").await;
     assert!(message.contains("desk key"), "{message}");
+    web.stop().await;
+    federation.shutdown().await.expect("stops");
+}
+
+/// The page repeats no server fact: the message limit, the proto's enum
+/// numbers and the forwarded intent come from the master's config.
+#[tokio::test]
+async fn the_page_learns_limits_and_enum_numbers_from_the_master() {
+    let config = MasterConfig {
+        max_message_chars: 321,
+        ..master_config()
+    };
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
+    let federation = federation_with(assistants, config).await;
+    let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
+    let body: Value = reqwest::get(web.url("/api/config"))
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body["max_message_chars"], 321);
+    use veiviser_proto::master::v1::{HandoverState, Route};
+    assert_eq!(body["routes"]["ROUTE_LIFE_EVENT"], Route::LifeEvent as i32);
+    assert_eq!(body["routes"]["ROUTE_HUMAN"], Route::Human as i32);
+    assert_eq!(
+        body["handover_states"]["HANDOVER_STATE_WITH_ADVISOR"],
+        HandoverState::WithAdvisor as i32
+    );
+    assert_eq!(body["forwarded_intent"], veiviser_master::grpc::FORWARDED_INTENT);
     web.stop().await;
     federation.shutdown().await.expect("stops");
 }

@@ -210,7 +210,12 @@ async fn the_citizen_downloads_the_masked_transcript_as_text_and_json() {
 async fn metrics_count_sessions_messages_masking_routes_fallbacks_and_errors() {
     let setup = setup().await;
     let (mut client, session_id) = session(&setup.federation, "nb").await;
-    ask(&mut client, &session_id, "ring meg på 912 34 567 om gravferdsstønad").await;
+    ask(
+        &mut client,
+        &session_id,
+        "jeg vil at dere ringer meg på 912 34 567 om gravferdsstønaden",
+    )
+    .await;
     ask(
         &mut client,
         &session_id,

@@ -1,7 +1,7 @@
 //! The tonic implementation of `veiviser.master.v1.AdvisorDesk`: checks the
 //! desk key and the sign-in, then turns an advisor's action stream into calls
 //! on the [`crate::desk::Desk`] until they disconnect. The advisor page
-//! (`web::advisor`) opens its connections through the same checks.
+//! (`http::advisor`) opens its connections through the same checks.
 
 use std::sync::Arc;
 
@@ -62,9 +62,7 @@ impl AdvisorDeskService {
             )));
         }
         let snapshot = self.master.network().snapshot();
-        let card = snapshot
-            .card(&sign_in.agency_id)
-            .ok_or_else(|| Error::UnknownAgency(sign_in.agency_id.clone()))?;
+        let card = snapshot.card(&sign_in.agency_id).ok_or(Error::UnknownAgency)?;
         if card.advisor_hours.is_none() {
             return Err(Error::NoAdvisors(sign_in.agency_id.clone()));
         }

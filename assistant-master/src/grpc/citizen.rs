@@ -31,6 +31,10 @@ use crate::state::Master;
 use crate::text::checked_text;
 use crate::turn::{Answered, Turn};
 
+/// The intent of the (empty) answer to a message that went to the advisor
+/// instead of the assistant.
+pub const FORWARDED_INTENT: &str = "handover/forwarded";
+
 /// Events buffered per answer before the sender waits for the citizen to read.
 const EVENT_BUFFER: usize = 16;
 
@@ -90,13 +94,22 @@ impl CitizenService {
     fn ask_stream(&self, request: AskRequest, trace: TraceContext) -> Result<EventStream, Error> {
         let session_language = self.master.sessions().touch(&request.session_id)?;
         let text = checked_text(&request.text, self.master.config().max_message_chars, "message")?.to_string();
-        let language = if request.language.is_empty() {
-            session_language
-        } else {
-            self.master.content().language(&request.language)?.language.clone()
-        };
         // Masked at the door: nothing below this line sees the text as typed.
         let masked = self.master.masker().mask(&text);
+        // The client's choice, else the language the message is clearly
+        // written in, else the session's.
+        let (language, detected) = if request.language.is_empty() {
+            let content = self.master.content();
+            match crate::language::switch_to(&masked.text, &session_language, |tag| content.speaks(tag)) {
+                Some(tag) => (tag.to_string(), true),
+                None => (session_language, false),
+            }
+        } else {
+            (
+                self.master.content().language(&request.language)?.language.clone(),
+                false,
+            )
+        };
         let masked_kinds: Vec<String> = masked.kinds().iter().map(|k| k.id().to_string()).collect();
         self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
@@ -104,7 +117,7 @@ impl CitizenService {
             // A human has the conversation: the message went to the desk, not the assistant.
             let forwarded = FinalAnswer {
                 route: Route::Human.into(),
-                intent: "handover/forwarded".into(),
+                intent: FORWARDED_INTENT.into(),
                 confidence: 1.0,
                 language,
                 masked: masked_kinds,
@@ -128,7 +141,9 @@ impl CitizenService {
             let Ok(language) = master.content().language(&language) else {
                 return;
             };
-            let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events).with_trace(trace);
+            let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events)
+                .with_trace(trace)
+                .with_detected_language(detected);
             let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
             master.sessions().record(
                 &request.session_id,

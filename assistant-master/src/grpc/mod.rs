@@ -5,4 +5,4 @@ mod advisor;
 mod citizen;
 
 pub use advisor::AdvisorDeskService;
-pub use citizen::CitizenService;
+pub use citizen::{CitizenService, FORWARDED_INTENT};

@@ -98,9 +98,7 @@ impl<'m> Handovers<'m> {
         preferred: &[String],
     ) -> Result<&'s AssistantCard, Error> {
         if !requested.is_empty() {
-            return snapshot
-                .card(requested)
-                .ok_or_else(|| Error::UnknownAgency(requested.to_string()));
+            return snapshot.card(requested).ok_or(Error::UnknownAgency);
         }
         preferred
             .iter()

@@ -1,5 +1,8 @@
-//! The operations HTTP endpoint: `/metrics` (Prometheus text format) and
-//! `/healthz`. It holds aggregates only and belongs on an internal network.
+//! The operations HTTP endpoint: `/metrics` (Prometheus text format),
+//! `/unanswered` (the questions routed to clarify or out of scope, counted
+//! by the concept their words belong to, per agency: JSON for content
+//! owners) and `/healthz`. It holds aggregates only and belongs on an
+//! internal network.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,12 +22,29 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 pub fn router(metrics: Arc<Metrics>) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
+        .route("/unanswered", get(unanswered))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(metrics)
 }
 
 async fn scrape(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, OPENMETRICS)], metrics.encode())
+}
+
+/// `{"nav": [{"concept": "…", "outcome": "out-of-scope", "count": 3}], …}`.
+async fn unanswered(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
+    let report: serde_json::Map<String, serde_json::Value> = metrics
+        .unanswered_report()
+        .into_iter()
+        .map(|(owner, rows)| {
+            let rows = rows
+                .into_iter()
+                .map(|(concept, outcome, count)| serde_json::json!({"concept": concept, "outcome": outcome, "count": count}))
+                .collect();
+            (owner, serde_json::Value::Array(rows))
+        })
+        .collect();
+    axum::Json(report)
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.

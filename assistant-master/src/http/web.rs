@@ -5,6 +5,7 @@
 //! handover events stream to the page as server-sent events. The advisor's
 //! page (`/advisor`, [`advisor`]) is served next to it.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -20,13 +21,11 @@ use tokio::sync::watch;
 use tonic::Request;
 use veiviser_proto::agency::v1::{AdvisorHours, Contact};
 use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
-use veiviser_proto::consent::v1::{
-    DemoLoginRequest, GrantConsentRequest, ListConsentsRequest, ListDemoPeopleRequest, RevokeConsentRequest,
-};
+use veiviser_proto::consent::v1::{DemoLoginRequest, ListDemoPeopleRequest};
 use veiviser_proto::master::v1::citizen_assistant_server::CitizenAssistant;
 use veiviser_proto::master::v1::{
-    AskRequest, EndSessionRequest, ExportTranscriptRequest, LeaveHandoverRequest, RequestHumanRequest,
-    StartSessionRequest, TranscriptFormat, WatchHandoverRequest,
+    AskRequest, EndSessionRequest, ExportTranscriptRequest, HandoverState, LeaveHandoverRequest, ListAgenciesRequest,
+    RequestHumanRequest, Route, StartSessionRequest, TranscriptFormat, WatchHandoverRequest,
 };
 
 use super::advisor;
@@ -34,7 +33,7 @@ use super::common::{Web, WebError, WebResult, event_stream, security_headers};
 use super::net::tuned;
 use crate::error::Error;
 use crate::grpc::AdvisorDeskService;
-use crate::grpc::CitizenService;
+use crate::grpc::{CitizenService, FORWARDED_INTENT};
 use crate::state::Master;
 use crate::text::localized;
 
@@ -114,35 +113,48 @@ fn page(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
+/// What the page must know of this master and of the contract, so that it
+/// repeats no server fact as a constant.
 #[derive(Debug, Serialize)]
 struct ConfigBody {
     login: bool,
     languages: Vec<String>,
+    /// The longest message the master takes, in characters.
+    max_message_chars: usize,
+    /// The intent of the empty answer to a message forwarded to an advisor.
+    forwarded_intent: &'static str,
+    /// `Route` and `HandoverState` by name, as the proto numbers them.
+    routes: BTreeMap<&'static str, i32>,
+    handover_states: BTreeMap<&'static str, i32>,
 }
 
 async fn config(State(web): State<Web>) -> Json<ConfigBody> {
     Json(ConfigBody {
         login: web.master.profiles().is_some(),
         languages: web.master.content().languages().map(|l| l.language.clone()).collect(),
+        max_message_chars: web.master.config().max_message_chars,
+        forwarded_intent: FORWARDED_INTENT,
+        routes: enum_names(|n| Route::try_from(n).ok().map(|r| r.as_str_name())),
+        handover_states: enum_names(|n| HandoverState::try_from(n).ok().map(|s| s.as_str_name())),
     })
 }
 
+/// A proto enum's names and numbers (its numbers are small and dense).
+fn enum_names(name: impl Fn(i32) -> Option<&'static str>) -> BTreeMap<&'static str, i32> {
+    (0..64).filter_map(|n| name(n).map(|name| (name, n))).collect()
+}
+
 impl Web {
-    /// The trust service, when this master has one.
-    fn trust(&self) -> WebResult<TrustServiceClient<tonic::transport::Channel>> {
-        self.master
+    /// The master's link to the trust service, when it has one.
+    fn profiles(&self) -> WebResult<&crate::profiles::ProfileTokens> {
+        Ok(self
+            .master
             .profiles()
-            .as_ref()
-            .map(|profiles| profiles.trust_client())
-            .ok_or_else(|| Error::NoTrustService("there is no login").into())
+            .ok_or(Error::NoTrustService("there is no login"))?)
     }
 
-    fn purpose(&self) -> String {
-        self.master
-            .profiles()
-            .as_ref()
-            .map(|profiles| profiles.purpose().to_string())
-            .unwrap_or_default()
+    fn trust(&self) -> WebResult<TrustServiceClient<tonic::transport::Channel>> {
+        Ok(self.profiles()?.trust_client())
     }
 }
 
@@ -190,24 +202,26 @@ struct AgenciesBody {
 }
 
 async fn agencies(State(web): State<Web>, Query(query): Query<LanguageQuery>) -> WebResult<Json<AgenciesBody>> {
-    let language = web
-        .master
-        .content()
-        .language(&query.language)
-        .map_err(tonic::Status::from)?
-        .language
-        .clone();
-    let snapshot = web.master.network().snapshot();
-    let agencies = snapshot
-        .known()
-        .map(|(agency, card)| AgencyBody {
-            agency_id: card.agency_id.clone(),
-            name: localized(&card.display_name, &language).to_string(),
-            profile_attributes: card.profile_attributes.clone(),
-            reachable: agency.reachable,
-            homepage: card.homepage.clone(),
-            contact: card.contact.clone(),
-            advisor_hours: card.advisor_hours.clone(),
+    let language = web.master.content().language(&query.language)?.language.clone();
+    let listed = web
+        .citizen
+        .list_agencies(Request::new(ListAgenciesRequest {}))
+        .await?
+        .into_inner();
+    let agencies = listed
+        .agencies
+        .into_iter()
+        .filter_map(|agency| {
+            let card = agency.card?;
+            Some(AgencyBody {
+                name: localized(&card.display_name, &language).to_string(),
+                agency_id: card.agency_id,
+                profile_attributes: card.profile_attributes,
+                reachable: agency.reachable,
+                homepage: card.homepage,
+                contact: card.contact,
+                advisor_hours: card.advisor_hours,
+            })
         })
         .collect();
     Ok(Json(AgenciesBody { agencies }))
@@ -227,40 +241,13 @@ async fn consent(
     body: Result<Json<ConsentBody>, JsonRejection>,
 ) -> WebResult<StatusCode> {
     let Json(body) = body?;
-    let mut trust = web.trust()?;
+    let profiles = web.profiles()?;
     if body.granted {
         let snapshot = web.master.network().snapshot();
-        let card = snapshot
-            .card(&agency_id)
-            .ok_or_else(|| tonic::Status::from(Error::UnknownAgency(agency_id.clone())))?;
-        trust
-            .grant_consent(GrantConsentRequest {
-                citizen_token: body.citizen_token,
-                agency_id,
-                attributes: card.profile_attributes.clone(),
-                purpose: web.purpose(),
-                valid_for_seconds: 0,
-            })
-            .await?;
+        let card = snapshot.card(&agency_id).ok_or(Error::UnknownAgency)?;
+        profiles.grant_declared(body.citizen_token, card).await?;
     } else {
-        let consents = trust
-            .list_consents(ListConsentsRequest {
-                citizen_token: body.citizen_token.clone(),
-            })
-            .await?
-            .into_inner()
-            .consents;
-        for consent in consents
-            .into_iter()
-            .filter(|c| c.agency_id == agency_id && c.revoked_at.is_empty())
-        {
-            trust
-                .revoke_consent(RevokeConsentRequest {
-                    citizen_token: body.citizen_token.clone(),
-                    consent_id: consent.consent_id,
-                })
-                .await?;
-        }
+        profiles.withdraw_all(body.citizen_token, &agency_id).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,16 +1,30 @@
-//! Understanding what the citizen wants: a classifier trained from the example
-//! utterances in the agencies' cards and the master's own intents, and the
-//! decision rules on top of it (route, clarify, or admit it is out of scope).
+//! Understanding what the citizen wants: the domain first (an agency, the
+//! life event, a person, or none of them), then the skill.
 //!
-//! There are no keyword rules here: everything the router knows comes from
-//! examples, so an agency teaches the master new questions by editing its
-//! content.
+//! Everything the router knows comes from content: the example utterances
+//! and the concept vocabulary of the agencies' cards and of the master's own
+//! content. An agency teaches the master new questions and new words by
+//! editing its content; there are no keyword lists in this code.
+//!
+//! [`evidence`] gathers what a message says (closeness to each target's
+//! examples, sentence by sentence, and the concept terms in it); the rules
+//! in [`Router::decide`] weigh it.
+
+mod evidence;
+
+use std::collections::BTreeSet;
 
 use veiviser_proto::agency::v1::AssistantCard;
-use veiviser_textmatch::Index;
+use veiviser_textmatch::{Index, Vocabulary};
 
 use crate::content::MasterContent;
 pub use crate::content::MasterIntent;
+use evidence::{ConceptRef, Evidence};
+
+/// The skill named in `<agency>/<skill>` when a message is in an agency's
+/// domain but none of its skills fits: the agency then gives its general
+/// guidance (or picks a skill itself).
+pub const GENERAL_GUIDANCE: &str = "general";
 
 /// Where a message can be routed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -23,20 +37,63 @@ pub enum Target {
     Master(MasterIntent),
 }
 
-/// Confidence levels the decision rules use.
+impl Target {
+    /// Whose domain the target is in.
+    pub fn domain(&self) -> Domain {
+        match self {
+            Self::Skill { agency, .. } => Domain::Agency(agency.clone()),
+            Self::LifeEvent(id) => Domain::LifeEvent(id.clone()),
+            Self::Master(intent) => Domain::Master(*intent),
+        }
+    }
+}
+
+/// Whose domain a message is in: the first thing the router decides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Domain {
+    Agency(String),
+    LifeEvent(String),
+    /// The master's own: a person, small talk, or out of scope.
+    Master(MasterIntent),
+}
+
+impl Domain {
+    /// "nav", "life-event/dodsfall-og-arv", "human", …
+    pub fn name(&self) -> String {
+        match self {
+            Self::Agency(id) => id.clone(),
+            Self::LifeEvent(id) => format!("life-event/{id}"),
+            Self::Master(intent) => intent.id().to_string(),
+        }
+    }
+}
+
+/// The levels the decision rules use. Chosen on the blind routing set's
+/// `dev` split (see BENCHMARKS.md, "Routing"); scores are cosine
+/// similarities (0–1) to a target's closest examples.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
-    /// Below this, nothing is close enough to even ask about: out of scope.
-    pub out_of_scope_below: f32,
-    /// Below this (and above the one before), the master asks which of the
-    /// closest candidates the citizen means instead of routing.
-    pub clarify_below: f32,
-    /// When two different agencies score within this margin of each other,
-    /// the master asks instead of picking one.
+    /// An agency whose best example scores at least this is in the message's
+    /// domain even without a concept term.
+    pub domain_from_examples: f32,
+    /// How much one concept term adds to its domain's score.
+    pub concept_bonus: f32,
+    /// A domain scoring below this is not where the message belongs.
+    pub route_above: f32,
+    /// Within an agency, the best skill is named when its examples score at
+    /// least this (or a concept names it); otherwise the agency answers with
+    /// its general guidance.
+    pub skill_above: f32,
+    /// When the two best agencies both have concept terms and score within
+    /// this margin of each other, the master asks which one is meant.
     pub ambiguity_margin: f32,
-    /// When the out-of-scope examples score within this margin of the best
-    /// intent, the message is treated as out of scope.
+    /// Small talk wins when its examples score at least this above the best
+    /// agency.
+    pub master_margin: f32,
+    /// Out of scope when the out-of-scope examples score within this margin
+    /// of the best agency (concept terms included).
     pub out_of_scope_margin: f32,
+
     /// How many closest examples of an intent its score averages.
     pub neighbours: usize,
     /// How much of an intent's score is similarity to the mean of its examples.
@@ -46,13 +103,15 @@ pub struct Thresholds {
     pub referral_confidence: f32,
 }
 
-/// Chosen on the routing evaluation set (see BENCHMARKS.md, "Routing").
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            out_of_scope_below: 0.22,
-            clarify_below: 0.23,
-            ambiguity_margin: 0.02,
+            domain_from_examples: 0.3,
+            concept_bonus: 0.2,
+            route_above: 0.22,
+            skill_above: 0.3,
+            ambiguity_margin: 0.03,
+            master_margin: 0.05,
             out_of_scope_margin: 0.07,
             neighbours: 3,
             centroid_weight: 0.3,
@@ -94,10 +153,12 @@ pub enum Decision {
 }
 
 impl Decision {
-    /// The intent name reported to clients: "<agency>/<skill>",
-    /// "life-event/<id>", a master intent id, or "unclear".
+    /// The intent name reported to clients: "<agency>/<skill>" (the skill
+    /// [`GENERAL_GUIDANCE`] when none was named), "life-event/<id>", a master
+    /// intent id, or "unclear".
     pub fn intent(&self) -> String {
         match self {
+            Self::Agency { agency, skill, .. } if skill.is_empty() => format!("{agency}/{GENERAL_GUIDANCE}"),
             Self::Agency { agency, skill, .. } => format!("{agency}/{skill}"),
             Self::LifeEvent { id, .. } => format!("life-event/{id}"),
             Self::Master { intent, .. } => intent.id().to_string(),
@@ -117,19 +178,60 @@ impl Decision {
     }
 }
 
-/// The trained classifier and its decision rules.
+/// Why the router decided as it did, for content owners (`ask --json`'s
+/// `explanation`): never the citizen's text, only the content that matched.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Explanation {
+    /// The domain chosen, as [`Domain::name`] gives it ("" when none).
+    pub domain: String,
+    /// The concept terms found: "owner/concept: term".
+    pub concepts: Vec<String>,
+    /// The concepts found, once each: "owner/concept".
+    pub concept_ids: Vec<String>,
+    /// The closest example of the chosen target, from its content.
+    pub nearest_example: String,
+    /// The best domain not chosen, and its score.
+    pub runner_up: String,
+    pub runner_up_score: f32,
+    /// The message says someone died.
+    pub death: bool,
+}
+
+impl From<Explanation> for veiviser_proto::master::v1::RoutingExplanation {
+    fn from(explanation: Explanation) -> Self {
+        Self {
+            domain: explanation.domain,
+            concepts: explanation.concepts,
+            nearest_example: explanation.nearest_example,
+            runner_up: explanation.runner_up,
+            runner_up_score: explanation.runner_up_score,
+            death: explanation.death,
+            detected_language: String::new(),
+        }
+    }
+}
+
+/// The trained router: examples and concept vocabulary of every card and of
+/// the master's own content.
 #[derive(Debug)]
 pub struct Router {
     index: Index<Target>,
+    vocabulary: Vocabulary<ConceptRef>,
+    /// Life events some agency in the network contributes to.
+    life_events: BTreeSet<String>,
     thresholds: Thresholds,
 }
 
 impl Router {
-    /// Trains on every skill and life-event example in `cards` and on the
-    /// master's own intents, in every language.
+    /// Trains on every skill and life-event example and every concept term
+    /// in `cards`, and on the master's own intents and concepts, in every
+    /// language.
     pub fn new(cards: &[AssistantCard], master: &MasterContent, thresholds: Thresholds) -> Self {
         let mut examples: Vec<(Target, String)> = Vec::new();
+        let mut terms: Vec<(ConceptRef, String)> = Vec::new();
+        let mut life_events = BTreeSet::new();
         for card in cards {
+            let agency = Domain::Agency(card.agency_id.clone());
             for skill in &card.skills {
                 let target = Target::Skill {
                     agency: card.agency_id.clone(),
@@ -138,8 +240,29 @@ impl Router {
                 examples.extend(skill.examples.iter().map(|e| (target.clone(), e.text.clone())));
             }
             for event in &card.life_events {
+                life_events.insert(event.id.clone());
                 let target = Target::LifeEvent(event.id.clone());
                 examples.extend(event.examples.iter().map(|e| (target.clone(), e.text.clone())));
+            }
+            // The agency's own name is a term of its domain.
+            let name = ConceptRef {
+                id: format!("{}/name", card.agency_id),
+                domain: agency.clone(),
+                skill: None,
+            };
+            terms.extend(card.display_name.iter().map(|n| (name.clone(), n.text.clone())));
+            for concept in &card.concepts {
+                let known_skill = card.skills.iter().any(|s| s.id == concept.skill);
+                let reference = ConceptRef {
+                    id: format!("{}/{}", card.agency_id, concept.id),
+                    domain: if concept.life_event.is_empty() {
+                        agency.clone()
+                    } else {
+                        Domain::LifeEvent(concept.life_event.clone())
+                    },
+                    skill: known_skill.then(|| concept.skill.clone()),
+                };
+                terms.extend(concept.terms.iter().map(|t| (reference.clone(), t.text.clone())));
             }
         }
         for language in master.languages() {
@@ -148,11 +271,27 @@ impl Router {
                     examples.extend(intent.examples.iter().map(|e| (Target::Master(id), e.clone())));
                 }
             }
+            for concept in &language.concepts {
+                let domain = match (&concept.intent, &concept.life_event) {
+                    (Some(intent), _) => MasterIntent::from_id(intent).map(Domain::Master),
+                    (None, Some(event)) => Some(Domain::LifeEvent(event.clone())),
+                    (None, None) => None,
+                };
+                let Some(domain) = domain else { continue };
+                let reference = ConceptRef {
+                    id: format!("master/{}", concept.id),
+                    domain,
+                    skill: None,
+                };
+                terms.extend(concept.terms.iter().map(|t| (reference.clone(), t.clone())));
+            }
         }
         Self {
             index: Index::new(examples)
                 .with_neighbours(thresholds.neighbours)
                 .with_centroid_weight(thresholds.centroid_weight),
+            vocabulary: Vocabulary::new(terms),
+            life_events,
             thresholds,
         }
     }
@@ -161,59 +300,371 @@ impl Router {
         self.index.example_count()
     }
 
-    /// Decides what to do with one message.
+    pub fn term_count(&self) -> usize {
+        self.vocabulary.term_count()
+    }
+
+    /// Decides what to do with one (masked) message.
     pub fn decide(&self, text: &str) -> Decision {
-        let ranked = self.index.rank(text);
-        let Some(top) = ranked.first() else {
-            return Decision::OutOfScope { confidence: 0.0 };
+        self.explain(text).0
+    }
+
+    /// Decides, and says why.
+    pub fn explain(&self, text: &str) -> (Decision, Explanation) {
+        let text = crate::text::without_placeholders(text);
+        let evidence = Evidence::gather(&self.index, &self.vocabulary, &text);
+        let mut explanation = Explanation {
+            concepts: evidence
+                .concepts
+                .iter()
+                .map(|found| format!("{}: {}", found.label.id, found.term))
+                .collect(),
+            concept_ids: evidence.concepts.iter().fold(Vec::new(), |mut ids, found| {
+                if !ids.contains(&found.label.id) {
+                    ids.push(found.label.id.clone());
+                }
+                ids
+            }),
+            ..Explanation::default()
         };
-        let confidence = top.score;
-        if confidence < self.thresholds.out_of_scope_below || *top.label == Target::Master(MasterIntent::OutOfScope) {
-            return Decision::OutOfScope { confidence };
+        let decision = self.rules(&evidence, &mut explanation);
+        let chosen = match &decision {
+            Decision::Agency { agency, skill, .. } if !skill.is_empty() => Some(Target::Skill {
+                agency: agency.clone(),
+                skill: skill.clone(),
+            }),
+            Decision::Agency { agency, .. } => evidence
+                .best_in(&Domain::Agency(agency.clone()))
+                .map(|(target, _)| target.clone()),
+            Decision::LifeEvent { id, .. } => Some(Target::LifeEvent(id.clone())),
+            Decision::Master { intent, .. } => Some(Target::Master(*intent)),
+            Decision::Clarify { .. } | Decision::OutOfScope { .. } => None,
+        };
+        if let Some(target) = chosen {
+            explanation.nearest_example = evidence
+                .targets
+                .iter()
+                .find(|(t, _)| **t == target)
+                .and_then(|(_, closest)| closest.example)
+                .and_then(|number| self.index.example(number))
+                .unwrap_or_default()
+                .to_string();
         }
-        // As close to the out-of-scope examples as to the best intent: do not guess.
-        let out_of_scope_score = ranked
+        (decision, explanation)
+    }
+
+    /// The decision rules, domain first.
+    fn rules(&self, evidence: &Evidence<'_>, explanation: &mut Explanation) -> Decision {
+        let t = &self.thresholds;
+        let top_score = evidence.targets.first().map_or(0.0, |(_, c)| c.score);
+        // Every domain's score: its best example, plus its concept terms.
+        let mut domains: Vec<(Domain, f32, f32)> = Vec::new();
+        let mut consider = |domain: Domain| {
+            if domains.iter().any(|(d, _, _)| *d == domain) {
+                return;
+            }
+            let concepts = evidence.concept_weight(&domain);
+            let score = evidence.example_score(&domain) + t.concept_bonus * concepts.min(3.0);
+            domains.push((domain, score, concepts));
+        };
+        for (target, _) in &evidence.targets {
+            consider(target.domain());
+        }
+        for found in &evidence.concepts {
+            consider(found.label.domain.clone());
+        }
+        domains.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let score_of = |domain: &Domain| {
+            domains
+                .iter()
+                .find(|(d, _, _)| d == domain)
+                .map_or((0.0, 0.0), |(_, s, c)| (*s, *c))
+        };
+        let mut decide = |domain: Option<&Domain>, decision: Decision| {
+            explanation.domain = domain.map(Domain::name).unwrap_or_default();
+            if let Some((runner_up, score, _)) = domains.iter().find(|(d, _, _)| Some(d) != domain) {
+                explanation.runner_up = runner_up.name();
+                explanation.runner_up_score = *score;
+            }
+            decision
+        };
+
+        // 1. Asking for a person wins, whatever else the message says.
+        let human = Domain::Master(MasterIntent::Human);
+        let (human_score, human_concepts) = score_of(&human);
+        let best_other = domains.iter().find(|(d, _, _)| *d != human).map_or(0.0, |(_, s, _)| *s);
+        if human_concepts > 0.0 || (human_score >= t.route_above && human_score >= best_other) {
+            return decide(
+                Some(&human),
+                Decision::Master {
+                    intent: MasterIntent::Human,
+                    confidence: human_score.min(1.0),
+                },
+            );
+        }
+
+        // The agencies the message points at: concept terms, or close examples.
+        let agencies: Vec<(&Domain, f32, f32)> = domains
             .iter()
-            .find(|m| *m.label == Target::Master(MasterIntent::OutOfScope))
-            .map_or(0.0, |m| m.score);
-        if confidence - out_of_scope_score < self.thresholds.out_of_scope_margin {
-            return Decision::OutOfScope { confidence };
-        }
-        // The best candidate per agency or life event, best first.
-        let mut choices: Vec<(Choice, f32)> = Vec::new();
-        for candidate in &ranked {
-            let choice = match candidate.label {
-                Target::Skill { agency, .. } => Choice::Agency(agency.clone()),
-                Target::LifeEvent(id) => Choice::LifeEvent(id.clone()),
-                Target::Master(_) => continue,
+            .filter(|(d, _, _)| matches!(d, Domain::Agency(_)))
+            .map(|(d, s, c)| (d, *s, *c))
+            .collect();
+        // 2. Someone died: the life-event plan, unless one agency is clearly asked one thing.
+        let death = self
+            .life_events
+            .iter()
+            .map(|id| Domain::LifeEvent(id.clone()))
+            .find(|event| {
+                let (score, concepts) = score_of(event);
+                concepts > 0.0 || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
+            });
+        if let Some(event) = death {
+            explanation.death = true;
+            let (event_score, _) = score_of(&event);
+            // Someone died and "what now?": the plan, whatever else.
+            let asks_what_now = evidence.concept_count(&event) >= 2;
+            let with_concepts: Vec<&(&Domain, f32, f32)> = agencies.iter().filter(|(_, _, c)| *c > 0.0).collect();
+            // What the questions ask of which agencies; the story around them is context.
+            let asked = evidence.asked_agencies();
+            let event_examples = evidence.example_score(&event);
+            let one = match (asked.as_slice(), with_concepts.as_slice()) {
+                ([only], _) => agencies.iter().find(|(d, _, _)| d == only).copied(),
+                ([], [only]) => Some(**only),
+                // With no concept term, an agency's examples must come closer than the event's own.
+                ([], []) => agencies.first().copied().filter(|(d, _, _)| {
+                    let score = evidence.example_score(d);
+                    score >= t.route_above && score > event_examples
+                }),
+                _ => None,
             };
-            if !choices.iter().any(|(c, _)| *c == choice) {
-                choices.push((choice, candidate.score));
+            // Other services' words and no agency's: not ours, even after a death.
+            let (_, oos_concepts) = score_of(&Domain::Master(MasterIntent::OutOfScope));
+            if !asks_what_now && with_concepts.is_empty() && oos_concepts > 0.0 {
+                return decide(
+                    Some(&Domain::Master(MasterIntent::OutOfScope)),
+                    Decision::OutOfScope { confidence: top_score },
+                );
+            }
+            if let (false, Some((agency, score, _))) = (asks_what_now, one) {
+                let Domain::Agency(id) = agency else { unreachable!() };
+                return decide(
+                    Some(agency),
+                    Decision::Agency {
+                        agency: id.clone(),
+                        skill: self.clear_skill(evidence, agency).unwrap_or_default(),
+                        confidence: score.min(1.0),
+                    },
+                );
+            }
+            let Domain::LifeEvent(id) = &event else { unreachable!() };
+            return decide(
+                Some(&event),
+                Decision::LifeEvent {
+                    id: id.clone(),
+                    confidence: event_score.max(top_score).min(1.0),
+                },
+            );
+        }
+
+        // 3. The master's own small talk when clearly closer than any agency,
+        // and out of scope when other services' words (and no agency's) are
+        // found, or the out-of-scope examples come about as close as the best agency.
+        let best_agency = agencies.first().map_or(0.0, |(_, s, _)| *s);
+        if let Some((Domain::Master(intent), score, _)) = domains.first() {
+            let small_talk = !matches!(intent, MasterIntent::OutOfScope | MasterIntent::Human);
+            if small_talk && *score >= best_agency + t.master_margin && *score >= t.route_above {
+                let domain = Domain::Master(*intent);
+                return decide(
+                    Some(&domain),
+                    Decision::Master {
+                        intent: *intent,
+                        confidence: score.min(1.0),
+                    },
+                );
             }
         }
-        let ambiguous = match choices.as_slice() {
-            [(first, a), (_, b), ..] => {
-                matches!(top.label, Target::Skill { .. } | Target::LifeEvent(_))
-                    && matches!(first, Choice::Agency(_) | Choice::LifeEvent(_))
-                    && a - b < self.thresholds.ambiguity_margin
-            }
-            _ => false,
+        let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
+        let (oos_score, oos_concepts) = score_of(&out_of_scope);
+        let agency_concepts = agencies.iter().any(|(_, _, c)| *c > 0.0);
+        if (oos_concepts > 0.0 && !agency_concepts)
+            || (best_agency >= t.route_above && best_agency - oos_score < t.out_of_scope_margin)
+        {
+            return decide(
+                Some(&out_of_scope),
+                Decision::OutOfScope {
+                    confidence: oos_score.min(1.0),
+                },
+            );
+        }
+
+        // 4. One agency's domain: its best skill, or its general guidance.
+        let Some((agency, score, concepts)) = agencies.first().copied() else {
+            return decide(None, Decision::OutOfScope { confidence: top_score });
         };
-        if confidence < self.thresholds.clarify_below || ambiguous {
-            let choices: Vec<Choice> = choices.into_iter().take(2).map(|(c, _)| c).collect();
-            if choices.is_empty() {
-                return Decision::OutOfScope { confidence };
-            }
-            return Decision::Clarify { choices, confidence };
+        if score < t.route_above {
+            return decide(None, Decision::OutOfScope { confidence: top_score });
         }
-        match top.label.clone() {
-            Target::Skill { agency, skill } => Decision::Agency {
-                agency,
+        if let Some((second, second_score, second_concepts)) = agencies.get(1).copied()
+            && concepts > 0.0
+            && second_concepts > 0.0
+            && score - second_score < t.ambiguity_margin
+        {
+            let choices = [agency, second]
+                .iter()
+                .filter_map(|d| match d {
+                    Domain::Agency(id) => Some(Choice::Agency(id.clone())),
+                    _ => None,
+                })
+                .collect();
+            return decide(
+                None,
+                Decision::Clarify {
+                    choices,
+                    confidence: score.min(1.0),
+                },
+            );
+        }
+        let Domain::Agency(id) = agency else { unreachable!() };
+        let skill = self.clear_skill(evidence, agency).unwrap_or_default();
+        decide(
+            Some(agency),
+            Decision::Agency {
+                agency: id.clone(),
                 skill,
-                confidence,
+                confidence: score.min(1.0),
             },
-            Target::LifeEvent(id) => Decision::LifeEvent { id, confidence },
-            Target::Master(intent) => Decision::Master { intent, confidence },
+        )
+    }
+
+    /// The skill of `agency` the message clearly asks about: the one its
+    /// concept terms name, else its best skill if the examples come close
+    /// enough.
+    fn clear_skill(&self, evidence: &Evidence<'_>, agency: &Domain) -> Option<String> {
+        if let Some((skill, _)) = evidence.concept_skills(agency).first() {
+            return Some(skill.to_string());
         }
+        match evidence.best_in(agency) {
+            Some((Target::Skill { skill, .. }, closest)) if closest.score >= self.thresholds.skill_above => {
+                Some(skill.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use veiviser_proto::agency::v1::{AssistantCard, Concept, LifeEvent, LocalizedText, Skill};
+
+    use super::*;
+
+    fn texts(items: &[&str]) -> Vec<LocalizedText> {
+        items
+            .iter()
+            .map(|text| LocalizedText {
+                language: "nb".into(),
+                text: text.to_string(),
+            })
+            .collect()
+    }
+
+    fn concept(id: &str, skill: &str, life_event: &str, terms: &[&str]) -> Concept {
+        Concept {
+            id: id.into(),
+            skill: skill.into(),
+            life_event: life_event.into(),
+            terms: texts(terms),
+        }
+    }
+
+    /// Two made-up agencies with made-up words, so the rules are tested, not the real content.
+    fn router() -> Router {
+        let card = |id: &str, skill: &str, examples: &[&str], concepts: Vec<Concept>| AssistantCard {
+            agency_id: id.into(),
+            skills: vec![Skill {
+                id: skill.into(),
+                examples: texts(examples),
+                ..Skill::default()
+            }],
+            life_events: vec![LifeEvent {
+                id: "livshendelse".into(),
+                examples: texts(&["zorblat skjedde, hva gjør vi nå"]),
+                ..LifeEvent::default()
+            }],
+            concepts,
+            ..AssistantCard::default()
+        };
+        let cards = [
+            card(
+                "alfa",
+                "kvorn",
+                &["hvordan søker jeg kvornstøtte", "kan jeg få kvornstøtte"],
+                vec![
+                    concept("kvorn", "kvorn", "", &["kvornstøtte", "penger til kvorning"]),
+                    concept("alfa", "", "", &["plimsa"]),
+                    concept("zorblat", "", "livshendelse", &["zorblat"]),
+                ],
+            ),
+            card(
+                "beta",
+                "frimp",
+                &["når kommer frimpbrevet", "hvor er frimpbrevet mitt"],
+                vec![concept("frimp", "frimp", "", &["frimpbrev"])],
+            ),
+        ];
+        Router::new(
+            &cards,
+            &MasterContent::embedded().expect("valid"),
+            Thresholds::default(),
+        )
+    }
+
+    fn agency(decision: &Decision) -> Option<(&str, &str)> {
+        match decision {
+            Decision::Agency { agency, skill, .. } => Some((agency, skill)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_concept_of_the_domain_routes_to_the_agency_even_when_no_skill_fits() {
+        let router = router();
+        assert_eq!(
+            agency(&router.decide("kvornstøtta kom ikke denne måneden")),
+            Some(("alfa", "kvorn"))
+        );
+        let (decision, explanation) = router.explain("jeg har et spørsmål om plimsaen min");
+        assert_eq!(agency(&decision), Some(("alfa", "")), "{decision:?}");
+        assert_eq!(decision.intent(), format!("alfa/{GENERAL_GUIDANCE}"));
+        assert_eq!(explanation.domain, "alfa");
+        assert_eq!(explanation.concept_ids, ["alfa/alfa"]);
+    }
+
+    #[test]
+    fn the_event_with_one_clear_question_goes_to_that_agency_otherwise_to_the_plan() {
+        let router = router();
+        assert_eq!(
+            agency(&router.decide("zorblat skjedde i går, hvordan søker jeg kvornstøtte")),
+            Some(("alfa", "kvorn"))
+        );
+        let both = router.decide("zorblat skjedde i går, vi trenger kvornstøtte og frimpbrevet");
+        assert!(matches!(both, Decision::LifeEvent { .. }), "two agencies: {both:?}");
+        let (only_event, explanation) = router.explain("zorblat i familien");
+        assert!(matches!(only_event, Decision::LifeEvent { .. }), "{only_event:?}");
+        assert!(explanation.death);
+    }
+
+    #[test]
+    fn a_masked_placeholder_does_not_change_the_route() {
+        let router = router();
+        let plain = router.decide("når kommer frimpbrevet mitt");
+        let masked = router.decide("fødselsnummeret mitt er ⟨fødselsnummer⟩, når kommer frimpbrevet mitt");
+        assert_eq!(agency(&plain), agency(&masked));
+        assert_eq!(agency(&plain), Some(("beta", "frimp")));
+    }
+
+    #[test]
+    fn nothing_known_is_out_of_scope() {
+        assert!(matches!(router().decide("qwxz vbnm trrp"), Decision::OutOfScope { .. }));
     }
 }

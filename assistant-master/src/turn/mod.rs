@@ -15,7 +15,7 @@ use tonic::Status;
 use veiviser_proto::agency::v1::{self as agency, AskResponse, AssistantCard, Referral, TaskState};
 use veiviser_proto::master::v1::{
     AgencyAnswer, AgencyUnavailable, AskEvent, FinalAnswer, HandoverOffer, PlanItem, Route, RoutingDecision,
-    ask_event::Event,
+    RoutingExplanation, ask_event::Event,
 };
 
 use veiviser_runtime::trace::TraceContext;
@@ -24,7 +24,7 @@ use crate::content::{MasterLanguage, fill};
 use crate::handover::{HandoverReason, Handovers, HoursInWords};
 use crate::metrics::AgencyOutcomeLabels;
 use crate::network::{Agency, Snapshot};
-use crate::routing::{Choice, Decision, MasterIntent};
+use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
 use crate::text::localized;
 
@@ -43,6 +43,8 @@ pub struct Turn<'a> {
     topics: Mutex<BTreeSet<String>>,
     /// This turn's place in the citizen's trace; each agency call is a child span.
     trace: TraceContext,
+    /// The turn's language was detected in the message, not the session's.
+    language_detected: bool,
 }
 
 /// The outcome of a turn.
@@ -89,6 +91,15 @@ impl<'a> Turn<'a> {
             events,
             topics: Mutex::new(BTreeSet::new()),
             trace: TraceContext::new_root(),
+            language_detected: false,
+        }
+    }
+
+    /// Marks the turn's language as the one detected in the message.
+    pub fn with_detected_language(self, detected: bool) -> Self {
+        Self {
+            language_detected: detected,
+            ..self
         }
     }
 
@@ -101,7 +112,7 @@ impl<'a> Turn<'a> {
     /// final answer (which has also been sent as the last event). `masked`
     /// names the kinds of personal data that were masked in it.
     pub async fn answer(&self, text: &str, masked: Vec<String>) -> Answered {
-        let decision = self.snapshot.router.decide(text);
+        let (decision, explanation) = self.snapshot.router.explain(text);
         let final_answer = match &decision {
             Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
             Decision::LifeEvent { id, .. } => self.life_event(id, &decision).await,
@@ -109,11 +120,29 @@ impl<'a> Turn<'a> {
             Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
             Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
         };
-        let understood = !matches!(decision, Decision::Clarify { .. } | Decision::OutOfScope { .. });
+        let unanswered = match decision {
+            Decision::Clarify { .. } => Some("clarify"),
+            Decision::OutOfScope { .. } => Some("out-of-scope"),
+            _ => None,
+        };
+        if let Some(outcome) = unanswered {
+            self.master
+                .metrics()
+                .count_unanswered(explanation.concept_ids.iter().map(String::as_str), outcome);
+        }
+        let understood = unanswered.is_none();
         let handover = self.offer_handover(&final_answer, understood);
         let final_answer = FinalAnswer {
             masked,
             handover,
+            explanation: Some(RoutingExplanation {
+                detected_language: if self.language_detected {
+                    self.language.language.clone()
+                } else {
+                    String::new()
+                },
+                ..explanation.into()
+            }),
             ..final_answer
         };
         self.emit(Event::Final(final_answer.clone())).await;
@@ -192,6 +221,15 @@ impl<'a> Turn<'a> {
 
         match self.ask(agency_id, text, skill, "", &[]).await {
             Ok(response) => {
+                if skill.is_empty() {
+                    // The domain was clear, the skill not: the agency chose, or gave its general guidance.
+                    let skill = if response.skill_id.is_empty() {
+                        GENERAL_GUIDANCE
+                    } else {
+                        &response.skill_id
+                    };
+                    answer.intent = format!("{agency_id}/{skill}");
+                }
                 parts.push(response.text.clone());
                 answer.human_needed |= response.human_needed;
                 pending.extend(response.referrals.iter().map(|r| (agency_id.to_string(), r.clone(), 1)));
@@ -485,9 +523,20 @@ impl<'a> Turn<'a> {
         referral_path: &[String],
     ) -> Result<AskResponse, Failure> {
         let agency = self.snapshot.agency(agency_id).ok_or(Failure::Unreachable)?;
+        // The turn's language if the agency speaks it, else the agency's first.
+        let card_languages = agency
+            .card
+            .as_deref()
+            .map(|card| card.languages.as_slice())
+            .unwrap_or_default();
+        let language = if card_languages.is_empty() || card_languages.contains(&self.language.language) {
+            self.language.language.clone()
+        } else {
+            card_languages[0].clone()
+        };
         let mut request = tonic::Request::new(agency::AskRequest {
             text: text.to_string(),
-            language: self.language.language.clone(),
+            language,
             skill_id: skill.to_string(),
             life_event: life_event.to_string(),
             conversation_id: format!(

@@ -113,7 +113,7 @@ impl Assistant {
         self.content.language(tag).ok_or_else(|| {
             let known: Vec<&str> = self.content.languages().keys().map(String::as_str).collect();
             Error::InvalidArgument(format!(
-                "language \"{tag}\" is not supported; use one of {}",
+                "the language is not supported; use one of {}",
                 known.join(", ")
             ))
         })
@@ -265,6 +265,25 @@ fn build_card(content: &Content) -> AssistantCard {
                 .collect()
         })
         .unwrap_or_default();
+    let concepts = first
+        .map(|file| {
+            file.concepts
+                .iter()
+                .map(|concept| pb::Concept {
+                    id: concept.id.clone(),
+                    skill: concept.intent.clone().unwrap_or_default(),
+                    life_event: concept.life_event.clone().unwrap_or_default(),
+                    terms: per_language(&|l| {
+                        l.concepts
+                            .iter()
+                            .find(|c| c.id == concept.id)
+                            .map(|c| c.terms.clone())
+                            .unwrap_or_default()
+                    }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     AssistantCard {
         agency_id: card.id.clone(),
         display_name: per_language(&|l| vec![l.display_name.clone()]),
@@ -282,6 +301,7 @@ fn build_card(content: &Content) -> AssistantCard {
         contract_version: CONTRACT_VERSION.to_string(),
         homepage: card.homepage.clone(),
         content_version: content.version().to_string(),
+        concepts,
     }
 }
 

@@ -5,7 +5,8 @@
 //! verification ([`tokens`]), and the shutdown signal.
 //!
 //! Agencies get it through the agency SDK; the master and the trust service
-//! use it directly, so neither depends on agency code.
+//! use it directly. (The master also reads cards' advisor hours with the
+//! SDK's `opening_hours`; the trust service needs nothing of the SDK.)
 #![forbid(unsafe_code)]
 
 pub mod args;

@@ -9,15 +9,25 @@ pub type FeatureId = u64;
 const NGRAM_LENGTHS: [usize; 3] = [3, 4, 5];
 /// Separates the word feature space from the n-gram space.
 const WORD_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Separates stems from whole words and n-grams.
+const STEM_SALT: u64 = 0x6a09_e667_f3bc_c908;
 
 /// Returns the features of an already normalised text, with repeats (the
-/// caller counts them). Words are padded as `<word>` so that n-grams at the
-/// start and end of words are distinct from the same letters inside one.
+/// caller counts them): each word, its stem ([`crate::words`]) when it differs,
+/// and its character n-grams. Words are padded as `<word>` so that n-grams at
+/// the start and end of words are distinct from the same letters inside one.
 pub fn features(normalized: &str) -> Vec<FeatureId> {
     let mut out = Vec::new();
     let mut padded: Vec<char> = Vec::with_capacity(32);
-    for word in normalized.split(' ').filter(|w| !w.is_empty()) {
+    for (word, stemmed) in normalized
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .zip(crate::words(normalized))
+    {
         out.push(hash_chars(word.chars()) ^ WORD_SALT);
+        if stemmed.stem != word {
+            out.push(hash_chars(stemmed.stem.chars()) ^ STEM_SALT);
+        }
         padded.clear();
         padded.push('<');
         padded.extend(word.chars());
@@ -62,6 +72,11 @@ mod tests {
     #[test]
     fn short_words_still_yield_features() {
         assert_eq!(features("g").len(), 2, "word feature and the padded trigram");
+        assert_eq!(
+            features("hus").len(),
+            1 + 3 + 2 + 1,
+            "a word that is its own stem has no stem feature"
+        );
         assert!(features("").is_empty());
     }
 

@@ -23,6 +23,8 @@ pub struct Index<L> {
     unseen_idf: f32,
     /// The label of each example, by example number.
     example_labels: Vec<usize>,
+    /// Each example as given, by example number (for explanations).
+    texts: Vec<String>,
     /// For each feature, the examples that have it and its weight there.
     postings: HashMap<FeatureId, Vec<(u32, f32)>>,
     /// For each feature, the labels whose mean example has it, and the weight.
@@ -37,6 +39,8 @@ pub struct Index<L> {
 pub struct Match<'a, L> {
     pub label: &'a L,
     pub score: f32,
+    /// The label's closest example ([`Index::example`]), if any shares a feature.
+    pub example: Option<usize>,
 }
 
 impl<L: Eq + Hash + Clone> Index<L> {
@@ -50,6 +54,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
         let mut labels: Vec<L> = Vec::new();
         let mut label_ids: HashMap<L, usize> = HashMap::new();
         let mut counted: Vec<(usize, HashMap<FeatureId, u32>)> = Vec::new();
+        let mut texts = Vec::new();
         for (label, text) in examples {
             let counts = count_features(text.as_ref());
             if counts.is_empty() {
@@ -60,6 +65,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
                 labels.len() - 1
             });
             counted.push((id, counts));
+            texts.push(text.as_ref().to_string());
         }
 
         let mut document_frequency: HashMap<FeatureId, u32> = HashMap::new();
@@ -88,6 +94,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
             idf,
             unseen_idf,
             example_labels,
+            texts,
             postings,
             centroid_postings,
             neighbours: 1,
@@ -116,7 +123,15 @@ impl<L: Eq + Hash + Clone> Index<L> {
     pub fn rank(&self, text: &str) -> Vec<Match<'_, L>> {
         let query = weigh(&count_features(text), &self.idf, self.unseen_idf);
         if query.is_empty() {
-            return self.labels.iter().map(|label| Match { label, score: 0.0 }).collect();
+            return self
+                .labels
+                .iter()
+                .map(|label| Match {
+                    label,
+                    score: 0.0,
+                    example: None,
+                })
+                .collect();
         }
         // Dot products through the inverted lists: only examples (and label
         // means) sharing a feature with the message are touched.
@@ -133,7 +148,11 @@ impl<L: Eq + Hash + Clone> Index<L> {
         let k = self.neighbours;
         // The k best example scores per label, best first.
         let mut best = vec![Vec::with_capacity(k + 1); self.labels.len()];
-        for (score, label) in example_scores.into_iter().zip(&self.example_labels) {
+        let mut closest: Vec<Option<(usize, f32)>> = vec![None; self.labels.len()];
+        for (number, (score, label)) in example_scores.into_iter().zip(&self.example_labels).enumerate() {
+            if score > 0.0 && closest[*label].is_none_or(|(_, s)| score > s) {
+                closest[*label] = Some((number, score));
+            }
             let top: &mut Vec<f32> = &mut best[*label];
             if top.len() < k || score > top[top.len() - 1] {
                 let at = top.partition_point(|s| *s >= score);
@@ -146,12 +165,14 @@ impl<L: Eq + Hash + Clone> Index<L> {
             .iter()
             .zip(best)
             .zip(centroid_scores)
-            .map(|((label, top), centroid)| {
+            .zip(closest)
+            .map(|(((label, top), centroid), closest)| {
                 let nearest = top.iter().sum::<f32>() / k as f32;
                 let score = (1.0 - self.centroid_weight) * nearest + self.centroid_weight * centroid;
                 Match {
                     label,
                     score: score.clamp(0.0, 1.0),
+                    example: closest.map(|(number, _)| number),
                 }
             })
             .collect();
@@ -167,6 +188,11 @@ impl<L: Eq + Hash + Clone> Index<L> {
     /// The labels, in the order they were first seen.
     pub fn labels(&self) -> &[L] {
         &self.labels
+    }
+
+    /// Example number `number` as it was given.
+    pub fn example(&self, number: usize) -> Option<&str> {
+        self.texts.get(number).map(String::as_str)
     }
 
     /// How many examples the index holds.

@@ -9,9 +9,10 @@ mod validate;
 pub use error::ContentError;
 pub use load::EmbeddedContent;
 pub use model::{
-    AdvisorHoursFile, CardFile, ChecklistFile, ContactFile, Content, DeadlineFile, DeadlineUnitName, IntentFile,
-    LanguageFile, LifeEventFile, ReferralFile, TailoringFile,
+    AdvisorHoursFile, CardFile, ChecklistFile, ConceptFile, ContactFile, Content, DeadlineFile, DeadlineUnitName,
+    IntentFile, LanguageFile, LifeEventFile, ReferralFile, TailoringFile,
 };
+pub use validate::concepts as check_concepts;
 
 #[cfg(test)]
 mod tests {
@@ -108,6 +109,38 @@ link = "{link}"
             ("en", language("en", 6, "https://other.example.no")),
         ]);
         assert!(message.contains("differs"), "{message}");
+    }
+
+    #[test]
+    fn concepts_reach_the_card_and_break_no_rule() {
+        let concept = |tag: &str, target: &str| {
+            format!("\n[[concept]]\nid = \"stotte\"\n{target}\nterms = [\"penger til {tag}\", \"støtte\"]\n")
+        };
+        let with = |tag: &str, target: &str| language(tag, 6, LINK) + &concept(tag, target);
+        let content = Content::from_files(files(&[
+            ("nb", with("nb", "intent = \"stonad\"")),
+            ("en", with("en", "intent = \"stonad\"")),
+        ]))
+        .expect("valid");
+        let card = crate::Assistant::new(content).card().clone();
+        assert_eq!(card.concepts.len(), 1);
+        assert_eq!(card.concepts[0].skill, "stonad");
+        assert_eq!(card.concepts[0].terms.len(), 4, "two terms in each of two languages");
+        for (target, rule) in [
+            ("intent = \"ukjent\"", "does not declare"),
+            ("life_event = \"ukjent\"", "does not declare"),
+            ("intent = \"stonad\"\nlife_event = \"dodsfall-og-arv\"", "both"),
+        ] {
+            let message = error(&[("nb", with("nb", target))]);
+            assert!(message.starts_with("nb.toml") && message.contains(rule), "{message}");
+        }
+        let twice = language("nb", 6, LINK) + "\n[[concept]]\nid = \"x\"\nterms = [\"grav\", \"Grav\"]\n";
+        assert!(error(&[("nb", twice)]).contains("twice"));
+        let message = error(&[
+            ("nb", with("nb", "intent = \"stonad\"")),
+            ("en", with("en", "life_event = \"dodsfall-og-arv\"")),
+        ]);
+        assert!(message.contains("differs"), "languages agree on concepts: {message}");
     }
 
     #[test]

@@ -68,6 +68,24 @@ pub struct LanguageFile {
     /// Additions for citizens whose verified profile matches (see CONTENT.md).
     #[serde(default, rename = "tailoring")]
     pub tailorings: Vec<TailoringFile>,
+    /// The concept vocabulary: the words citizens use for what this content answers.
+    #[serde(default, rename = "concept")]
+    pub concepts: Vec<ConceptFile>,
+}
+
+/// A concept and its words in one language (see CONTENT.md). The master's own
+/// content declares its concepts in the same shape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConceptFile {
+    pub id: String,
+    /// The intent that answers the concept, if one does.
+    #[serde(default)]
+    pub intent: Option<String>,
+    /// The life event the concept means, if it means one.
+    #[serde(default)]
+    pub life_event: Option<String>,
+    pub terms: Vec<String>,
 }
 
 /// An addition to answers for citizens whose profile matches every condition

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use crate::opening_hours::OpeningHours;
 
 use super::error::ContentError;
-use super::model::{CardFile, ChecklistFile, LanguageFile, TailoringFile};
+use super::model::{CardFile, ChecklistFile, ConceptFile, LanguageFile, TailoringFile};
 
 /// The fewest examples an intent or life event may have in each language.
 pub const MIN_EXAMPLES: usize = 8;
@@ -141,6 +141,75 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
     }
     for (index, tailoring) in language.tailorings.iter().enumerate() {
         tailoring_rule(file, index + 1, card, language, tailoring)?;
+    }
+    concepts(
+        file,
+        &language.concepts,
+        |intent| intent_ids.contains(intent),
+        |event| declared_events.contains(event),
+    )
+}
+
+/// The concept vocabulary of one language file: unique slug ids, a target
+/// the file declares (an intent or a life event, not both), and terms that
+/// are not empty and not written twice within the concept. The master's own
+/// content is checked by the same rules.
+pub fn concepts(
+    file: &str,
+    concepts: &[ConceptFile],
+    is_intent: impl Fn(&str) -> bool,
+    is_life_event: impl Fn(&str) -> bool,
+) -> Result<(), ContentError> {
+    let mut ids = HashSet::new();
+    for concept in concepts {
+        let what = format!("concept \"{}\"", concept.id);
+        if !is_slug(&concept.id) {
+            return Err(ContentError::new(
+                file,
+                format!("{what}: the id must be lowercase a-z, 0-9 and '-'"),
+            ));
+        }
+        if !ids.insert(concept.id.as_str()) {
+            return Err(ContentError::new(file, format!("{what} is declared twice")));
+        }
+        match (&concept.intent, &concept.life_event) {
+            (Some(_), Some(_)) => {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what} names both an intent and a life event"),
+                ));
+            }
+            (Some(intent), None) if !is_intent(intent) => {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what} names intent \"{intent}\", which the file does not declare"),
+                ));
+            }
+            (None, Some(event)) if !is_life_event(event) => {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what} names life event \"{event}\", which the file does not declare"),
+                ));
+            }
+            _ => {}
+        }
+        if concept.terms.is_empty() {
+            return Err(ContentError::new(file, format!("{what} has no terms")));
+        }
+        // The same term twice is a slip; "gravferdsstønad" beside
+        // "gravferdsstonad" is not (both are how people type it).
+        let mut seen = HashSet::new();
+        for term in &concept.terms {
+            if veiviser_textmatch::normalize(term).is_empty() {
+                return Err(ContentError::new(file, format!("{what} has an empty term")));
+            }
+            if !seen.insert(term.trim().to_lowercase()) {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what}: term \"{term}\" appears twice"),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -278,6 +347,12 @@ fn https_url(file: &str, field: &str, url: &str) -> Result<(), ContentError> {
 fn same_shape(file: &str, language: &LanguageFile, first_file: &str, first: &LanguageFile) -> Result<(), ContentError> {
     let shape = |l: &LanguageFile| -> Vec<String> {
         let mut lines: Vec<String> = l.life_events.iter().map(|e| format!("life event {}", e.id)).collect();
+        for concept in &l.concepts {
+            lines.push(format!(
+                "concept {} {:?} {:?}",
+                concept.id, concept.intent, concept.life_event
+            ));
+        }
         for intent in &l.intents {
             lines.push(format!(
                 "intent {} {:?} human={}",

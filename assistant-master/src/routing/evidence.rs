@@ -1,0 +1,202 @@
+//! What a message says about where it belongs: how close it comes to each
+//! target's examples (the whole message and each of its sentences, so a
+//! question asked last in a long story still counts), and which concept
+//! terms it contains. [`super::Router::decide`] weighs this evidence.
+
+use std::collections::HashMap;
+
+use veiviser_textmatch::{Found, Index, Vocabulary};
+
+use super::{Domain, Target};
+
+/// A concept term the master knows: whose concept it is and what answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConceptRef {
+    /// The concept's id in its owner's content.
+    pub id: String,
+    /// Whose domain the concept is in.
+    pub domain: Domain,
+    /// The skill that answers it, when the concept names one.
+    pub skill: Option<String>,
+}
+
+/// The closest example of one target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Closest {
+    pub score: f32,
+    /// The example's number in the router's index.
+    pub example: Option<usize>,
+}
+
+/// Everything the decision rules look at for one message.
+#[derive(Debug)]
+pub struct Evidence<'r> {
+    /// The best score of each target over the message and its sentences, best first.
+    pub targets: Vec<(&'r Target, Closest)>,
+    /// The concept terms found, longest first.
+    pub concepts: Vec<Found<'r, ConceptRef>>,
+    /// The concept terms found in the message's questions (its sentences
+    /// ending in "?"), or in the whole message when it asks none that way:
+    /// what is asked for, not what is told.
+    pub asked: Vec<Found<'r, ConceptRef>>,
+}
+
+impl<'r> Evidence<'r> {
+    pub fn gather(index: &'r Index<Target>, vocabulary: &'r Vocabulary<ConceptRef>, text: &str) -> Self {
+        let mut best: HashMap<&'r Target, Closest> = HashMap::new();
+        for segment in segments(text) {
+            for candidate in index.rank(segment) {
+                let closest = best.entry(candidate.label).or_insert(Closest {
+                    score: 0.0,
+                    example: None,
+                });
+                if candidate.score > closest.score {
+                    *closest = Closest {
+                        score: candidate.score,
+                        example: candidate.example,
+                    };
+                }
+            }
+        }
+        let mut targets: Vec<(&Target, Closest)> = best.into_iter().collect();
+        targets.sort_by(|(a_target, a), (b_target, b)| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| format!("{a_target:?}").cmp(&format!("{b_target:?}")))
+        });
+        let questions = questions(text);
+        Self {
+            targets,
+            concepts: vocabulary.find(text),
+            asked: if questions.is_empty() {
+                vocabulary.find(text)
+            } else {
+                vocabulary.find(&questions.join(" . "))
+            },
+        }
+    }
+
+    /// The agencies whose concepts the message's questions name.
+    pub fn asked_agencies(&self) -> Vec<&'r Domain> {
+        let mut agencies: Vec<&Domain> = Vec::new();
+        for found in &self.asked {
+            if matches!(found.label.domain, Domain::Agency(_)) && !agencies.contains(&&found.label.domain) {
+                agencies.push(&found.label.domain);
+            }
+        }
+        agencies
+    }
+
+    /// The best target of `domain` and its score.
+    pub fn best_in(&self, domain: &Domain) -> Option<(&'r Target, Closest)> {
+        self.targets
+            .iter()
+            .find(|(target, _)| &target.domain() == domain)
+            .copied()
+    }
+
+    /// The score of `domain`'s best example.
+    pub fn example_score(&self, domain: &Domain) -> f32 {
+        self.best_in(domain).map_or(0.0, |(_, closest)| closest.score)
+    }
+
+    /// How strongly the concept terms found point at `domain`: each concept
+    /// counts once, by its longest term found (one for a one-word term, more
+    /// for longer ones), so a concept written out in many terms does not
+    /// outweigh several concepts.
+    pub fn concept_weight(&self, domain: &Domain) -> f32 {
+        let mut concepts: Vec<(&str, f32)> = Vec::new();
+        for found in self.concepts.iter().filter(|found| &found.label.domain == domain) {
+            let weight = term_weight(found.words);
+            match concepts.iter_mut().find(|(id, _)| *id == found.label.id) {
+                Some((_, best)) => *best = best.max(weight),
+                None => concepts.push((&found.label.id, weight)),
+            }
+        }
+        concepts.iter().map(|(_, weight)| weight).sum()
+    }
+
+    /// How many different concepts of `domain` were found.
+    pub fn concept_count(&self, domain: &Domain) -> usize {
+        let mut ids: Vec<&str> = self
+            .concepts
+            .iter()
+            .filter(|found| &found.label.domain == domain)
+            .map(|found| found.label.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
+    /// The concepts found in `domain` that name a skill, by skill, strongest first.
+    pub fn concept_skills(&self, domain: &Domain) -> Vec<(&'r str, f32)> {
+        let mut skills: Vec<(&str, f32)> = Vec::new();
+        for found in self.concepts.iter().filter(|f| &f.label.domain == domain) {
+            if let Some(skill) = &found.label.skill {
+                match skills.iter_mut().find(|(s, _)| s == skill) {
+                    Some((_, weight)) => *weight += term_weight(found.words),
+                    None => skills.push((skill, term_weight(found.words))),
+                }
+            }
+        }
+        skills.sort_by(|a, b| b.1.total_cmp(&a.1));
+        skills
+    }
+}
+
+/// A longer term is stronger evidence, up to a point.
+fn term_weight(words: usize) -> f32 {
+    match words {
+        0 | 1 => 1.0,
+        2 => 1.25,
+        _ => 1.5,
+    }
+}
+
+/// The sentences of `text` that end in a question mark.
+fn questions(text: &str) -> Vec<&str> {
+    let mut questions = Vec::new();
+    let mut start = 0;
+    for (at, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | ';' | '\n' | '?') {
+            if c == '?' {
+                questions.push(text[start..at].trim());
+            }
+            start = at + c.len_utf8();
+        }
+    }
+    questions.retain(|q| !q.is_empty());
+    questions
+}
+
+/// The message itself and, when it has more than one, each of its sentences.
+fn segments(text: &str) -> Vec<&str> {
+    let sentences: Vec<&str> = text
+        .split(['.', '?', '!', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().count() >= 2)
+        .collect();
+    let mut segments = vec![text];
+    if sentences.len() > 1 {
+        segments.extend(sentences);
+    }
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{questions, segments};
+
+    #[test]
+    fn a_story_is_read_whole_and_sentence_by_sentence() {
+        let story = "Far døde i går. Han bodde alene. Hvem betaler begravelsen?";
+        assert_eq!(
+            segments(story),
+            [story, "Far døde i går", "Han bodde alene", "Hvem betaler begravelsen"]
+        );
+        assert_eq!(segments("hvor mye er G"), ["hvor mye er G"]);
+        assert_eq!(questions(story), ["Hvem betaler begravelsen"]);
+        assert!(questions("far døde i går, hva gjør vi nå").is_empty());
+    }
+}
