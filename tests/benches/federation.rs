@@ -20,11 +20,17 @@ use veiviser_proto::master::v1::{
 };
 use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
 
-const MESSAGES: [(&str, &str); 4] = [
+const MESSAGES: [(&str, &str); 5] = [
     ("agency_nb", "hvordan søker jeg om gravferdsstønad etter at far døde"),
     ("agency_typo_en", "how do i aply for the funerl grant"),
     ("life_event_nn", "far min døydde i natt, kva må eg gjere no"),
     ("out_of_scope_en", "what is the weather in Bergen tomorrow"),
+    (
+        "story_nb",
+        "Faren min døde på sykehuset i forrige uke etter lang tids sykdom. Vi er tre søsken og \
+         ingen av oss har gjort dette før. Han bodde alene i en kommunal leilighet og hadde \
+         hjemmesykepleie. Hvem sier opp leiligheten, og hva skjer med regningene?",
+    ),
 ];
 
 fn cards() -> Vec<AssistantCard> {
@@ -43,6 +49,11 @@ fn classification(c: &mut Criterion) {
     for (name, text) in MESSAGES {
         group.bench_with_input(BenchmarkId::new("decide", name), text, |b, text| {
             b.iter(|| router.decide(std::hint::black_box(text)))
+        });
+    }
+    for (name, text) in MESSAGES {
+        group.bench_with_input(BenchmarkId::new("language", name), text, |b, text| {
+            b.iter(|| veiviser_master::language::switch_to(std::hint::black_box(text), "nb", |_| true))
         });
     }
     group.sample_size(20);

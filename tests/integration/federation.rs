@@ -491,3 +491,60 @@ fn built_in_cards_declare_what_the_contract_requires() {
         let _: &Assistant = &assistant;
     }
 }
+
+/// The master says why it routed as it did, answers in the language the
+/// question is written in, leaves masked data out of the decision, and
+/// counts by concept what it could not route.
+#[tokio::test]
+async fn routing_explains_itself_and_reports_what_it_could_not_route() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+
+    let (_, answer) = ask(&mut client, &session_id, "how do I apply for the funeral grant").await;
+    assert_eq!(answer.agency_ids.first().map(String::as_str), Some("nav"));
+    assert_eq!(answer.language, "en", "answered in the question's language");
+    let explanation = AnswerJson::from(&answer).explanation.expect("an explanation");
+    assert_eq!(
+        (explanation.domain.as_str(), explanation.detected_language.as_str()),
+        ("nav", "en")
+    );
+    assert!(!explanation.concepts.is_empty() && !explanation.nearest_example.is_empty());
+    assert!(
+        !explanation.concepts.iter().any(|c| c.contains("how do I")),
+        "only content, never the question: {:?}",
+        explanation.concepts
+    );
+
+    let (_, answer) = ask(&mut client, &session_id, "kva må eg gjere no når far min har døydd?").await;
+    assert_eq!(answer.route, i32::from(Route::LifeEvent));
+    assert_eq!(answer.language, "nn");
+
+    let plain = ask(&mut client, &session_id, "har jeg krav på barnetrygd").await.1;
+    let masked = ask(
+        &mut client,
+        &session_id,
+        "fødselsnummeret mitt er 14838512047, har jeg krav på barnetrygd?",
+    )
+    .await
+    .1;
+    assert_eq!(masked.masked, ["fodselsnummer"]);
+    assert_eq!(
+        (masked.route, &masked.intent),
+        (plain.route, &plain.intent),
+        "the number does not move the route"
+    );
+
+    let (_, answer) = ask(&mut client, &session_id, "hvor fornyer jeg passet mitt hos politiet").await;
+    assert_eq!(answer.route, i32::from(Route::OutOfScope));
+    let (_, report) = crate::support::admin_page(&federation, "/unanswered").await;
+    let report: serde_json::Value = serde_json::from_str(&report).expect("JSON");
+    let master = report["master"].as_array().expect("the master's concepts");
+    assert!(
+        master.iter().any(|row| row["concept"] == "andre-offentlige-tjenester"
+            && row["outcome"] == "out-of-scope"
+            && row["count"] == 1),
+        "{report}"
+    );
+    assert!(!report.to_string().contains("passet"), "counts, never text: {report}");
+    federation.shutdown().await.expect("clean shutdown");
+}

@@ -175,6 +175,13 @@ answer = "{id} answers about {word}. https://{id}.example.no"
 
 /// The master's `/metrics` page, fetched over HTTP from its operations endpoint.
 pub async fn scrape_metrics(federation: &Federation) -> String {
+    let (head, body) = admin_page(federation, "/metrics").await;
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    body
+}
+
+/// A page of the master's operations endpoint: its head and body.
+pub async fn admin_page(federation: &Federation, path: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -189,7 +196,7 @@ pub async fn scrape_metrics(federation: &Federation) -> String {
     ));
     let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
     stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
         .await
         .expect("request");
     let mut response = String::new();
@@ -198,8 +205,7 @@ pub async fn scrape_metrics(federation: &Federation) -> String {
     server.await.expect("joined").expect("served");
     let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.contains("application/openmetrics-text"), "{head}");
-    body.to_string()
+    (head.to_string(), body.to_string())
 }
 
 /// What a [`RecordingAgency`] saw of one call.

@@ -39,17 +39,36 @@ pub struct Evidence<'r> {
     /// ending in "?"), or in the whole message when it asks none that way:
     /// what is asked for, not what is told.
     pub asked: Vec<Found<'r, ConceptRef>>,
+    /// Per domain seen: its best target, and its concepts' weight and count.
+    domains: Vec<DomainEvidence<'r>>,
+}
+
+#[derive(Debug)]
+struct DomainEvidence<'r> {
+    domain: Domain,
+    best: Option<(&'r Target, Closest)>,
+    concept_weight: f32,
+    concept_count: usize,
 }
 
 impl<'r> Evidence<'r> {
     pub fn gather(index: &'r Index<Target>, vocabulary: &'r Vocabulary<ConceptRef>, text: &str) -> Self {
-        let mut best: HashMap<&'r Target, Closest> = HashMap::new();
+        // Each target's best score over the segments, in the first ranking's order.
+        let mut targets: Vec<(&'r Target, Closest)> = Vec::new();
+        let mut position: HashMap<*const Target, usize> = HashMap::new();
         for segment in segments(text) {
             for candidate in index.rank(segment) {
-                let closest = best.entry(candidate.label).or_insert(Closest {
-                    score: 0.0,
-                    example: None,
+                let at = *position.entry(std::ptr::from_ref(candidate.label)).or_insert_with(|| {
+                    targets.push((
+                        candidate.label,
+                        Closest {
+                            score: 0.0,
+                            example: None,
+                        },
+                    ));
+                    targets.len() - 1
                 });
+                let closest = &mut targets[at].1;
                 if candidate.score > closest.score {
                     *closest = Closest {
                         score: candidate.score,
@@ -58,22 +77,74 @@ impl<'r> Evidence<'r> {
                 }
             }
         }
-        let mut targets: Vec<(&Target, Closest)> = best.into_iter().collect();
-        targets.sort_by(|(a_target, a), (b_target, b)| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| format!("{a_target:?}").cmp(&format!("{b_target:?}")))
-        });
+        // Stable: equal scores keep the ranking's order.
+        targets.sort_by(|(_, a), (_, b)| b.score.total_cmp(&a.score));
         let questions = questions(text);
+        let concepts = vocabulary.find(text);
+        // One sentence that is a question: what is asked is the whole message.
+        let whole_is_asked =
+            questions.is_empty() || (questions.len() == 1 && questions[0].len() + 2 >= text.trim().len());
+        let asked = if whole_is_asked {
+            concepts.clone()
+        } else {
+            vocabulary.find(&questions.join(" . "))
+        };
+        let mut domains: Vec<DomainEvidence<'r>> = Vec::new();
+        for (target, closest) in &targets {
+            let domain = target.domain();
+            if !domains.iter().any(|d| d.domain == domain) {
+                domains.push(DomainEvidence {
+                    domain,
+                    best: Some((*target, *closest)),
+                    concept_weight: 0.0,
+                    concept_count: 0,
+                });
+            }
+        }
+        // Each concept counts once per domain, by its longest term found.
+        let mut counted: Vec<(&str, f32)> = Vec::new();
+        for found in &concepts {
+            let weight = term_weight(found.words);
+            match counted.iter_mut().find(|(id, _)| *id == found.label.id) {
+                Some((_, best)) => *best = best.max(weight),
+                None => counted.push((&found.label.id, weight)),
+            }
+        }
+        for (id, weight) in counted {
+            let Some(found) = concepts.iter().find(|f| f.label.id == id) else {
+                continue;
+            };
+            let domain = &found.label.domain;
+            let at = match domains.iter().position(|d| &d.domain == domain) {
+                Some(at) => at,
+                None => {
+                    domains.push(DomainEvidence {
+                        domain: domain.clone(),
+                        best: None,
+                        concept_weight: 0.0,
+                        concept_count: 0,
+                    });
+                    domains.len() - 1
+                }
+            };
+            domains[at].concept_weight += weight;
+            domains[at].concept_count += 1;
+        }
         Self {
             targets,
-            concepts: vocabulary.find(text),
-            asked: if questions.is_empty() {
-                vocabulary.find(text)
-            } else {
-                vocabulary.find(&questions.join(" . "))
-            },
+            concepts,
+            asked,
+            domains,
         }
+    }
+
+    fn of(&self, domain: &Domain) -> Option<&DomainEvidence<'r>> {
+        self.domains.iter().find(|d| &d.domain == domain)
+    }
+
+    /// Every domain with a target or a concept term in the message.
+    pub fn domains(&self) -> impl Iterator<Item = &Domain> {
+        self.domains.iter().map(|d| &d.domain)
     }
 
     /// The agencies whose concepts the message's questions name.
@@ -89,10 +160,7 @@ impl<'r> Evidence<'r> {
 
     /// The best target of `domain` and its score.
     pub fn best_in(&self, domain: &Domain) -> Option<(&'r Target, Closest)> {
-        self.targets
-            .iter()
-            .find(|(target, _)| &target.domain() == domain)
-            .copied()
+        self.of(domain).and_then(|d| d.best)
     }
 
     /// The score of `domain`'s best example.
@@ -105,28 +173,12 @@ impl<'r> Evidence<'r> {
     /// for longer ones), so a concept written out in many terms does not
     /// outweigh several concepts.
     pub fn concept_weight(&self, domain: &Domain) -> f32 {
-        let mut concepts: Vec<(&str, f32)> = Vec::new();
-        for found in self.concepts.iter().filter(|found| &found.label.domain == domain) {
-            let weight = term_weight(found.words);
-            match concepts.iter_mut().find(|(id, _)| *id == found.label.id) {
-                Some((_, best)) => *best = best.max(weight),
-                None => concepts.push((&found.label.id, weight)),
-            }
-        }
-        concepts.iter().map(|(_, weight)| weight).sum()
+        self.of(domain).map_or(0.0, |d| d.concept_weight)
     }
 
     /// How many different concepts of `domain` were found.
     pub fn concept_count(&self, domain: &Domain) -> usize {
-        let mut ids: Vec<&str> = self
-            .concepts
-            .iter()
-            .filter(|found| &found.label.domain == domain)
-            .map(|found| found.label.id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
+        self.of(domain).map_or(0, |d| d.concept_count)
     }
 
     /// The concepts found in `domain` that name a skill, by skill, strongest first.

@@ -93,9 +93,15 @@ pub struct Thresholds {
     /// Out of scope when the out-of-scope examples score within this margin
     /// of the best agency (concept terms included).
     pub out_of_scope_margin: f32,
+    /// After a death, when several agencies' concepts are found and none in
+    /// a question, the best agency alone is asked if it leads by this much.
+    pub one_of_several_margin: f32,
 
     /// How many closest examples of an intent its score averages.
     pub neighbours: usize,
+    /// Letter sequences in more than this share of the examples are left
+    /// out of ranking (they weigh little and cost most).
+    pub max_feature_share: f32,
     /// How much of an intent's score is similarity to the mean of its examples.
     pub centroid_weight: f32,
     /// A referred agency's answer is shown only when the referral named a
@@ -113,7 +119,9 @@ impl Default for Thresholds {
             ambiguity_margin: 0.03,
             master_margin: 0.05,
             out_of_scope_margin: 0.07,
+            one_of_several_margin: 0.15,
             neighbours: 3,
+            max_feature_share: 0.1,
             centroid_weight: 0.3,
             referral_confidence: 0.35,
         }
@@ -289,7 +297,8 @@ impl Router {
         Self {
             index: Index::new(examples)
                 .with_neighbours(thresholds.neighbours)
-                .with_centroid_weight(thresholds.centroid_weight),
+                .with_centroid_weight(thresholds.centroid_weight)
+                .with_max_feature_share(thresholds.max_feature_share),
             vocabulary: Vocabulary::new(terms),
             life_events,
             thresholds,
@@ -358,21 +367,14 @@ impl Router {
         let t = &self.thresholds;
         let top_score = evidence.targets.first().map_or(0.0, |(_, c)| c.score);
         // Every domain's score: its best example, plus its concept terms.
-        let mut domains: Vec<(Domain, f32, f32)> = Vec::new();
-        let mut consider = |domain: Domain| {
-            if domains.iter().any(|(d, _, _)| *d == domain) {
-                return;
-            }
-            let concepts = evidence.concept_weight(&domain);
-            let score = evidence.example_score(&domain) + t.concept_bonus * concepts.min(3.0);
-            domains.push((domain, score, concepts));
-        };
-        for (target, _) in &evidence.targets {
-            consider(target.domain());
-        }
-        for found in &evidence.concepts {
-            consider(found.label.domain.clone());
-        }
+        let mut domains: Vec<(Domain, f32, f32)> = evidence
+            .domains()
+            .map(|domain| {
+                let concepts = evidence.concept_weight(domain);
+                let score = evidence.example_score(domain) + t.concept_bonus * concepts.min(3.0);
+                (domain.clone(), score, concepts)
+            })
+            .collect();
         domains.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let score_of = |domain: &Domain| {
             domains
@@ -430,6 +432,9 @@ impl Router {
             let one = match (asked.as_slice(), with_concepts.as_slice()) {
                 ([only], _) => agencies.iter().find(|(d, _, _)| d == only).copied(),
                 ([], [only]) => Some(**only),
+                // Several agencies' words, none in a question, one far ahead:
+                // the others are context ("she died at the nursing home").
+                ([], [first, second, ..]) => (first.1 - second.1 >= t.one_of_several_margin).then_some(**first),
                 // With no concept term, an agency's examples must come closer than the event's own.
                 ([], []) => agencies.first().copied().filter(|(d, _, _)| {
                     let score = evidence.example_score(d);

@@ -2,6 +2,8 @@
 //! cosine similarity of TF-IDF weighted features.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 use crate::{FeatureId, features, normalize};
@@ -19,18 +21,20 @@ type SparseVector = Vec<(FeatureId, f32)>;
 #[derive(Debug, Clone)]
 pub struct Index<L> {
     labels: Vec<L>,
-    idf: HashMap<FeatureId, f32>,
+    idf: FxHashMap<FeatureId, f32>,
     unseen_idf: f32,
     /// The label of each example, by example number.
     example_labels: Vec<usize>,
     /// Each example as given, by example number (for explanations).
     texts: Vec<String>,
     /// For each feature, the examples that have it and its weight there.
-    postings: HashMap<FeatureId, Vec<(u32, f32)>>,
+    postings: FxHashMap<FeatureId, Vec<(u32, f32)>>,
     /// For each feature, the labels whose mean example has it, and the weight.
-    centroid_postings: HashMap<FeatureId, Vec<(u32, f32)>>,
+    centroid_postings: FxHashMap<FeatureId, Vec<(u32, f32)>>,
     neighbours: usize,
     centroid_weight: f32,
+    /// Features in more examples than this are skipped when ranking.
+    max_postings: usize,
 }
 
 /// A label and how well the message matches it: the mean cosine similarity
@@ -53,7 +57,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
     {
         let mut labels: Vec<L> = Vec::new();
         let mut label_ids: HashMap<L, usize> = HashMap::new();
-        let mut counted: Vec<(usize, HashMap<FeatureId, u32>)> = Vec::new();
+        let mut counted: Vec<(usize, FxHashMap<FeatureId, u32>)> = Vec::new();
         let mut texts = Vec::new();
         for (label, text) in examples {
             let counts = count_features(text.as_ref());
@@ -75,7 +79,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
             }
         }
         let documents = counted.len() as f32;
-        let idf: HashMap<FeatureId, f32> = document_frequency
+        let idf: FxHashMap<FeatureId, f32> = document_frequency
             .into_iter()
             .map(|(feature, df)| (feature, ((1.0 + documents) / (1.0 + df as f32)).ln() + 1.0))
             .collect();
@@ -99,6 +103,7 @@ impl<L: Eq + Hash + Clone> Index<L> {
             centroid_postings,
             neighbours: 1,
             centroid_weight: 0.0,
+            max_postings: usize::MAX,
         }
     }
 
@@ -107,6 +112,18 @@ impl<L: Eq + Hash + Clone> Index<L> {
     /// mean only.
     pub fn with_centroid_weight(mut self, weight: f32) -> Self {
         self.centroid_weight = weight.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Skips, when ranking, the features that more than `share` (0–1) of the
+    /// examples have: the commonest letter sequences ("<hv", "jeg") weigh
+    /// least by their IDF, yet cost the most to add up. 1.0 keeps them all.
+    pub fn with_max_feature_share(mut self, share: f32) -> Self {
+        let examples = self.example_labels.len() as f32;
+        self.max_postings = (share.clamp(0.0, 1.0) * examples).ceil() as usize;
+        if share >= 1.0 {
+            self.max_postings = usize::MAX;
+        }
         self
     }
 
@@ -138,7 +155,11 @@ impl<L: Eq + Hash + Clone> Index<L> {
         let mut example_scores = vec![0.0f32; self.example_labels.len()];
         let mut centroid_scores = vec![0.0f32; self.labels.len()];
         for (feature, weight) in &query {
-            for (example, w) in self.postings.get(feature).into_iter().flatten() {
+            let postings = self.postings.get(feature).map_or(&[][..], Vec::as_slice);
+            if postings.len() > self.max_postings {
+                continue;
+            }
+            for (example, w) in postings {
                 example_scores[*example as usize] += weight * w;
             }
             for (label, w) in self.centroid_postings.get(feature).into_iter().flatten() {
@@ -146,24 +167,29 @@ impl<L: Eq + Hash + Clone> Index<L> {
             }
         }
         let k = self.neighbours;
-        // The k best example scores per label, best first.
-        let mut best = vec![Vec::with_capacity(k + 1); self.labels.len()];
+        // The k best example scores per label, best first, in one flat array
+        // (scores are never negative, so a label with fewer than k examples
+        // is padded with zeros, as an average over k wants).
+        let mut best = vec![0.0f32; self.labels.len() * k];
         let mut closest: Vec<Option<(usize, f32)>> = vec![None; self.labels.len()];
         for (number, (score, label)) in example_scores.into_iter().zip(&self.example_labels).enumerate() {
-            if score > 0.0 && closest[*label].is_none_or(|(_, s)| score > s) {
+            if score <= 0.0 {
+                continue;
+            }
+            if closest[*label].is_none_or(|(_, s)| score > s) {
                 closest[*label] = Some((number, score));
             }
-            let top: &mut Vec<f32> = &mut best[*label];
-            if top.len() < k || score > top[top.len() - 1] {
+            let top = &mut best[*label * k..(*label + 1) * k];
+            if score > top[k - 1] {
                 let at = top.partition_point(|s| *s >= score);
-                top.insert(at, score);
-                top.truncate(k);
+                top.copy_within(at..k - 1, at + 1);
+                top[at] = score;
             }
         }
         let mut ranked: Vec<Match<'_, L>> = self
             .labels
             .iter()
-            .zip(best)
+            .zip(best.chunks_exact(k))
             .zip(centroid_scores)
             .zip(closest)
             .map(|(((label, top), centroid), closest)| {
@@ -201,8 +227,8 @@ impl<L: Eq + Hash + Clone> Index<L> {
     }
 }
 
-fn count_features(text: &str) -> HashMap<FeatureId, u32> {
-    let mut counts = HashMap::new();
+fn count_features(text: &str) -> FxHashMap<FeatureId, u32> {
+    let mut counts = FxHashMap::default();
     for feature in features(&normalize(text)) {
         *counts.entry(feature).or_insert(0) += 1;
     }
@@ -210,7 +236,7 @@ fn count_features(text: &str) -> HashMap<FeatureId, u32> {
 }
 
 /// Sublinear term frequency times IDF, scaled to unit length.
-fn weigh(counts: &HashMap<FeatureId, u32>, idf: &HashMap<FeatureId, f32>, unseen: f32) -> SparseVector {
+fn weigh(counts: &FxHashMap<FeatureId, u32>, idf: &FxHashMap<FeatureId, f32>, unseen: f32) -> SparseVector {
     let mut vector: SparseVector = counts
         .iter()
         .map(|(feature, count)| {
@@ -250,8 +276,8 @@ fn centroids(label_count: usize, examples: &[(usize, SparseVector)]) -> Vec<Spar
 }
 
 /// Feature → (vector number, weight) lists over a sequence of vectors.
-fn invert<'a>(vectors: impl Iterator<Item = &'a SparseVector>) -> HashMap<FeatureId, Vec<(u32, f32)>> {
-    let mut lists: HashMap<FeatureId, Vec<(u32, f32)>> = HashMap::new();
+fn invert<'a>(vectors: impl Iterator<Item = &'a SparseVector>) -> FxHashMap<FeatureId, Vec<(u32, f32)>> {
+    let mut lists: FxHashMap<FeatureId, Vec<(u32, f32)>> = FxHashMap::default();
     for (number, vector) in vectors.enumerate() {
         for (feature, weight) in vector {
             lists.entry(*feature).or_default().push((number as u32, *weight));
