@@ -81,6 +81,17 @@
   // Sign-in
   // ---------------------------------------------------------------------
 
+  /** The master's limits for names and replies, from its config. */
+  async function loadLimits() {
+    try {
+      const config = await api("GET", "/api/config");
+      if (config.max_advisor_name_chars) ui.name.maxLength = config.max_advisor_name_chars;
+      if (config.max_message_chars) ui.reply.maxLength = config.max_message_chars;
+    } catch {
+      // Without them the master still refuses what is too long, with a message.
+    }
+  }
+
   /** The agencies whose cards have advisor hours. */
   async function loadAgencies() {
     try {
@@ -318,5 +329,6 @@
   });
   ui.handBack.addEventListener("click", () => finish("hand_back", "Samtalen er gitt tilbake til Veiviser."));
   ui.close.addEventListener("click", () => finish("close", "Samtalen er avsluttet."));
+  loadLimits();
   loadAgencies();
 })();

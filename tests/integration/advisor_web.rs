@@ -240,6 +240,7 @@ async fn the_page_learns_limits_and_enum_numbers_from_the_master() {
         .await
         .expect("JSON");
     assert_eq!(body["max_message_chars"], 321);
+    assert_eq!(body["max_advisor_name_chars"], veiviser_master::grpc::MAX_ADVISOR_NAME);
     use veiviser_proto::master::v1::{HandoverState, Route};
     assert_eq!(body["routes"]["ROUTE_LIFE_EVENT"], Route::LifeEvent as i32);
     assert_eq!(body["routes"]["ROUTE_HUMAN"], Route::Human as i32);

@@ -24,7 +24,7 @@ const EVENT_BUFFER: usize = 256;
 /// How long a new connection may take to send its sign_in.
 const SIGN_IN_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 /// The longest advisor display name, in characters.
-const MAX_ADVISOR_NAME: usize = 80;
+pub const MAX_ADVISOR_NAME: usize = 80;
 
 #[derive(Debug, Clone)]
 pub struct AdvisorDeskService {

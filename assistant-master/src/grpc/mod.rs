@@ -4,5 +4,5 @@
 mod advisor;
 mod citizen;
 
-pub use advisor::AdvisorDeskService;
+pub use advisor::{AdvisorDeskService, MAX_ADVISOR_NAME};
 pub use citizen::{CitizenService, FORWARDED_INTENT};

@@ -33,7 +33,7 @@ use super::common::{Web, WebError, WebResult, event_stream, security_headers};
 use super::net::tuned;
 use crate::error::Error;
 use crate::grpc::AdvisorDeskService;
-use crate::grpc::{CitizenService, FORWARDED_INTENT};
+use crate::grpc::{CitizenService, FORWARDED_INTENT, MAX_ADVISOR_NAME};
 use crate::state::Master;
 use crate::text::localized;
 
@@ -119,8 +119,10 @@ fn page(content_type: &'static str, body: &'static str) -> Response {
 struct ConfigBody {
     login: bool,
     languages: Vec<String>,
-    /// The longest message the master takes, in characters.
+    /// The longest message (and advisor reply) the master takes, in characters.
     max_message_chars: usize,
+    /// The longest advisor display name, in characters.
+    max_advisor_name_chars: usize,
     /// The intent of the empty answer to a message forwarded to an advisor.
     forwarded_intent: &'static str,
     /// `Route` and `HandoverState` by name, as the proto numbers them.
@@ -133,6 +135,7 @@ async fn config(State(web): State<Web>) -> Json<ConfigBody> {
         login: web.master.profiles().is_some(),
         languages: web.master.content().languages().map(|l| l.language.clone()).collect(),
         max_message_chars: web.master.config().max_message_chars,
+        max_advisor_name_chars: MAX_ADVISOR_NAME,
         forwarded_intent: FORWARDED_INTENT,
         routes: enum_names(|n| Route::try_from(n).ok().map(|r| r.as_str_name())),
         handover_states: enum_names(|n| HandoverState::try_from(n).ok().map(|s| s.as_str_name())),

@@ -1,4 +1,7 @@
-//! The SDK's error type and the one place it becomes a gRPC status.
+//! The SDK's error type and its one table: each error's gRPC code
+//! ([`Error::code`]), and the one place it becomes a status.
+
+use veiviser_runtime::tokens::TokenError;
 
 use crate::content::ContentError;
 
@@ -17,24 +20,35 @@ pub enum Error {
     Io(#[from] std::io::Error),
     /// A profile token was refused; the reason is safe to return.
     #[error("profile token refused: {0}")]
-    ProfileToken(#[from] veiviser_runtime::tokens::TokenError),
+    ProfileToken(#[from] TokenError),
     /// A profile token came to an agency configured without a trust service.
     #[error("this agency does not accept profile tokens")]
     TokensNotAccepted,
 }
 
+impl Error {
+    /// The gRPC code of this error: the one table from error to code.
+    pub fn code(&self) -> tonic::Code {
+        match self {
+            Self::InvalidArgument(_) => tonic::Code::InvalidArgument,
+            Self::ProfileToken(TokenError::KeysUnavailable) => tonic::Code::Unavailable,
+            Self::ProfileToken(_) | Self::TokensNotAccepted => tonic::Code::Unauthenticated,
+            Self::Content(_) | Self::Runtime(_) | Self::Io(_) => tonic::Code::Internal,
+        }
+    }
+}
+
 impl From<Error> for tonic::Status {
     fn from(error: Error) -> Self {
-        match error {
-            Error::InvalidArgument(message) => tonic::Status::invalid_argument(message),
-            Error::ProfileToken(veiviser_runtime::tokens::TokenError::KeysUnavailable) => {
-                tonic::Status::unavailable("cannot verify profile tokens right now")
-            }
-            Error::ProfileToken(_) | Error::TokensNotAccepted => tonic::Status::unauthenticated(error.to_string()),
-            other => {
-                tracing::error!(error = %other, "internal error");
+        match (error.code(), error) {
+            (tonic::Code::Internal, error) => {
+                // The detail goes to the log; the client gets no internals.
+                tracing::error!(%error, "internal error");
                 tonic::Status::internal("internal error")
             }
+            (_, Error::InvalidArgument(message)) => tonic::Status::invalid_argument(message),
+            (code @ tonic::Code::Unavailable, _) => tonic::Status::new(code, "cannot verify profile tokens right now"),
+            (code, error) => tonic::Status::new(code, error.to_string()),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The trust service's error type and the one place it becomes a gRPC status.
+//! The trust service's error type and its one table: each error's gRPC code
+//! ([`Error::code`]), and the one place it becomes a status.
 
-use tonic::Status;
+use tonic::{Code, Status};
 use veiviser_runtime::tokens::TokenError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,17 +30,29 @@ pub enum Error {
     Runtime(#[from] veiviser_runtime::Error),
 }
 
+impl Error {
+    /// The gRPC code of this error: the one table from error to code.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::InvalidArgument(_) => Code::InvalidArgument,
+            Self::Unauthenticated(_) | Self::BadProfileToken(_) => Code::Unauthenticated,
+            Self::NoConsent | Self::DemoLoginDisabled => Code::FailedPrecondition,
+            Self::NotFound(_) => Code::NotFound,
+            Self::Config(_) | Self::Database(_) | Self::Signing(_) | Self::Io(_) | Self::Runtime(_) => Code::Internal,
+        }
+    }
+}
+
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
-        match error {
-            Error::InvalidArgument(message) => Status::invalid_argument(message),
-            Error::Unauthenticated(_) | Error::BadProfileToken(_) => Status::unauthenticated(error.to_string()),
-            Error::NoConsent | Error::DemoLoginDisabled => Status::failed_precondition(error.to_string()),
-            Error::NotFound(_) => Status::not_found(error.to_string()),
-            other => {
-                tracing::error!(error = %other, "internal error");
+        match (error.code(), error) {
+            (Code::Internal, error) => {
+                // The detail goes to the log; the client gets no internals.
+                tracing::error!(%error, "internal error");
                 Status::internal("internal error")
             }
+            (Code::InvalidArgument, Error::InvalidArgument(message)) => Status::invalid_argument(message),
+            (code, error) => Status::new(code, error.to_string()),
         }
     }
 }

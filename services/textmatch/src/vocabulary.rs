@@ -14,10 +14,10 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::Hash;
 
-use crate::{normalize, words};
+use crate::{Word, normalize, words};
 
 /// The shortest stem that matches as a word beginning.
 pub const MIN_PREFIX: usize = 4;
@@ -38,25 +38,30 @@ pub struct Found<'a, L> {
 struct Term {
     label: usize,
     text: String,
-    /// The stem of each word.
-    stems: Vec<String>,
+    /// Each word, folded and stemmed.
+    words: Vec<Word>,
+    /// The word looked up in the index (the rarest); the others are checked
+    /// against the message only when it is found.
+    anchor: usize,
 }
 
-/// (term, word position in the term) lists.
-type Postings = FxHashMap<String, Vec<(u32, u8)>>;
+/// (term number) lists, by key.
+type Postings = FxHashMap<String, Vec<u32>>;
 
 /// Terms by label, prepared for matching.
 #[derive(Debug, Clone)]
 pub struct Vocabulary<L> {
     labels: Vec<L>,
     terms: Vec<Term>,
-    /// A term word's stem → where it occurs.
+    /// An anchor word's stem → the terms it anchors.
     by_stem: Postings,
-    /// A term word as written (folded) → where it occurs.
+    /// An anchor word as written (folded) → the terms it anchors.
     by_word: Postings,
     /// The stems of one-word terms, which also match as word beginnings.
     single_stems: Postings,
-    /// The longest key of the three, in bytes.
+    /// Every term word and stem: what may begin a compound.
+    known: FxHashSet<String>,
+    /// The longest known word or stem, in bytes.
     longest: usize,
 }
 
@@ -70,7 +75,7 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
     {
         let mut labels: Vec<L> = Vec::new();
         let mut label_ids: HashMap<L, usize> = HashMap::new();
-        let mut prepared: Vec<(Term, Vec<crate::Word>)> = Vec::new();
+        let mut prepared: Vec<Term> = Vec::new();
         for (label, text) in terms {
             let term_words = words(&normalize(text.as_ref()));
             if term_words.is_empty() || term_words.len() > 8 || term_words.iter().any(|w| w.stem.is_empty()) {
@@ -80,34 +85,55 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
                 labels.push(label);
                 labels.len() - 1
             });
-            prepared.push((
-                Term {
-                    label: id,
-                    text: text.as_ref().to_string(),
-                    stems: term_words.iter().map(|w| w.stem.clone()).collect(),
-                },
-                term_words,
-            ));
+            prepared.push(Term {
+                label: id,
+                text: text.as_ref().to_string(),
+                words: term_words,
+                anchor: 0,
+            });
         }
-        let (mut by_stem, mut by_word, mut single_stems) =
-            (Postings::default(), Postings::default(), Postings::default());
-        for (number, (_, term_words)) in prepared.iter().enumerate() {
-            for (position, word) in term_words.iter().enumerate() {
-                let posting = (number as u32, position as u8);
-                by_stem.entry(word.stem.clone()).or_default().push(posting);
-                by_word.entry(word.folded.clone()).or_default().push(posting);
-                if term_words.len() == 1 {
-                    single_stems.entry(word.stem.clone()).or_default().push(posting);
-                }
+        // How many terms each stem is in: the rarest word of a term anchors it.
+        let mut frequency: FxHashMap<&str, usize> = FxHashMap::default();
+        for term in &prepared {
+            for word in &term.words {
+                *frequency.entry(word.stem.as_str()).or_insert(0) += 1;
             }
         }
-        let longest = by_word.keys().chain(by_stem.keys()).map(String::len).max().unwrap_or(0);
+        let anchors: Vec<usize> = prepared
+            .iter()
+            .map(|term| {
+                (0..term.words.len())
+                    .min_by_key(|at| {
+                        let word = &term.words[*at];
+                        (frequency[word.stem.as_str()], std::cmp::Reverse(word.stem.len()))
+                    })
+                    .unwrap_or(0)
+            })
+            .collect();
+        let (mut by_stem, mut by_word, mut single_stems) =
+            (Postings::default(), Postings::default(), Postings::default());
+        let mut known = FxHashSet::default();
+        for (number, (term, anchor)) in prepared.iter_mut().zip(anchors).enumerate() {
+            term.anchor = anchor;
+            let word = &term.words[anchor];
+            by_stem.entry(word.stem.clone()).or_default().push(number as u32);
+            by_word.entry(word.folded.clone()).or_default().push(number as u32);
+            if term.words.len() == 1 {
+                single_stems.entry(word.stem.clone()).or_default().push(number as u32);
+            }
+            for word in &term.words {
+                known.insert(word.stem.clone());
+                known.insert(word.folded.clone());
+            }
+        }
+        let longest = known.iter().map(String::len).max().unwrap_or(0);
         Self {
             labels,
-            terms: prepared.into_iter().map(|(term, _)| term).collect(),
+            terms: prepared,
             by_stem,
             by_word,
             single_stems,
+            known,
             longest,
         }
     }
@@ -120,97 +146,67 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
     /// are left out.
     pub fn find(&self, text: &str) -> Vec<Found<'_, L>> {
         let message = words(&normalize(text));
-        // For each term, the positions where each of its words was seen. Word
-        // `i` of the message has two positions: `2i`, the word itself, and
-        // `2i + 1`, the rest of a compound after a known stem
+        // Word `i` of the message has two positions: `2i`, the word itself,
+        // and `2i + 1`, the rest of a compound after a known word
         // ("begravelses|utgiftene"), so both parts can match term words.
-        // (term, word position in the term, message position), collected
-        // flat and grouped by term afterwards: most terms a word touches
-        // never get all their words, and cost nothing more than their entry.
-        let mut hits: Vec<(u32, u8, usize)> = Vec::new();
-        fn hit(hits: &mut Vec<(u32, u8, usize)>, postings: &Postings, key: &str, at: usize) {
+        let tails: Vec<Vec<Word>> = message.iter().map(|word| self.compound_tails(word)).collect();
+        // The terms whose anchor is in the message, and where.
+        let mut anchored: Vec<(u32, usize)> = Vec::new();
+        let mut hit = |postings: &Postings, key: &str, at: usize| {
             if let Some(list) = postings.get(key) {
-                hits.extend(list.iter().map(|(term, position)| (*term, *position, at)));
+                anchored.extend(list.iter().map(|term| (*term, at)));
             }
-        }
+        };
         for (at, word) in message.iter().enumerate() {
-            let (head, tail) = (2 * at, 2 * at + 1);
-            hit(&mut hits, &self.by_stem, &word.stem, head);
-            hit(&mut hits, &self.by_word, &word.folded, head);
-            // Beginnings: a whole term word, or the stem of a one-word term;
-            // the longest known one leaves the compound's tail.
-            let mut compound_head = None;
+            hit(&self.by_stem, &word.stem, 2 * at);
+            hit(&self.by_word, &word.folded, 2 * at);
+            // Beginnings: a whole anchor word, or the stem of a one-word term.
             let limit = word.folded.len().saturating_sub(1).min(self.longest);
             for end in MIN_PREFIX..=limit {
-                if !word.folded.is_char_boundary(end) {
-                    continue;
-                }
-                let prefix = &word.folded[..end];
-                let (as_word, as_stem) = (self.by_word.get(prefix), self.single_stems.get(prefix));
-                for list in [as_word, as_stem].into_iter().flatten() {
-                    hits.extend(list.iter().map(|(term, position)| (*term, *position, head)));
-                }
-                if as_word.is_some() || self.by_stem.contains_key(prefix) {
-                    compound_head = Some(end);
+                if word.folded.is_char_boundary(end) {
+                    hit(&self.by_word, &word.folded[..end], 2 * at);
+                    hit(&self.single_stems, &word.folded[..end], 2 * at);
                 }
             }
-            // The tail comes behind up to five letters the stemmer cut and a
-            // linking letter ("begrav|elses|utgiftene"); it matches as a whole
-            // word, not as a beginning: "stønad" is no "stone".
-            if let Some(end) = compound_head {
-                for skip in 0..=5 {
-                    let Some(rest) = word.folded.get(end + skip..).filter(|r| r.len() >= MIN_PREFIX) else {
-                        break;
-                    };
-                    hit(&mut hits, &self.by_word, rest, tail);
-                    hit(&mut hits, &self.by_stem, &crate::stem(rest), tail);
-                }
+            // A compound's tail matches as a whole word: "stønad" is no "stone".
+            for tail in &tails[at] {
+                hit(&self.by_word, &tail.folded, 2 * at + 1);
+                hit(&self.by_stem, &tail.stem, 2 * at + 1);
             }
         }
-        // Which terms had every word seen; only those are placed. (Common
-        // words hit many terms, so this pass stays linear: no sort.)
-        let mut seen: FxHashMap<u32, u16> = FxHashMap::default();
-        for (term, position, _) in &hits {
-            *seen.entry(*term).or_insert(0) |= 1 << position;
-        }
-        let mut complete: FxHashMap<u32, Vec<Vec<usize>>> = FxHashMap::default();
-        for (term, mask) in seen {
-            let length = self.terms[term as usize].stems.len();
-            if mask.count_ones() as usize == length {
-                complete.insert(term, vec![Vec::new(); length]);
-            }
-        }
-        for (term, position, at) in hits {
-            if let Some(positions) = complete.get_mut(&term) {
-                let slot = &mut positions[position as usize];
-                if !slot.contains(&at) {
-                    slot.push(at);
-                }
-            }
-        }
+        anchored.sort_unstable();
+        anchored.dedup();
         let mut found: Vec<(u32, Vec<usize>)> = Vec::new();
-        for (term, mut positions) in complete {
-            for slot in &mut positions {
-                slot.sort_unstable();
-            }
-            let length = positions.len();
-            if let Some(span) = window(&positions, 2 * (length + SLACK)) {
-                found.push((term, span));
+        for group in anchored.chunk_by(|a, b| a.0 == b.0) {
+            let number = group[0].0;
+            let term = &self.terms[number as usize];
+            // The anchor's places, then every other word's, checked against the message.
+            let positions: Vec<Vec<usize>> = (0..term.words.len())
+                .map(|at| {
+                    if at == term.anchor {
+                        group.iter().map(|(_, position)| *position).collect()
+                    } else {
+                        places(&term.words[at], &message, &tails)
+                    }
+                })
+                .collect();
+            if let Some(span) = window(&positions, 2 * (term.words.len() + SLACK)) {
+                found.push((number, span));
             }
         }
         // Longest terms first; a one-word term on a word a longer term took is
         // dropped, and so is any term all of whose words are taken.
         found.sort_by(|(a, _), (b, _)| {
             let (a, b) = (&self.terms[*a as usize], &self.terms[*b as usize]);
-            let letters = |t: &Term| t.stems.iter().map(String::len).sum::<usize>();
-            (b.stems.len(), letters(b))
-                .cmp(&(a.stems.len(), letters(a)))
+            let letters = |t: &Term| t.words.iter().map(|w| w.stem.len()).sum::<usize>();
+            (b.words.len(), letters(b))
+                .cmp(&(a.words.len(), letters(a)))
                 .then_with(|| a.text.cmp(&b.text))
         });
         let mut taken = vec![false; 2 * message.len()];
         let mut kept = Vec::new();
         for (term, span) in found {
-            let length = self.terms[term as usize].stems.len();
+            let length = self.terms[term as usize].words.len();
             if span.iter().any(|i| taken[*i]) && length < 2 {
                 continue;
             }
@@ -224,11 +220,51 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
             kept.push(Found {
                 label: &self.labels[term.label],
                 term: &term.text,
-                words: term.stems.len(),
+                words: term.words.len(),
             });
         }
         kept
     }
+
+    /// The tails of a compound word: what follows its longest known
+    /// beginning, behind up to five letters the stemmer cut and a linking
+    /// letter ("begrav|elses|utgiftene").
+    fn compound_tails(&self, word: &Word) -> Vec<Word> {
+        let limit = word.folded.len().saturating_sub(1).min(self.longest);
+        let Some(end) = (MIN_PREFIX..=limit)
+            .rev()
+            .find(|end| word.folded.is_char_boundary(*end) && self.known.contains(&word.folded[..*end]))
+        else {
+            return Vec::new();
+        };
+        (0..=5)
+            .map_while(|skip| word.folded.get(end + skip..).filter(|rest| rest.len() >= MIN_PREFIX))
+            .map(|rest| Word {
+                folded: rest.to_string(),
+                stem: crate::stem(rest),
+            })
+            .collect()
+    }
+}
+
+/// Where `term_word` occurs in the message: a word with its stem, the word
+/// itself, or a word beginning with it (at `2i`); a compound tail equal to
+/// it or its stem (at `2i + 1`).
+fn places(term_word: &Word, message: &[Word], tails: &[Vec<Word>]) -> Vec<usize> {
+    let mut at = Vec::new();
+    for (i, word) in message.iter().enumerate() {
+        let begins = term_word.folded.len() >= MIN_PREFIX && word.folded.starts_with(&term_word.folded);
+        if word.stem == term_word.stem || word.folded == term_word.folded || begins {
+            at.push(2 * i);
+        }
+        if tails[i]
+            .iter()
+            .any(|tail| tail.folded == term_word.folded || tail.stem == term_word.stem)
+        {
+            at.push(2 * i + 1);
+        }
+    }
+    at
 }
 
 /// One position per term word, all within `width` words of each other, if
