@@ -93,11 +93,7 @@ impl Master {
     /// stay readable, everything else that looks like personal data is masked.
     pub fn masker(&self) -> veiviser_masking::Masker {
         let snapshot = self.network.snapshot();
-        veiviser_masking::Masker::default().allow_numbers(
-            snapshot
-                .known()
-                .filter_map(|(_, card)| card.contact.as_ref().map(|c| c.phone.clone())),
-        )
+        crate::text::door_masker(snapshot.known().map(|(_, card)| card))
     }
 
     pub fn new(config: MasterConfig) -> Result<Arc<Self>, Error> {

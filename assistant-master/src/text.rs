@@ -2,7 +2,7 @@
 //! a card, checking a message's length before anything else sees it, and
 //! taking masking's placeholders out before a message is read.
 
-use veiviser_proto::agency::v1::LocalizedText;
+use veiviser_proto::agency::v1::{AssistantCard, LocalizedText};
 
 use crate::error::Error;
 
@@ -14,6 +14,17 @@ pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
         .or_else(|| texts.first())
         .map(|t| t.text.as_str())
         .unwrap_or_default()
+}
+
+/// The masker at the door for a network of `cards`: the agencies' published
+/// phone numbers stay readable, everything else that looks like personal
+/// data is masked.
+pub fn door_masker<'a>(cards: impl IntoIterator<Item = &'a AssistantCard>) -> veiviser_masking::Masker {
+    veiviser_masking::Masker::default().allow_numbers(
+        cards
+            .into_iter()
+            .filter_map(|card| card.contact.as_ref().map(|c| c.phone.clone())),
+    )
 }
 
 /// Checks a citizen's message or an advisor's reply (`what`) and returns it

@@ -617,11 +617,7 @@ fn route(question: &str) -> Result<(), String> {
     let cards: Vec<_> = built_in_assistants()?.iter().map(|a| a.card().clone()).collect();
     let content = veiviser_master::content::MasterContent::embedded().map_err(|e| e.to_string())?;
     let router = veiviser_master::routing::Router::new(&cards, &content, Default::default());
-    let masker = veiviser_masking::Masker::default().allow_numbers(
-        cards
-            .iter()
-            .filter_map(|card| card.contact.as_ref().map(|c| c.phone.clone())),
-    );
+    let masker = veiviser_master::text::door_masker(&cards);
     let (decision, explanation) = router.explain(&masker.mask(question).text);
     let explanation = veiviser_proto::master::v1::RoutingExplanation::from(explanation);
     let json = serde_json::json!({

@@ -58,6 +58,14 @@ pub enum Domain {
 }
 
 impl Domain {
+    /// The agency's id, when the domain is an agency's.
+    pub fn agency_id(&self) -> Option<&str> {
+        match self {
+            Self::Agency(id) => Some(id),
+            _ => None,
+        }
+    }
+
     /// "nav", "life-event/dodsfall-og-arv", "human", …
     pub fn name(&self) -> String {
         match self {
@@ -408,19 +416,19 @@ impl Router {
         // The agencies the message points at: concept terms, or close examples.
         let agencies: Vec<(&Domain, f32, f32)> = domains
             .iter()
-            .filter(|(d, _, _)| matches!(d, Domain::Agency(_)))
+            .filter(|(d, _, _)| d.agency_id().is_some())
             .map(|(d, s, c)| (d, *s, *c))
             .collect();
         // 2. Someone died: the life-event plan, unless one agency is clearly asked one thing.
         let death = self
             .life_events
             .iter()
-            .map(|id| Domain::LifeEvent(id.clone()))
-            .find(|event| {
+            .map(|id| (id, Domain::LifeEvent(id.clone())))
+            .find(|(_, event)| {
                 let (score, concepts) = score_of(event);
                 concepts > 0.0 || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
             });
-        if let Some(event) = death {
+        if let Some((event_id, event)) = death {
             explanation.death = true;
             let (event_score, _) = score_of(&event);
             // Someone died and "what now?": the plan, whatever else.
@@ -450,22 +458,22 @@ impl Router {
                     Decision::OutOfScope { confidence: top_score },
                 );
             }
-            if let (false, Some((agency, score, _))) = (asks_what_now, one) {
-                let Domain::Agency(id) = agency else { unreachable!() };
+            if let (false, Some((agency, score, _))) = (asks_what_now, one)
+                && let Some(id) = agency.agency_id()
+            {
                 return decide(
                     Some(agency),
                     Decision::Agency {
-                        agency: id.clone(),
+                        agency: id.to_string(),
                         skill: self.clear_skill(evidence, agency).unwrap_or_default(),
                         confidence: score.min(1.0),
                     },
                 );
             }
-            let Domain::LifeEvent(id) = &event else { unreachable!() };
             return decide(
                 Some(&event),
                 Decision::LifeEvent {
-                    id: id.clone(),
+                    id: event_id.clone(),
                     confidence: event_score.max(top_score).min(1.0),
                 },
             );
@@ -516,10 +524,7 @@ impl Router {
         {
             let choices = [agency, second]
                 .iter()
-                .filter_map(|d| match d {
-                    Domain::Agency(id) => Some(Choice::Agency(id.clone())),
-                    _ => None,
-                })
+                .filter_map(|d| d.agency_id().map(|id| Choice::Agency(id.to_string())))
                 .collect();
             return decide(
                 None,
@@ -529,12 +534,14 @@ impl Router {
                 },
             );
         }
-        let Domain::Agency(id) = agency else { unreachable!() };
+        let Some(id) = agency.agency_id() else {
+            return decide(None, Decision::OutOfScope { confidence: top_score });
+        };
         let skill = self.clear_skill(evidence, agency).unwrap_or_default();
         decide(
             Some(agency),
             Decision::Agency {
-                agency: id.clone(),
+                agency: id.to_string(),
                 skill,
                 confidence: score.min(1.0),
             },
