@@ -2,7 +2,7 @@
  * Veiviser chat window: the citizen's side of the conversation.
  *
  * Talks to the master's HTTP API (JSON, plus server-sent events for answers
- * and handovers), keeps every UI string in the nb/nn/en dictionary below, and
+ * and handovers), takes every UI text and limit from the master's /api/config, and
  * builds all markup with createElement/textContent: text from the server or
  * the citizen is never parsed as HTML. Loaded with <script defer>, so the
  * document is parsed when this runs.
@@ -14,233 +14,9 @@
   // Texts
   // ---------------------------------------------------------------------
 
-  const STRINGS = {
-    nb: {
-      intro: "Veiviser hjelper deg å finne fram i offentlige tjenester og svarer på spørsmål på vegne av flere etater.",
-      languageLabel: "Språk",
-      privacyTitle: "Personvern",
-      privacyNoPersonalData: "Ikke skriv personopplysninger i chatten: navn, fødselsnummer, kontonummer, telefonnummer, adresse eller opplysninger om helse.",
-      privacyMasking: "Skriver du slike opplysninger likevel, blir de maskert før meldingen sendes videre.",
-      privacyRetention: "Hvor lenge samtalen blir lagret, står i samtaleloggen som du kan laste ned.",
-      ackLabel: "Jeg bekrefter at jeg ikke vil skrive personopplysninger i chatten",
-      ackRequired: "Du må bekrefte at du ikke vil skrive personopplysninger før du kan starte chatten.",
-      loginLegend: "Logg inn (valgfritt)",
-      loginHint: "Dette er en testversjon med oppdiktede personer. Når du er innlogget, kan etatene tilpasse svarene til situasjonen din hvis du samtykker.",
-      personLabel: "Hvem vil du logge inn som?",
-      noLogin: "Ikke logg inn",
-      consentsLegend: "Samtykke: hva etatene kan se om deg",
-      consentsHint: "Gjelder livshendelsen «Dødsfall og arv». Kryss av for det du vil dele. Ingenting deles uten at du krysser av.",
-      consentLabel: "{agency} kan se: {attributes}",
-      startButton: "Start chat",
-      chatTitle: "Samtale med Veiviser",
-      human: "Snakk med et menneske",
-      download: "Last ned samtalen",
-      downloadJson: "Last ned samtalen (JSON)",
-      end: "Avslutt",
-      messagesLabel: "Samtalen",
-      messageLabel: "Skriv meldingen din",
-      messageHint: "Enter sender meldingen, Shift + Enter gir ny linje. Maks {max} tegn.",
-      send: "Send",
-      restart: "Start en ny samtale",
-      chatEnded: "Samtalen er avsluttet. Takk for at du brukte Veiviser.",
-      handoverLost: "Forbindelsen til veilederen ble brutt. Du kan spørre Veiviser igjen eller be om en veileder på nytt.",
-      speakerCitizen: "Du",
-      speakerAssistant: "Veiviser",
-      speakerSystem: "Informasjon",
-      speakerAdvisor: "Veileder",
-      answering: "Veiviser svarer …",
-      asking: "Veiviser spør {names} …",
-      agencyDidNotAnswer: "{name} svarte ikke.",
-      referredBy: "Henvist fra {name}",
-      answerInterrupted: "Svaret ble avbrutt. Prøv å sende meldingen på nytt.",
-      notSent: "Meldingen ble ikke sendt.",
-      missingAgencies: "Disse etatene svarte ikke nå, så planen kan mangle noe: {names}.",
-      masked: "Vi fjernet personopplysninger fra meldingen din: {kinds}.",
-      optionsLabel: "Velg det som passer",
-      handoverOffer: "Chat med veileder i {agency}",
-      leaveQueue: "Gå ut av køen",
-      leaveAdvisor: "Avslutt samtalen med veilederen",
-      queuedFallback: "Du er nummer {position} i køen hos {agency}.",
-      withAdvisorFallback: "{advisor} fra {agency} har tatt over samtalen.",
-      closedFallback: "Ingen veiledere er tilgjengelige nå.",
-      endedFallback: "Samtalen med veilederen er avsluttet. Veiviser svarer igjen.",
-      deadline: "Frist: {text}",
-      when: "Når: {text}",
-      readMore: "Les mer",
-      newTab: "(åpner i ny fane)",
-      agencyLabel: "Etat:",
-      agenciesLabel: "Etater:",
-      and: "og",
-      genericError: "Noe gikk galt. Prøv igjen om litt.",
-      networkError: "Fikk ikke kontakt med tjenesten. Sjekk at du er koblet til internett, og prøv igjen.",
-      "attribute.relation_to_deceased": "relasjonen din til den avdøde",
-      "attribute.marital_status": "sivilstanden din",
-      "attribute.children_ages": "alderen til barna dine",
-      "attribute.date_of_death": "dødsdatoen",
-      "attribute.municipality_number": "kommunen du bor i",
-      "attribute.name": "navnet ditt",
-      "attribute.birth_date": "fødselsdatoen din",
-      "kind.fodselsnummer": "fødselsnummer",
-      "kind.kontonummer": "kontonummer",
-      "kind.iban": "IBAN",
-      "kind.card": "kortnummer",
-      "kind.phone": "telefonnummer",
-      "kind.email": "e-postadresse",
-      "kind.ip": "IP-adresse",
-      "kind.name": "navn",
-      "kind.address": "adresse",
-    },
-    nn: {
-      intro: "Veiviser hjelper deg å finne fram i offentlege tenester og svarar på spørsmål på vegner av fleire etatar.",
-      languageLabel: "Språk",
-      privacyTitle: "Personvern",
-      privacyNoPersonalData: "Ikkje skriv personopplysningar i chatten: namn, fødselsnummer, kontonummer, telefonnummer, adresse eller opplysningar om helse.",
-      privacyMasking: "Skriv du slike opplysningar likevel, blir dei maskerte før meldinga blir sendt vidare.",
-      privacyRetention: "Kor lenge samtalen blir lagra, står i samtaleloggen som du kan laste ned.",
-      ackLabel: "Eg stadfestar at eg ikkje vil skrive personopplysningar i chatten",
-      ackRequired: "Du må stadfeste at du ikkje vil skrive personopplysningar før du kan starte chatten.",
-      loginLegend: "Logg inn (valfritt)",
-      loginHint: "Dette er ei testutgåve med oppdikta personar. Når du er innlogga, kan etatane tilpasse svara til situasjonen din dersom du samtykkjer.",
-      personLabel: "Kven vil du logge inn som?",
-      noLogin: "Ikkje logg inn",
-      consentsLegend: "Samtykke: kva etatane kan sjå om deg",
-      consentsHint: "Gjeld livshendinga «Dødsfall og arv». Kryss av for det du vil dele. Ingenting blir delt utan at du kryssar av.",
-      consentLabel: "{agency} kan sjå: {attributes}",
-      startButton: "Start chat",
-      chatTitle: "Samtale med Veiviser",
-      human: "Snakk med eit menneske",
-      download: "Last ned samtalen",
-      downloadJson: "Last ned samtalen (JSON)",
-      end: "Avslutt",
-      messagesLabel: "Samtalen",
-      messageLabel: "Skriv meldinga di",
-      messageHint: "Enter sender meldinga, Shift + Enter lagar ny linje. Maks {max} teikn.",
-      send: "Send",
-      restart: "Start ein ny samtale",
-      chatEnded: "Samtalen er avslutta. Takk for at du brukte Veiviser.",
-      handoverLost: "Sambandet til rettleiaren vart brote. Du kan spørje Veiviser igjen eller be om ein rettleiar på nytt.",
-      speakerCitizen: "Du",
-      speakerAssistant: "Veiviser",
-      speakerSystem: "Informasjon",
-      speakerAdvisor: "Rettleiar",
-      answering: "Veiviser svarar …",
-      asking: "Veiviser spør {names} …",
-      agencyDidNotAnswer: "{name} svara ikkje.",
-      referredBy: "Tilvist frå {name}",
-      answerInterrupted: "Svaret vart avbrote. Prøv å sende meldinga på nytt.",
-      notSent: "Meldinga vart ikkje sendt.",
-      missingAgencies: "Desse etatane svara ikkje no, så planen kan mangle noko: {names}.",
-      masked: "Vi fjerna personopplysningar frå meldinga di: {kinds}.",
-      optionsLabel: "Vel det som passar",
-      handoverOffer: "Chat med rettleiar i {agency}",
-      leaveQueue: "Gå ut av køen",
-      leaveAdvisor: "Avslutt samtalen med rettleiaren",
-      queuedFallback: "Du er nummer {position} i køen hos {agency}.",
-      withAdvisorFallback: "{advisor} frå {agency} har teke over samtalen.",
-      closedFallback: "Ingen rettleiarar er tilgjengelege no.",
-      endedFallback: "Samtalen med rettleiaren er avslutta. Veiviser svarar igjen.",
-      deadline: "Frist: {text}",
-      when: "Når: {text}",
-      readMore: "Les meir",
-      newTab: "(opnar i ny fane)",
-      agencyLabel: "Etat:",
-      agenciesLabel: "Etatar:",
-      and: "og",
-      genericError: "Noko gjekk gale. Prøv igjen om litt.",
-      networkError: "Fekk ikkje kontakt med tenesta. Sjekk at du er kopla til internett, og prøv igjen.",
-      "attribute.relation_to_deceased": "relasjonen din til den avdøde",
-      "attribute.marital_status": "sivilstanden din",
-      "attribute.children_ages": "alderen til borna dine",
-      "attribute.date_of_death": "dødsdatoen",
-      "attribute.municipality_number": "kommunen du bur i",
-      "attribute.name": "namnet ditt",
-      "attribute.birth_date": "fødselsdatoen din",
-      "kind.fodselsnummer": "fødselsnummer",
-      "kind.kontonummer": "kontonummer",
-      "kind.iban": "IBAN",
-      "kind.card": "kortnummer",
-      "kind.phone": "telefonnummer",
-      "kind.email": "e-postadresse",
-      "kind.ip": "IP-adresse",
-      "kind.name": "namn",
-      "kind.address": "adresse",
-    },
-    en: {
-      intro: "Veiviser helps you find your way around public services and answers questions on behalf of several agencies.",
-      languageLabel: "Language",
-      privacyTitle: "Privacy",
-      privacyNoPersonalData: "Do not write personal data in the chat: names, national identity numbers, account numbers, phone numbers, addresses or health information.",
-      privacyMasking: "If you write such data anyway, it is masked before the message is passed on.",
-      privacyRetention: "How long the conversation is kept is stated in the transcript, which you can download.",
-      ackLabel: "I confirm that I will not write personal data in the chat",
-      ackRequired: "You must confirm that you will not write personal data before you can start the chat.",
-      loginLegend: "Log in (optional)",
-      loginHint: "This is a test version with fictitious people. When you are logged in, the agencies can tailor their answers to your situation if you consent.",
-      personLabel: "Who do you want to log in as?",
-      noLogin: "Do not log in",
-      consentsLegend: "Consent: what the agencies may see about you",
-      consentsHint: "Applies to the life event “Death and inheritance”. Tick what you want to share. Nothing is shared unless you tick it.",
-      consentLabel: "{agency} may see: {attributes}",
-      startButton: "Start chat",
-      chatTitle: "Chat with Veiviser",
-      human: "Talk to a person",
-      download: "Download the conversation",
-      downloadJson: "Download the conversation (JSON)",
-      end: "End chat",
-      messagesLabel: "Conversation",
-      messageLabel: "Write your message",
-      messageHint: "Enter sends the message, Shift + Enter adds a new line. Up to {max} characters.",
-      send: "Send",
-      restart: "Start a new chat",
-      chatEnded: "The chat has ended. Thank you for using Veiviser.",
-      handoverLost: "The connection to the advisor was lost. You can ask Veiviser again or ask for an advisor again.",
-      speakerCitizen: "You",
-      speakerAssistant: "Veiviser",
-      speakerSystem: "Information",
-      speakerAdvisor: "Advisor",
-      answering: "Veiviser is answering …",
-      asking: "Veiviser is asking {names} …",
-      agencyDidNotAnswer: "{name} did not answer.",
-      referredBy: "Referred by {name}",
-      answerInterrupted: "The answer was interrupted. Please try sending your message again.",
-      notSent: "The message was not sent.",
-      missingAgencies: "These agencies did not answer just now, so the plan may be incomplete: {names}.",
-      masked: "We removed personal data from your message: {kinds}.",
-      optionsLabel: "Choose what fits",
-      handoverOffer: "Chat with an advisor at {agency}",
-      leaveQueue: "Leave the queue",
-      leaveAdvisor: "End the chat with the advisor",
-      queuedFallback: "You are number {position} in the queue at {agency}.",
-      withAdvisorFallback: "{advisor} from {agency} has taken over the chat.",
-      closedFallback: "No advisors are available right now.",
-      endedFallback: "The chat with the advisor has ended. Veiviser is answering again.",
-      deadline: "Deadline: {text}",
-      when: "When: {text}",
-      readMore: "Read more",
-      newTab: "(opens in a new tab)",
-      agencyLabel: "Agency:",
-      agenciesLabel: "Agencies:",
-      and: "and",
-      genericError: "Something went wrong. Please try again in a moment.",
-      networkError: "Could not reach the service. Check that you are connected to the internet and try again.",
-      "attribute.relation_to_deceased": "your relationship to the deceased",
-      "attribute.marital_status": "your marital status",
-      "attribute.children_ages": "your children's ages",
-      "attribute.date_of_death": "the date of death",
-      "attribute.municipality_number": "the municipality you live in",
-      "attribute.name": "your name",
-      "attribute.birth_date": "your date of birth",
-      "kind.fodselsnummer": "national identity number",
-      "kind.kontonummer": "account number",
-      "kind.iban": "IBAN",
-      "kind.card": "card number",
-      "kind.phone": "phone number",
-      "kind.email": "email address",
-      "kind.ip": "IP address",
-      "kind.name": "name",
-      "kind.address": "address",
-    },
-  };
+  // Every UI text comes from the master's content (its `[page]` table), by
+  // language, in /api/config.
+  const STRINGS = {};
 
   // Enum values arrive as numbers; the names are accepted too, just in case.
   // The master's facts, from /api/config: the proto's enum numbers by name,
@@ -272,6 +48,7 @@
     consents: byId("consents"),
     consentList: byId("consent-list"),
     startError: byId("start-error"),
+    configError: byId("config-error"),
     startButton: byId("start"),
     chat: byId("chat"),
     actions: byId("chat-actions"),
@@ -291,13 +68,13 @@
   };
 
   function hasText(key) {
-    return key in (STRINGS[state.lang] || {}) || key in STRINGS.nb;
+    return key in (STRINGS[state.lang] || {}) || key in (STRINGS.nb || {});
   }
 
   /** The UI text for key in the current language, with {name} filled in. */
   function t(key, values) {
-    const table = STRINGS[state.lang] || STRINGS.nb;
-    const text = table[key] ?? STRINGS.nb[key] ?? key;
+    const table = STRINGS[state.lang] || STRINGS.nb || {};
+    const text = table[key] ?? (STRINGS.nb || {})[key] ?? key;
     if (!values) return text;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   }
@@ -317,6 +94,8 @@
     state.lang = STRINGS[lang] ? lang : "nb";
     ui.lang.value = state.lang;
     document.documentElement.lang = state.lang;
+    // Until the texts have come, the page keeps the bokmål written into it.
+    if (!STRINGS[state.lang]) return;
     for (const node of document.querySelectorAll("[data-i18n]")) {
       node.textContent = t(node.dataset.i18n, { max: server.maxMessageChars.toLocaleString(state.lang === "en" ? "en" : "nb") });
     }
@@ -457,6 +236,7 @@
     server.handoverStates = config.handover_states || {};
     server.maxMessageChars = config.max_message_chars || 0;
     server.forwardedIntent = config.forwarded_intent || "";
+    Object.assign(STRINGS, config.texts || {});
     for (const [name, number] of Object.entries(server.routes)) ROUTE[name.replace(/^ROUTE_/, "")] = number;
     for (const [name, number] of Object.entries(server.handoverStates)) {
       HANDOVER[name.replace(/^HANDOVER_STATE_/, "")] = number;
@@ -498,14 +278,18 @@
     try {
       config = await api("GET", "/api/config");
     } catch {
-      // Without a config the chat still works, only without login.
+      config = null;
     }
-    if (config) {
-      learnServer(config);
-      setLanguage(state.lang); // the hint names the master's own message limit
+    if (!config || !config.texts) {
+      // Without the master's texts and limits there is no chat to start.
+      ui.configError.hidden = false;
+      ui.startButton.disabled = true;
+      return;
     }
-    if (config && Array.isArray(config.languages)) offerOnlyLanguages(config.languages);
-    state.loginEnabled = Boolean(config && config.login);
+    learnServer(config);
+    setLanguage(state.lang); // the texts, and the hint naming the message limit
+    if (Array.isArray(config.languages)) offerOnlyLanguages(config.languages);
+    state.loginEnabled = Boolean(config.login);
     if (state.loginEnabled) await loadPeople();
     ui.login.hidden = !state.loginEnabled;
     if (state.loginEnabled) await refreshConsents();

@@ -36,6 +36,9 @@ pub struct MasterLanguage {
     /// someone having died, other public services (see CONTENT.md).
     #[serde(default, rename = "concept")]
     pub concepts: Vec<ConceptFile>,
+    /// The web page's texts by key (labels, buttons, notices), with `{name}`
+    /// placeholders the page fills; every language has the same keys.
+    pub page: BTreeMap<String, String>,
 }
 
 /// Reply texts; `{name}` placeholders are filled by [`fill`].
@@ -147,8 +150,11 @@ impl MasterContent {
             .map_err(|error| Error::Content(error.to_string()))?;
             languages.insert(tag, language);
         }
-        if !languages.contains_key(DEFAULT_LANGUAGE) {
+        let Some(default) = languages.get(DEFAULT_LANGUAGE) else {
             return Err(Error::Content(format!("no {DEFAULT_LANGUAGE}.toml")));
+        };
+        for (tag, language) in &languages {
+            check_page_texts(tag, &language.page, &default.page)?;
         }
         Ok(Self { languages })
     }
@@ -185,6 +191,51 @@ impl MasterLanguage {
             .map(|i| i.answer.as_str())
             .unwrap_or_default()
     }
+}
+
+/// A language's page texts have the default language's keys, and each text
+/// the same `{name}` placeholders, so the page never shows a bare key.
+fn check_page_texts(
+    tag: &str,
+    page: &BTreeMap<String, String>,
+    default: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let missing: Vec<&str> = default
+        .keys()
+        .filter(|k| !page.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = page
+        .keys()
+        .filter(|k| !default.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        return Err(Error::Content(format!(
+            "{tag}.toml [page]: missing {missing:?}, not in {DEFAULT_LANGUAGE}.toml {extra:?}"
+        )));
+    }
+    for (key, text) in page {
+        if placeholders(text) != placeholders(&default[key]) {
+            return Err(Error::Content(format!(
+                "{tag}.toml [page] {key}: its {{placeholders}} differ from {DEFAULT_LANGUAGE}.toml"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `{name}` placeholders in a text, sorted and each once.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Replaces each `{name}` in `template` with its value.
@@ -251,6 +302,41 @@ mod tests {
             matches!(error, Error::InvalidArgument(ref m) if m.contains("nb, nn") || m.contains("en, nb")),
             "{error}"
         );
+    }
+
+    fn embedded_with(tag: &str, edit: impl Fn(&str) -> String) -> Result<MasterContent, Error> {
+        MasterContent::from_texts(EMBEDDED.iter().map(|(t, text)| {
+            let text = if *t == tag { edit(text) } else { text.to_string() };
+            (t.to_string(), text)
+        }))
+    }
+
+    #[test]
+    fn every_language_has_the_same_page_texts() {
+        let content = MasterContent::embedded().expect("valid");
+        let nb = &content.language("nb").expect("nb").page;
+        assert!(nb.len() > 50, "the page's texts are in the content");
+        for language in content.languages() {
+            assert_eq!(language.page.keys().collect::<Vec<_>>(), nb.keys().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_page_text_missing_in_one_language_is_refused() {
+        let error = embedded_with("nn", |text| {
+            text.lines()
+                .filter(|l| !l.starts_with("speakerCitizen ="))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .expect_err("a key is missing");
+        assert!(error.to_string().contains("speakerCitizen"), "{error}");
+    }
+
+    #[test]
+    fn a_page_text_with_other_placeholders_is_refused() {
+        let error = embedded_with("en", |text| text.replace("{name}", "{nmae}")).expect_err("placeholders differ");
+        assert!(error.to_string().contains("placeholders"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `veiviser` command's library: talking to a master ([`client`]), the
 //! stable JSON shape of a one-shot answer ([`output`]), the advisor's
-//! terminal at the desk ([`advisor`]), consent and the development CA. The
+//! terminal at the desk ([`advisor`]), masking text from standard input
+//! ([`mask`]), consent and the development CA. The
 //! in-process federation that `veiviser demo` runs is `veiviser-testkit`.
 #![forbid(unsafe_code)]
 
@@ -8,4 +9,5 @@ pub mod advisor;
 pub mod client;
 pub mod consent;
 pub mod devca;
+pub mod mask;
 pub mod output;

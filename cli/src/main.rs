@@ -94,6 +94,15 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Mask personal data in standard input, line by line, to standard output,
+    /// as the master masks it at the door (the built-in agencies' published
+    /// numbers stay readable). Needs no running master.
+    Mask {
+        /// Print one JSON object a line: the masked text and the kinds and byte
+        /// ranges found (never the values).
+        #[arg(long)]
+        json: bool,
+    },
     /// List the agencies the master knows.
     Agencies,
     /// List the synthetic people of the demo login.
@@ -209,6 +218,7 @@ async fn main() -> ExitCode {
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
         Command::Route { ref question } => route(&question.join(" ")),
+        Command::Mask { json } => mask(json),
         Command::Transcript {
             ref session_id,
             ref format,
@@ -613,6 +623,15 @@ async fn agencies(master: &str) -> Result<(), String> {
 }
 
 /// `veiviser route`: the router's decision on the built-in content.
+fn mask(json: bool) -> Result<(), String> {
+    let cards: Vec<_> = built_in_assistants()?.iter().map(|a| a.card().clone()).collect();
+    let masker = veiviser_master::text::door_masker(&cards);
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    veiviser_cli::mask::mask_lines(&masker, stdin, stdout, json).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 fn route(question: &str) -> Result<(), String> {
     let cards: Vec<_> = built_in_assistants()?.iter().map(|a| a.card().clone()).collect();
     let content = veiviser_master::content::MasterContent::embedded().map_err(|e| e.to_string())?;

@@ -108,3 +108,75 @@ async fn agencies_answer_stream_and_refuse_bad_input() {
     }
     federation.shutdown().await.expect("clean shutdown");
 }
+
+/// Behind the master's door, the agency checks again: a question sent
+/// straight to it with a valid identity number (typed with a no-break space,
+/// as pasted from a bank) is answered as usual, the number is masked before
+/// the assistant reads it, and the agency counts it on its /metrics.
+#[tokio::test]
+async fn an_agency_masks_again_what_reaches_it_unmasked_and_counts_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let assistant = veiviser_testkit::federation::built_in_assistants()
+        .expect("content")
+        .into_iter()
+        .find(|a| a.agency_id() == "nav")
+        .expect("nav");
+    let config = veiviser_agency_sdk::AgencyConfig::default();
+    let metrics = config.metrics.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let metrics_address = metrics_listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let agency = tokio::spawn(veiviser_agency_sdk::serve(
+        listener,
+        assistant,
+        config,
+        until_stopped(stopped.clone()),
+    ));
+    let metrics_server = tokio::spawn(veiviser_agency_sdk::serve_metrics(
+        metrics_listener,
+        metrics.clone(),
+        until_stopped(stopped),
+    ));
+
+    let mut nav = client(address).await;
+    let answer = nav
+        .ask(question(
+            "fødselsnummeret mitt er 128350\u{a0}12180, hvordan søker jeg gravferdsstønad?",
+            "nb",
+        ))
+        .await
+        .expect("answered")
+        .into_inner();
+    assert_eq!(
+        answer.skill_id, "gravferdsstonad",
+        "the masked question is still understood"
+    );
+    assert_eq!(metrics.remasked("fodselsnummer"), 1);
+    nav.ask(question("hvordan søker jeg gravferdsstønad?", "nb"))
+        .await
+        .expect("answered");
+    assert_eq!(metrics.remasked("fodselsnummer"), 1, "a clean question is not counted");
+
+    let mut stream = tokio::net::TcpStream::connect(metrics_address).await.expect("connect");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("request");
+    let mut page = String::new();
+    stream.read_to_string(&mut page).await.expect("response");
+    assert!(
+        page.contains("veiviser_agency_remasked_total{kind=\"fodselsnummer\"} 1"),
+        "{page}"
+    );
+    assert!(!page.contains("12180"), "{page}");
+
+    let _ = stop.send(true);
+    agency.await.expect("joined").expect("served");
+    metrics_server.await.expect("joined").expect("served");
+}

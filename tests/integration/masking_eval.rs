@@ -1,41 +1,69 @@
-//! Masking quality on a generated, labelled corpus of synthetic messages
-//! (`tests/data/masking-corpus.jsonl`, made by `gen_masking_corpus.py`):
-//! recall per entity kind, precision overall, and idempotence.
+//! Masking quality, scored with `veiviser_masking::evaluation`:
+//!
+//! - on the generated corpus (`tests/data/masking-corpus.jsonl`, made by
+//!   `gen_masking_corpus.py`): a regression floor, with idempotence;
+//! - on the blind hand-written corpus (`masking-blind-dev.jsonl` and
+//!   `masking-blind-dev2.jsonl`, tuned on, and `masking-blind-test.jsonl`,
+//!   written later by another hand and scored once at the end; see
+//!   `tests/data/README.md`): the targets, per kind. The test split's
+//!   messages are never printed, only its figures.
 
-use std::collections::BTreeMap;
+use veiviser_masking::Masker;
+use veiviser_masking::evaluation::{Labelled, Scores};
 
-use serde_json::Value;
-use veiviser_masking::{EntityKind, Masker};
+const GENERATED: &str = include_str!("../data/masking-corpus.jsonl");
+const BLIND_DEV: &str = include_str!("../data/masking-blind-dev.jsonl");
+const BLIND_DEV2: &str = include_str!("../data/masking-blind-dev2.jsonl");
+const BLIND_TEST: &str = include_str!("../data/masking-blind-test.jsonl");
 
-/// Identity and account numbers: at most one in a hundred may slip through.
-const MIN_RECALL_NUMBERS: f64 = 0.99;
-const MIN_PRECISION: f64 = 0.95;
-const CORPUS: &str = include_str!("../data/masking-corpus.jsonl");
+/// Per kind, the least share of labelled values masked: identity, account,
+/// IBAN and card numbers; phone and e-mail; names and addresses.
+const FLOORS: [(&str, f64); 8] = [
+    ("fodselsnummer", 0.995),
+    ("kontonummer", 0.995),
+    ("iban", 0.995),
+    ("card", 0.995),
+    ("phone", 0.97),
+    ("email", 0.97),
+    ("name", 0.90),
+    ("address", 0.90),
+];
+const MIN_DECOYS_KEPT: f64 = 0.97;
 
-struct Message {
-    text: String,
-    entities: Vec<(String, String)>,
-}
+/// The blind test split was scored once, after the tuning ended (BENCHMARKS.md):
+/// where it fell short of the targets, its own figures are the floor, so that
+/// a change can only hold or raise them; only a fresh blind set may move them.
+const TEST_FLOORS: [(&str, f64); 8] = [
+    ("fodselsnummer", 0.995),
+    ("kontonummer", 0.92),
+    ("iban", 0.995),
+    ("card", 0.995),
+    ("phone", 0.90),
+    ("email", 0.97),
+    ("name", 0.90),
+    ("address", 0.775),
+];
+const TEST_MIN_DECOYS_KEPT: f64 = 0.966;
 
-fn corpus() -> Vec<Message> {
-    CORPUS
+fn corpus(lines: &str) -> Vec<Labelled> {
+    lines
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
-            let value: Value = serde_json::from_str(line).expect("JSON line");
-            let text = value["text"].as_str().expect("text").to_string();
-            let entities = value["entities"]
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let string = |v: &serde_json::Value| v.as_str().expect("a string").to_string();
+            let text = string(&value["text"]);
+            let entities: Vec<(String, String)> = value["entities"]
                 .as_array()
                 .expect("entities")
                 .iter()
-                .map(|e| {
-                    let kind = e["kind"].as_str().expect("kind").to_string();
-                    let value = e["value"].as_str().expect("value").to_string();
-                    assert!(text.contains(&value), "{value} not in {text}");
-                    (kind, value)
-                })
+                .map(|e| (string(&e["kind"]), string(&e["value"])))
                 .collect();
-            Message { text, entities }
+            let decoys: Vec<String> = value["decoys"].as_array().into_iter().flatten().map(string).collect();
+            for value in entities.iter().map(|(_, v)| v).chain(&decoys) {
+                assert!(text.contains(value.as_str()), "a labelled value is not in its message");
+            }
+            Labelled { text, entities, decoys }
         })
         .collect()
 }
@@ -45,87 +73,75 @@ fn masker() -> Masker {
     Masker::default().allow_numbers(["55 55 33 33", "800 80 000", "+47 21 80 21 80"])
 }
 
+/// Every floor that `scores` falls below, as readable lines.
+fn below_floors(scores: &Scores) -> Vec<String> {
+    below(scores, &FLOORS, MIN_DECOYS_KEPT)
+}
+
+fn below(scores: &Scores, floors: &[(&str, f64)], min_decoys_kept: f64) -> Vec<String> {
+    let mut failures: Vec<String> = floors
+        .iter()
+        .filter_map(|(kind, floor)| {
+            let recall = scores.recall_of(kind)?;
+            (recall < *floor).then(|| format!("{kind} {recall:.3} < {floor}"))
+        })
+        .collect();
+    if scores.decoys.0 > 0 && scores.decoys_kept() < min_decoys_kept {
+        failures.push(format!("decoys kept {:.3} < {min_decoys_kept}", scores.decoys_kept()));
+    }
+    failures
+}
+
 #[test]
-fn masking_meets_its_floors_on_the_labelled_corpus() {
-    let corpus = corpus();
-    assert!(corpus.len() >= 1_000, "only {} messages", corpus.len());
+fn masking_holds_on_the_generated_corpus() {
+    let messages = corpus(GENERATED);
+    assert!(messages.len() >= 1_000, "only {} messages", messages.len());
     let masker = masker();
-    // kind -> (labelled, masked)
-    let mut recall: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut spans, mut true_spans) = (0usize, 0usize);
-    let mut misses = Vec::new();
-    let mut false_alarms = Vec::new();
-    for message in &corpus {
-        let masked = masker.mask(&message.text);
+    for message in &messages {
+        let once = masker.mask(&message.text);
         assert_eq!(
-            masker.mask(&masked.text).text,
-            masked.text,
+            masker.mask(&once.text).text,
+            once.text,
             "not idempotent: {}",
             message.text
         );
-        // Byte ranges of labelled values in the original text.
-        let labelled: Vec<(usize, usize)> = message
-            .entities
-            .iter()
-            .flat_map(|(_, value)| {
-                message
-                    .text
-                    .match_indices(value.as_str())
-                    .map(|(at, v)| (at, at + v.len()))
-            })
-            .collect();
-        for (kind, value) in &message.entities {
-            let entry = recall.entry(kind.clone()).or_default();
-            entry.0 += 1;
-            if masked.text.contains(value.as_str()) {
-                misses.push(format!("{kind}: {value} in «{}»", message.text));
-            } else {
-                entry.1 += 1;
-            }
-        }
-        for found in &masked.found {
-            spans += 1;
-            if labelled.iter().any(|(s, e)| found.start < *e && found.end > *s) {
-                true_spans += 1;
-            } else {
-                false_alarms.push(format!(
-                    "{}: «{}» in «{}»",
-                    found.kind.id(),
-                    &message.text[found.start..found.end],
-                    message.text
-                ));
-            }
-        }
     }
-    let precision = true_spans as f64 / spans.max(1) as f64;
-    println!("masking evaluation: {} messages", corpus.len());
-    for (kind, (labelled, masked)) in &recall {
-        println!(
-            "  {kind:<14} recall {:.3} ({masked}/{labelled})",
-            *masked as f64 / *labelled as f64
-        );
+    let scores = Scores::score(&masker, &messages);
+    println!("generated corpus: {}", scores.table());
+    for (kind, value, text) in scores.misses.iter().take(20) {
+        println!("  missed {kind}: {value} in «{text}»");
     }
-    println!("  precision {precision:.3} ({true_spans}/{spans})");
-    for line in misses.iter().take(20) {
-        println!("  missed {line}");
+    assert!(
+        scores.overall_recall() >= 0.995,
+        "recall {:.3}",
+        scores.overall_recall()
+    );
+    assert!(scores.precision() >= 0.98, "precision {:.3}", scores.precision());
+    assert!(below_floors(&scores).is_empty(), "{:?}", below_floors(&scores));
+}
+
+#[test]
+fn masking_meets_its_targets_on_the_blind_dev_splits() {
+    let messages: Vec<Labelled> = corpus(BLIND_DEV).into_iter().chain(corpus(BLIND_DEV2)).collect();
+    assert!(messages.len() >= 300, "only {} messages", messages.len());
+    let scores = Scores::score(&masker(), &messages);
+    println!("blind dev splits: {}", scores.table());
+    for (kind, value, text) in &scores.misses {
+        println!("  missed {kind}: «{value}» in «{text}»");
     }
-    for line in false_alarms.iter().take(20) {
-        println!("  false alarm {line}");
+    for (decoy, text) in &scores.decoys_lost {
+        println!("  decoy masked: «{decoy}» in «{text}»");
     }
-    for kind in [
-        EntityKind::NationalIdentityNumber,
-        EntityKind::AccountNumber,
-        EntityKind::Iban,
-        EntityKind::PaymentCard,
-    ] {
-        let (labelled, masked) = recall.get(kind.id()).copied().unwrap_or_default();
-        assert!(labelled > 0, "the corpus has no {}", kind.id());
-        let rate = masked as f64 / labelled as f64;
-        assert!(
-            rate >= MIN_RECALL_NUMBERS,
-            "{} recall {rate:.3} < {MIN_RECALL_NUMBERS}",
-            kind.id()
-        );
-    }
-    assert!(precision >= MIN_PRECISION, "precision {precision:.3} < {MIN_PRECISION}");
+    assert!(below_floors(&scores).is_empty(), "{:?}", below_floors(&scores));
+}
+
+#[test]
+fn masking_holds_its_scored_figures_on_the_blind_test_split() {
+    let messages = corpus(BLIND_TEST);
+    assert!(messages.len() >= 150, "only {} messages", messages.len());
+    let scores = Scores::score(&masker(), &messages);
+    // Figures only: the test split is not to be read while tuning.
+    println!("blind test split: {}", scores.table());
+    let failures = below(&scores, &TEST_FLOORS, TEST_MIN_DECOYS_KEPT);
+    assert!(failures.is_empty(), "{failures:?}");
 }

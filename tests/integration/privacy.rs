@@ -50,6 +50,55 @@ async fn personal_data_never_leaves_the_door_unmasked() {
     recording.stop().await;
 }
 
+/// The ways people really write personal data (a no-break space pasted from
+/// an online bank, dots with spaces, an e-mail address written out, a foreign
+/// phone number, a name after a definite relation or in a sign-off, a
+/// cadastral reference) are masked before the question reaches an agency or
+/// the transcript.
+#[tokio::test]
+async fn personal_data_written_as_people_write_it_is_masked_at_the_door() {
+    let recording = RecordingNetwork::start().await;
+    let mut client = client::connect(&recording.master_address.to_string())
+        .await
+        .expect("master");
+    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let planted = [
+        ("fødselsnummeret er {}", "128350\u{a0}12180"),
+        ("kontoen er {}", "8601. 11. 17947"),
+        ("IBAN {}", "NO93-8601-1117-947"),
+        ("skriv til {}", "kari.nordmann(at)example.no"),
+        ("ring meg på {} 8-16", "+46 70 123 45 67"),
+        ("faren min, {}, døde i går", "Terje Olsen"),
+        ("gården har {} i Vang", "gnr. 45 bnr. 12"),
+        ("takk for hjelpen. Mvh {}", "Torbjørg Aasen"),
+    ];
+    for (template, value) in planted {
+        let question = format!("{}. Hvordan søker jeg gravferdsstønad?", template.replace("{}", value));
+        let (_, answer) = ask(&mut client, &session.session_id, &question).await;
+        assert_eq!(
+            answer.agency_ids,
+            ["nav"],
+            "{template}: the masked question is still understood"
+        );
+        assert!(!answer.masked.is_empty(), "{template}: nothing was masked");
+    }
+    let seen: Vec<String> = recording.received().into_iter().map(|r| r.text).collect();
+    assert_eq!(seen.len(), planted.len());
+    let transcript = transcript(&mut client, &session.session_id).await;
+    let stored: Vec<&str> = transcript.entries.iter().map(|e| e.text.as_str()).collect();
+    for (_, value) in planted {
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        for text in seen.iter().map(String::as_str).chain(stored.iter().copied()) {
+            assert!(!text.contains(value), "{value} got through: {text}");
+            if digits.len() >= 8 {
+                let text_digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                assert!(!text_digits.contains(&digits), "{value} got through as digits: {text}");
+            }
+        }
+    }
+    recording.stop().await;
+}
+
 /// Captured log output, shared with the subscriber's writer.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -96,6 +145,10 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
         "Storgata 12, 0155 Oslo",
         "8601 11 17947",
         "NO93 8601 1117 947",
+        "128350\u{a0}12180",
+        "kari.nordmann(at)example.no",
+        "+46 70 123 45 67",
+        "Torbjørg Aasen",
     ];
     let messages = [
         format!("jeg heter Kari Nordmann, fødselsnummer {}", personal[0]),
@@ -109,6 +162,10 @@ async fn no_personal_data_reaches_the_logs_even_at_trace_level() {
             personal[5], personal[6]
         ),
         format!("kan skatteetaten betale til {}?", personal[7]),
+        format!(
+            "fnr {}, svar til {} eller {}. Mvh\n{}",
+            personal[8], personal[9], personal[10], personal[11]
+        ),
     ];
     for message in &messages {
         ask(&mut client, &session_id, message).await;

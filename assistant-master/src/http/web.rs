@@ -116,7 +116,7 @@ fn page(content_type: &'static str, body: &'static str) -> Response {
 /// What the page must know of this master and of the contract, so that it
 /// repeats no server fact as a constant.
 #[derive(Debug, Serialize)]
-struct ConfigBody {
+struct ConfigBody<'a> {
     login: bool,
     languages: Vec<String>,
     /// The longest message (and advisor reply) the master takes, in characters.
@@ -128,18 +128,23 @@ struct ConfigBody {
     /// `Route` and `HandoverState` by name, as the proto numbers them.
     routes: BTreeMap<&'static str, i32>,
     handover_states: BTreeMap<&'static str, i32>,
+    /// The page's own texts, by language and key (the content's `[page]`).
+    texts: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
 }
 
-async fn config(State(web): State<Web>) -> Json<ConfigBody> {
+async fn config(State(web): State<Web>) -> Response {
+    let content = web.master.content();
     Json(ConfigBody {
         login: web.master.profiles().is_some(),
-        languages: web.master.content().languages().map(|l| l.language.clone()).collect(),
+        languages: content.languages().map(|l| l.language.clone()).collect(),
         max_message_chars: web.master.config().max_message_chars,
         max_advisor_name_chars: MAX_ADVISOR_NAME,
         forwarded_intent: FORWARDED_INTENT,
         routes: enum_names(|n| Route::try_from(n).ok().map(|r| r.as_str_name())),
         handover_states: enum_names(|n| HandoverState::try_from(n).ok().map(|s| s.as_str_name())),
+        texts: content.languages().map(|l| (l.language.as_str(), &l.page)).collect(),
     })
+    .into_response()
 }
 
 /// A proto enum's names and numbers (its numbers are small and dense).

@@ -18,6 +18,9 @@ pub struct AgencyConfig {
     pub server: ServerConfig,
     /// Without it, a request carrying a profile token is refused.
     pub trust: Option<TrustConfig>,
+    /// Where the agency counts what it does; a handle the caller may keep to
+    /// read them (`--metrics-listen` serves them over HTTP).
+    pub metrics: crate::AgencyMetrics,
 }
 
 /// Where profile tokens come from and where their use is reported.
@@ -63,6 +66,9 @@ pub struct AgencyArgs {
     /// Accept only clients with a certificate signed by this CA (PEM).
     #[arg(long, env = "VEIVISER_TLS_CLIENT_CA")]
     pub tls_client_ca: Option<PathBuf>,
+    /// Serve the agency's metrics (Prometheus text) over HTTP at /metrics on this address.
+    #[arg(long, env = "VEIVISER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -95,6 +101,7 @@ impl AgencyArgs {
                 ..self.server.server_config()
             },
             trust,
+            metrics: crate::AgencyMetrics::default(),
         })
     }
 }

@@ -7,13 +7,17 @@
 //! serves the `veiviser.agency.v1.AgencyAssistant` contract over gRPC with
 //! health, reflection, a tower stack of limits, tracing and graceful shutdown
 //! (from `veiviser-runtime`), checking profile tokens and tailoring answers
-//! to them. The master reads cards' advisor hours with [`opening_hours`].
+//! to them. A question that still holds an identity, account or card number
+//! is masked again at the agency's door and counted ([`AgencyMetrics`]). The
+//! master reads cards' advisor hours with [`opening_hours`].
 #![forbid(unsafe_code)]
 
 mod assistant;
 pub mod config;
 pub mod content;
+mod door;
 mod error;
+mod metrics;
 pub mod opening_hours;
 mod profile_gate;
 mod run;
@@ -24,7 +28,8 @@ pub use assistant::{Assistant, MAX_QUESTION_CHARS};
 pub use config::{AgencyArgs, AgencyConfig, TrustConfig};
 pub use content::{Content, ContentError, EmbeddedContent};
 pub use error::Error;
-pub use run::{run, serve};
+pub use metrics::AgencyMetrics;
+pub use run::{run, serve, serve_metrics};
 
 /// The version of the agency contract this SDK implements ("major.minor").
 pub const CONTRACT_VERSION: &str = "1.0";

@@ -18,7 +18,7 @@ use veiviser_runtime::{shutdown_signal, telemetry};
 use crate::config::AgencyConfig;
 use crate::profile_gate::ProfileGate;
 use crate::service::AgencyService;
-use crate::{AgencyArgs, Assistant, Content, EmbeddedContent, Error};
+use crate::{AgencyArgs, AgencyMetrics, Assistant, Content, EmbeddedContent, Error};
 
 /// Runs an agency assistant process with `embedded` as its default content and
 /// `default_port` on loopback as its default address. Returns the exit code.
@@ -50,13 +50,40 @@ async fn run_async(args: AgencyArgs, embedded: EmbeddedContent, default_port: u1
         .listen
         .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, default_port)));
     let listener = tokio::net::TcpListener::bind(address).await?;
-    serve(
-        listener,
-        Assistant::new(content),
-        args.agency_config()?,
-        shutdown_signal(),
-    )
-    .await
+    let config = args.agency_config()?;
+    if let Some(address) = args.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(address).await?;
+        tokio::spawn(serve_metrics(
+            metrics_listener,
+            config.metrics.clone(),
+            shutdown_signal(),
+        ));
+    }
+    serve(listener, Assistant::new(content), config, shutdown_signal()).await
+}
+
+/// Serves `metrics` at `GET /metrics` on `listener` until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    metrics: AgencyMetrics,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let address = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move {
+                (
+                    [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                    metrics.encode(),
+                )
+            }
+        }),
+    );
+    tracing::info!(%address, "agency metrics serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    Ok(())
 }
 
 /// Serves an agency assistant on `listener` until `shutdown` resolves.
@@ -70,7 +97,7 @@ pub async fn serve(
     let agency = assistant.agency_id().to_string();
     let address = listener.local_addr()?;
     let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
-    let service = AgencyService::new(assistant).with_profile_gate(gate);
+    let service = AgencyService::new(assistant, config.metrics.clone()).with_profile_gate(gate);
     let (router, _health) = router(&config.server, AgencyAssistantServer::new(service), &[]).await?;
     tracing::info!(%agency, %address, "agency assistant serving");
     serve_router(router, listener, shutdown).await?;

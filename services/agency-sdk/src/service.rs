@@ -12,6 +12,8 @@ use veiviser_proto::agency::v1::{
 };
 
 use crate::Assistant;
+use crate::door::DoorCheck;
+use crate::metrics::AgencyMetrics;
 use crate::profile_gate::ProfileGate;
 use veiviser_runtime::trace::TraceContext;
 
@@ -20,13 +22,15 @@ use veiviser_runtime::trace::TraceContext;
 pub struct AgencyService {
     assistant: Arc<Assistant>,
     gate: ProfileGate,
+    door: DoorCheck,
 }
 
 impl AgencyService {
-    pub fn new(assistant: Arc<Assistant>) -> Self {
+    pub fn new(assistant: Arc<Assistant>, metrics: AgencyMetrics) -> Self {
         Self {
             assistant,
             gate: ProfileGate::default(),
+            door: DoorCheck::new(metrics),
         }
     }
 
@@ -39,7 +43,8 @@ impl AgencyService {
         let trace_id = TraceContext::from_metadata(request.metadata()).map(|t| t.trace_id_hex());
         let claims = self.gate.check(request.metadata()).await.map_err(Status::from)?;
         let profile = claims.as_ref().map(|c| &c.profile);
-        let request = request.get_ref();
+        let masked_again = self.door.check(self.assistant.agency_id(), request.get_ref());
+        let request = masked_again.as_ref().unwrap_or(request.get_ref());
         let answer = self.assistant.answer_for(request, profile).map_err(Status::from)?;
         tracing::info!(
             agency = %answer.agency_id,

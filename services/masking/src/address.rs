@@ -1,0 +1,410 @@
+//! Addresses: a street and house number (Norwegian, Nordic, German, Polish
+//! or English order), with the postcode and place written after it; a place
+//! with house number and postcode; a cadastral reference (gnr./bnr.).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::kinds::EntityKind;
+use crate::numbers::Finding;
+use crate::words::Word;
+
+/// How street names end, in the languages citizens write addresses in.
+const STREET_ENDINGS: &[&str] = &[
+    "veien",
+    "vegen",
+    "veg",
+    "vei",
+    "gata",
+    "gate",
+    "gaten",
+    "stien",
+    "sti",
+    "allé",
+    "alle",
+    "alléen",
+    "plass",
+    "plassen",
+    "bakken",
+    "bakke",
+    "lia",
+    "liane",
+    "haugen",
+    "ringen",
+    "svingen",
+    "tunet",
+    "torget",
+    "torg",
+    "brygge",
+    "bryggen",
+    "kaia",
+    "kai",
+    "terrasse",
+    "terrassen",
+    "stredet",
+    "smauet",
+    "løkka",
+    "jordet",
+    "åsen",
+    "vollen",
+    "myra",
+    "tråkket",
+    "grenda",
+    "bråten",
+    "skogen",
+    "veita",
+    "lökka",
+    "vägen",
+    "väg",
+    "gatan",
+    "stigen",
+    "gade",
+    "vej",
+    "straße",
+    "strasse",
+    "weg",
+    "gasse",
+    "platz",
+    "allee",
+    "ulica",
+];
+
+/// Street words that are a street only as the last word of a longer name
+/// ("Kong Oscars gate"), never alone.
+const STREET_WORDS: &[&str] = &[
+    "gate", "gata", "vei", "veg", "veien", "vegen", "allé", "plass", "straße", "strasse", "gatan", "vägen", "gade",
+    "vej", "ulica", "gt", "str",
+];
+
+/// English street words, after the name: "Baker Street", "Kensington Rd".
+const ENGLISH_STREETS: &[&str] = &[
+    "street",
+    "road",
+    "avenue",
+    "lane",
+    "drive",
+    "close",
+    "court",
+    "crescent",
+    "gardens",
+    "terrace",
+    "way",
+    "place",
+    "square",
+    "boulevard",
+    "st",
+    "rd",
+    "ave",
+    "parade",
+    "grove",
+    "row",
+    "mews",
+    "walk",
+    "hill",
+    "park",
+    "rise",
+    "blvd",
+];
+
+/// A house number: digits, maybe a letter or a flat ("12B", "12 b", "3-5", "12/4").
+static HOUSE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[ \u{a0}]{0,2}\d{1,4}(?:[ ]?[A-Za-z](?-u:\b)|[-/]\d{1,4})?").expect("valid"));
+/// What may follow a house number: a postcode (Norwegian 4 digits, Swedish
+/// 3+2, Polish 2-3, German 5) and the place.
+static POSTCODE_AND_PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^,?[ \u{a0}]{1,2}(?:\d{3} \d{2}|\d{2}-\d{3}|\d{4,5})[ \u{a0}]{1,2}\p{L}[\p{L}\-]*(?: \p{Lu}[\p{L}\-]*)?",
+    )
+    .expect("valid")
+});
+/// A British postcode after the place ("London SW1A 2AA").
+static UK_POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^,?[ ]\p{Lu}\p{L}+,?[ ][A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}(?-u:\b)").expect("valid"));
+/// Gårdsnummer and bruksnummer, in their written forms, or "gnr/bnr 45/12".
+static CADASTRAL: LazyLock<Regex> = LazyLock::new(|| {
+    let farm = r"(?:g\.?\s?nr\.?|gnr\.?|gårdsnr\.?|gardsnr\.?|gårdsnummer|gardsnummer|gårdsnummeret)";
+    let unit = r"(?:b\.?\s?nr\.?|bnr\.?|bruksnr\.?|bruksnummer|bruksnummeret)";
+    let more = r"(?:f\.?\s?nr\.?|festenr\.?|festenummer|s\.?\s?nr\.?|seksjonsnr\.?|seksjonsnummer)";
+    let combined = r"(?:gbnr\.?|g\.?\s?/\s?b\.?\s?nr\.?|gnr\.?\s*/\s*bnr\.?)";
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:{combined}\s*\d{{1,4}}\s*/\s*\d{{1,4}}(?:\s*/\s*\d{{1,4}})*|{farm}\s*\d{{1,4}}\s*/\s*\d{{1,4}}(?:\s*/\s*\d{{1,4}})*|{farm}\s*/\s*{unit}\s*\d{{1,4}}\s*/\s*\d{{1,4}}|{farm}\s*\d{{1,4}}(?:\s*(?:,|og|and|/)?\s*{unit}\s*\d{{1,4}})?(?:\s*(?:,|og|/)?\s*{more}\s*\d{{1,4}})*)"
+    ))
+    .expect("valid")
+});
+
+/// Finds the addresses in `text`, whose words are `words`.
+pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return; // every address here has a number
+    }
+    let mut lower = String::new();
+    for (i, word) in words.iter().enumerate() {
+        let number_follows = text[word.end..]
+            .trim_start_matches([' ', '\u{a0}'])
+            .starts_with(|c: char| c.is_ascii_digit());
+        if number_follows {
+            let lower = word.lowercase_into(&mut lower);
+            if is_street_name_end(lower, i, words) {
+                street_then_number(text, words, i, out);
+            } else if has_four_digits(text) {
+                place_number_postcode(text, words, i, out);
+            }
+        }
+        if !(2..=7).contains(&word.text.len()) {
+            continue; // no street word that comes first is longer
+        }
+        let lower = word.lowercase_into(&mut lower);
+        let street_first = (lower == "ul" && text[word.end..].starts_with('.')) || STREET_FIRST.contains(&lower);
+        if street_first && word.is_capitalised() || lower == "ul" {
+            // "ul. Długa 12/4", "Calle del Mar 14": the street word, then up
+            // to three words (particles among them), then the house number.
+            for next in words.iter().skip(i + 1).take(3) {
+                if let Some(end) = house_number_after(text, next.end) {
+                    out.push((EntityKind::Address, word.start, with_postcode(text, end)));
+                    break;
+                }
+            }
+        }
+    }
+    english_order(text, words, out);
+    let cadastral_words = [
+        "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
+    ];
+    if cadastral_words.iter().any(|w| text.contains(w)) {
+        for m in CADASTRAL.find_iter(text) {
+            if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
+                out.push((EntityKind::Address, m.start(), m.end()));
+            }
+        }
+    }
+}
+
+/// A run of exactly four digits, as a Norwegian postcode is written.
+fn has_four_digits(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run == 4 {
+                return true;
+            }
+            run = 0;
+        }
+        if i + 1 == bytes.len() && run == 4 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Word `i` ends a street name: a compound ending in a street word
+/// ("Fjellveien", "storgata"), or a street word after a capitalised word
+/// ("Kong Oscars gate").
+fn is_street_name_end(lower: &str, i: usize, words: &[Word<'_>]) -> bool {
+    if STREET_WORDS.contains(&lower) || ENGLISH_STREETS.contains(&lower) {
+        // "Kong Oscars gate", and in lower case "vestre gate", "thereses gate".
+        const PREFIXES: [&str; 12] = [
+            "vestre", "østre", "nordre", "søndre", "øvre", "nedre", "store", "lille", "gamle", "nye", "kong",
+            "dronning",
+        ];
+        let previous = i.checked_sub(1).map(|p| &words[p]);
+        return previous.is_some_and(|p| {
+            let joined = words[i].start - p.end == 1;
+            let genitive = p.text.ends_with('s') && p.text.chars().count() >= 4;
+            joined
+                && (p.is_capitalised()
+                    || PREFIXES.iter().any(|w| p.text.eq_ignore_ascii_case(w))
+                    || (genitive && lower.starts_with('g')))
+        });
+    }
+    STREET_ENDINGS.iter().any(|ending| {
+        lower.len() >= ending.len() + 3 && lower.ends_with(ending) && lower.is_char_boundary(lower.len() - ending.len())
+    })
+}
+
+/// The first of up to three capitalised words, one space apart, that end at
+/// word `i` ("Kong Oscars gate", "Marine Parade").
+fn first_capitalised_before(text: &str, words: &[Word<'_>], i: usize) -> usize {
+    let mut first = i;
+    while first > 0
+        && words[first - 1].is_capitalised()
+        && text[words[first - 1].end..words[first].start] == *" "
+        && i - first < 3
+    {
+        first -= 1;
+    }
+    first
+}
+
+/// A street name ending at word `i`, its house number, postcode and place.
+fn street_then_number(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
+    let Some(end) = house_number_after(text, words[i].end) else {
+        return;
+    };
+    // The street name's first word: capitalised words before it, one space apart.
+    let mut first = first_capitalised_before(text, words, i);
+    if first < i && !words[first].is_capitalised() {
+        first = i;
+    }
+    // A street word in lower case takes the word before it ("vestre gate").
+    let street_word = |w: &&str| words[i].text.eq_ignore_ascii_case(w);
+    if first == i && i > 0 && (STREET_WORDS.iter().any(street_word) || ENGLISH_STREETS.iter().any(street_word)) {
+        first = i - 1;
+    }
+    out.push((EntityKind::Address, words[first].start, with_postcode(text, end)));
+}
+
+/// A place with a house number and a postcode but no street ending
+/// ("Hovin 23, 2830 Raufoss"): one or two words, the first capitalised.
+fn place_number_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
+    let first = if words[i].is_capitalised() {
+        i
+    } else if i > 0 && words[i - 1].is_capitalised() && text[words[i - 1].end..words[i].start] == *" " {
+        i - 1
+    } else {
+        return;
+    };
+    let Some(end) = house_number_after(text, words[i].end) else {
+        return;
+    };
+    if POSTCODE_AND_PLACE.is_match(&text[end..]) {
+        out.push((EntityKind::Address, words[first].start, with_postcode(text, end)));
+    }
+}
+
+/// The end of a house number right after `at`, if there is one.
+fn house_number_after(text: &str, at: usize) -> Option<usize> {
+    let m = HOUSE_NUMBER.find(&text[at..])?;
+    // A number glued to more digits or a unit is no house number ("12 000", "5 kg").
+    let rest = &text[at + m.end()..];
+    let more_digits = rest
+        .strip_prefix(' ')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        && !rest.starts_with(" \u{a0}");
+    (!more_digits || POSTCODE_AND_PLACE.is_match(rest)).then_some(at + m.end())
+}
+
+/// A flat or floor after the house number: "H0201", "3. etg", "3º B", "leil. 4", "Flat 2".
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^,?[ \u{a0}]{1,2}(?:[hukl]\d{4}(?-u:\b)|oppg(?:ang)?\.?[ ]?[a-z](?-u:\b)|\d{1,2}\.?[ ]?(?:etg|etasje|et|floor)(?-u:\b)\.?|\d{1,2}º[ ]?[a-z]?(?-u:\b)|\d{1,2}(?:st|nd|rd|th)[ ]floor(?-u:\b)|(?:leil|leilighet|apt|flat|unit|suite)\.?[ ]?\d{1,4}[a-z]?(?-u:\b))",
+    )
+    .expect("valid")
+});
+/// Places and districts after an English-order street: ", Xuhui District, Shanghai 200031".
+static TRAILING_PLACES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:,[ ]\p{Lu}\p{L}+(?:[ ]\p{Lu}\p{L}+)?){1,3}(?:,?[ ][A-Z]{2})?(?:[ ]\d{5,6}(?:-\d{4})?(?-u:\b)|[ ][A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}(?-u:\b)|[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d(?-u:\b))").expect("valid")
+});
+static DIRECTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ (?:NW|NE|SW|SE|N|S|E|W)(?-u:\b)").expect("valid"));
+/// A room, flat or unit before an English-order street: "Room 1203, No. ".
+static LEADING_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?:room|flat|apt|apartment|unit|suite)[ ]\d{1,5}[a-z]?,?[ ])?(?:no\.?[ ])?$").expect("valid")
+});
+/// Street words that come first in Romance languages: "Calle del Mar 14", "Rua Augusta 5".
+const STREET_FIRST: &[&str] = &[
+    "calle", "avenida", "avda", "via", "viale", "rue", "rua", "plaza", "praça", "carrer", "paseo", "piazza", "corso",
+    "ulica",
+];
+
+/// `end`, moved past a flat or floor, and a postcode and place, if they follow.
+fn with_postcode(text: &str, end: usize) -> usize {
+    let end = UNIT.find(&text[end..]).map_or(end, |m| end + m.end());
+    if let Some(m) = POSTCODE_AND_PLACE.find(&text[end..]) {
+        return end + m.end();
+    }
+    if let Some(m) = UK_POSTCODE.find(&text[end..]) {
+        return end + m.end();
+    }
+    end
+}
+
+/// "221B Baker Street", "10 Downing Street, London SW1A 2AA".
+fn english_order(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
+    for (i, word) in words.iter().enumerate() {
+        if !(2..=9).contains(&word.text.len()) || !word.text.is_ascii() {
+            continue;
+        }
+        let english = ENGLISH_STREETS
+            .iter()
+            .any(|street| word.text.eq_ignore_ascii_case(street));
+        if !english || i == 0 {
+            continue;
+        }
+        // Capitalised words back to a house number.
+        let first = first_capitalised_before(text, words, i);
+        if first == i {
+            continue;
+        }
+        let before = text[..words[first].start].trim_end_matches(' ');
+        let digits_at = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric());
+        let number = &before[digits_at.len()..];
+        let is_number = number.starts_with(|c: char| c.is_ascii_digit())
+            && number.len() <= 5
+            && !digits_at.ends_with(|c: char| c.is_alphanumeric());
+        if is_number {
+            let start = LEADING_UNIT.find(digits_at).map_or(digits_at.len(), |m| m.start());
+            // A compass direction may follow the street: "Kensington Rd NW".
+            let street_end = DIRECTION
+                .find(&text[word.end..])
+                .map_or(word.end, |m| word.end + m.end());
+            let end = TRAILING_PLACES
+                .find(&text[street_end..])
+                .map_or(with_postcode(text, street_end), |m| street_end + m.end());
+            out.push((EntityKind::Address, start, end));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words::words;
+
+    fn addresses(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find(text, &words(text), &mut out);
+        out.sort_by_key(|f| (f.1, f.2));
+        out.dedup();
+        out.iter().map(|(_, s, e)| &text[*s..*e]).collect()
+    }
+
+    #[test]
+    fn street_addresses_in_their_written_forms() {
+        assert_eq!(
+            addresses("bodde i Fjellveien 82, 6800 Førde i mange år"),
+            ["Fjellveien 82, 6800 Førde"]
+        );
+        assert_eq!(addresses("huset i storgata 12b"), ["storgata 12b"]);
+        assert_eq!(addresses("i Kong Oscars gate 5"), ["Kong Oscars gate 5"]);
+        assert_eq!(
+            addresses("at 221B Baker Street, London NW1 6XE"),
+            ["221B Baker Street, London NW1 6XE"]
+        );
+        assert_eq!(
+            addresses("ul. Długa 12/4, 00-238 Warszawa"),
+            ["ul. Długa 12/4, 00-238 Warszawa"]
+        );
+        assert_eq!(addresses("gården har gnr. 45 bnr. 12 i Vang"), ["gnr. 45 bnr. 12"]);
+        assert_eq!(
+            addresses("småbruket på gnr 112/3 og gbnr 33/5"),
+            ["gnr 112/3", "gbnr 33/5"]
+        );
+        assert_eq!(
+            addresses("bor i Nordre gate 5, 3. etg, 7011 Trondheim."),
+            ["Nordre gate 5, 3. etg, 7011 Trondheim"]
+        );
+        assert_eq!(
+            addresses("på Calle del Mar 14, 3º B, 03181 Torrevieja."),
+            ["Calle del Mar 14, 3º B, 03181 Torrevieja"]
+        );
+    }
+
+    #[test]
+    fn places_and_numbers_alone_are_no_address() {
+        assert_eq!(addresses("en by som heter Gjøvik"), Vec::<&str>::new());
+        assert_eq!(addresses("betalte 12 000 kr i veien"), Vec::<&str>::new());
+    }
+}

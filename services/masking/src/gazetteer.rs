@@ -1,0 +1,106 @@
+//! Known names and places, from public lists (see `data/README.md`): first
+//! names, surnames, names that are also ordinary words, and Norwegian places.
+
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
+/// Lower-case entries, one a line; lines starting with `#` are comments.
+fn entries(list: &'static str) -> impl Iterator<Item = &'static str> {
+    list.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+/// Every listed word and what it is, in one map (one lookup a word): a
+/// place before an ambiguous name, before a first name, before a surname.
+static LISTED: LazyLock<FxHashMap<&'static str, Known>> = LazyLock::new(|| {
+    let mut listed = FxHashMap::default();
+    // Inserted in reverse precedence, so the stronger kind overwrites.
+    for (list, known) in [
+        (include_str!("../data/surnames.txt"), Known::Surname),
+        (include_str!("../data/first-names.txt"), Known::FirstName),
+        (include_str!("../data/ambiguous-names.txt"), Known::Ambiguous),
+        (include_str!("../data/places.txt"), Known::Place),
+    ] {
+        for entry in entries(list) {
+            listed.insert(entry, known);
+        }
+    }
+    listed
+});
+
+/// What the lists say of one lower-case word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Known {
+    /// A first name that is no ordinary word.
+    FirstName,
+    /// A surname that is no ordinary word.
+    Surname,
+    /// A name that is also an ordinary word ("dag", "liv", "berg").
+    Ambiguous,
+    /// A Norwegian place.
+    Place,
+    Unknown,
+}
+
+impl Known {
+    /// A first name or surname that is no ordinary word.
+    pub fn is_name(self) -> bool {
+        matches!(self, Self::FirstName | Self::Surname)
+    }
+}
+
+/// Looks up a lower-case word; a genitive `s` ("Terjes", "Olsens") is
+/// tried without it.
+pub(crate) fn lookup(lower: &str) -> Known {
+    if lower.contains('-') {
+        // "holm-larsen", "per-olav": a name when its parts are names.
+        // "holm-larsen", "per-olav", "wisniewska-larsen": a name when a part
+        // is one and no part is a place.
+        let parts: Vec<Known> = lower.split('-').map(lookup_exact).collect();
+        if parts.iter().all(|k| *k != Known::Place) && parts.iter().any(|k| k.is_name()) {
+            return parts.into_iter().find(|k| k.is_name()).unwrap_or(Known::Unknown);
+        }
+    }
+    let known = lookup_exact(lower);
+    if known == Known::Unknown
+        && let Some(stem) = lower.strip_suffix('s')
+        && stem.chars().count() >= 3
+    {
+        return match lookup_exact(stem) {
+            Known::Place => Known::Unknown,
+            found => found,
+        };
+    }
+    known
+}
+
+/// Endings of Norse compound first names ("Ingebjørg", "Gunnhild",
+/// "Hallvard", "Jostein", "Gudmund"): a word of some length ending in one,
+/// and on no list, is taken for a first name.
+const NAME_ENDINGS: &[&str] = &[
+    "bjørg", "hild", "veig", "laug", "vard", "stein", "geir", "mund", "ulf", "leif", "frid", "dis", "gunn", "bjørn",
+    "mod", "rid", "unn",
+];
+
+fn lookup_exact(lower: &str) -> Known {
+    let known = lookup_listed(lower);
+    let norse = || {
+        lower.chars().count() >= 6 && NAME_ENDINGS.iter().any(|ending| lower.ends_with(ending)) && !lower.contains('-')
+    };
+    if known == Known::Unknown && norse() {
+        Known::FirstName
+    } else {
+        known
+    }
+}
+
+fn lookup_listed(lower: &str) -> Known {
+    LISTED.get(lower).copied().unwrap_or(Known::Unknown)
+}
+
+/// Loads the lists now rather than on the first message.
+pub(crate) fn warm() {
+    LazyLock::force(&LISTED);
+}

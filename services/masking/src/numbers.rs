@@ -1,0 +1,689 @@
+//! Numbers written as runs of digit groups: identity, account and card numbers
+//! by their check digits whatever separates their groups, phone numbers by
+//! their length, prefix, grouping and the words before them.
+
+use crate::checks::{is_account_number, is_luhn, is_national_identity_number};
+use crate::kinds::EntityKind;
+use crate::words::{ends_with_word, lowercase_words_before};
+
+/// The most digits a number masked here has (a payment card).
+const MAX_DIGITS: usize = 19;
+/// The fewest: a Norwegian phone number.
+const MIN_DIGITS: usize = 8;
+
+/// Words that announce a phone number within the few words before it.
+const PHONE_CUES: &[&str] = &[
+    "tlf",
+    "tlfnr",
+    "tel",
+    "telefon",
+    "telefonen",
+    "telefonnr",
+    "telefonnummer",
+    "telefonnummeret",
+    "mobil",
+    "mobilen",
+    "mob",
+    "mobilnr",
+    "mobilnummer",
+    "mobilnummeret",
+    "ring",
+    "ringe",
+    "ringer",
+    "ringt",
+    "sms",
+    "call",
+    "phone",
+    "cell",
+    "mobile",
+    "whatsapp",
+    "reach",
+    "contact",
+    "kontakt",
+    "nås",
+    "treffes",
+    "telefonu",
+];
+
+/// Words that make the number after them a reference, not a phone number.
+const REFERENCE_CUES: &[&str] = &[
+    "kid",
+    "kidnummer",
+    "kid-nummer",
+    "kidnr",
+    "faktura",
+    "fakturanummer",
+    "fakturanr",
+    "invoice",
+    "order",
+    "ordre",
+    "ordrenummer",
+    "ordrenr",
+    "sak",
+    "saka",
+    "saken",
+    "saksnummer",
+    "saksnr",
+    "referanse",
+    "referansenummer",
+    "ref",
+    "case",
+    "reference",
+    "tracking",
+    "sporingsnummer",
+    "org",
+    "orgnr",
+    "organisasjonsnummer",
+    "forsendelsesnummer",
+    "versjon",
+    "version",
+];
+
+/// Organisations whose published landline may stand right after their name.
+const ORGANISATION_WORDS: &[&str] = &[
+    "kommune",
+    "kommunen",
+    "kommunens",
+    "nav",
+    "skatteetaten",
+    "sentralbord",
+    "sentralbordet",
+    "sentralbordnummer",
+    "servicetorget",
+    "servicetorg",
+    "servicesenter",
+    "servicesenteret",
+    "bydel",
+    "bydelen",
+    "council",
+    "office",
+    "switchboard",
+    "kontoret",
+    "kundesenter",
+    "kundesenteret",
+    "legevakt",
+    "legevakta",
+    "sykehuset",
+    "sjukehuset",
+    "fylkeskommune",
+    "statsforvalteren",
+    "tingretten",
+    "kirkekontoret",
+    "kyrkjekontoret",
+];
+
+/// Currency words that make a grouped number an amount.
+const CURRENCY_AFTER: &[&str] = &[
+    "kr", "kroner", "krone", "nok", "euro", "eur", "sek", "dkk", "usd", "pund",
+];
+const CURRENCY_BEFORE: &[&str] = &["kr", "nok", "eur", "sek", "usd"];
+
+/// One group of digits: its byte range in the text.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    start: usize,
+    end: usize,
+}
+
+impl Group {
+    fn len(self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// A run of digit groups joined by separators, and what surrounds it.
+struct Run<'t> {
+    text: &'t str,
+    groups: Vec<Group>,
+    /// For each separator (after group `i`): words join the groups ("1254 33
+    /// og så 90818"), or a slash between spaces sets two numbers side by side.
+    loose: Vec<bool>,
+    worded: Vec<bool>,
+    /// The run starts with `+`.
+    plus: bool,
+    /// A phone word stands just before the run.
+    phone_cue: bool,
+    /// A reference word ("KID", "saksnummer") stands just before the run.
+    reference_cue: bool,
+    /// An organisation is named just before the run ("Oslo kommune på …").
+    organisation: bool,
+    /// A currency word stands just before or after the run.
+    currency: bool,
+}
+
+/// What the caller needs of the numbers found: their kind and byte range.
+pub(crate) type Finding = (EntityKind, usize, usize);
+
+/// Every number in `text` worth masking; `allowed` holds the digits of public
+/// numbers that stay (compared by how a number ends, so a country code before
+/// an allowed number does not matter).
+pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    // The last run of exactly six digits: a date of birth whose personal
+    // number may follow a few words later.
+    let mut date_of_birth: Option<(usize, usize)> = None;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_digit() {
+            at += 1;
+            continue;
+        }
+        let (groups, worded, end) = scan_run(text, at);
+        if groups.len() == 1 {
+            let this = (groups[0].start, groups[0].end);
+            match this.1 - this.0 {
+                6 => date_of_birth = Some(this),
+                5 => split_identity_number(text, date_of_birth.take(), this, out),
+                _ => {}
+            }
+        }
+        let glued_before = glued_word(text[..at].chars().rev());
+        let glued_after = glued_word(text[end..].chars());
+        // Digits glued to a word ("no54539…", "abc123") are part of it, unless
+        // the word is a short one typed without its space ("er15061123455og",
+        // "216kl"); check digits vouch for a number even then.
+        let digits = groups.iter().map(|g| g.len()).sum::<usize>();
+        if digits >= MIN_DIGITS && glued_before != Glued::Word && glued_after != Glued::Word {
+            let plus = at > 0 && bytes[at - 1] == b'+';
+            let start = if plus { at - 1 } else { at };
+            let before = &text[..start];
+            let loose = (0..groups.len().saturating_sub(1))
+                .map(|i| worded[i] || text[groups[i].end..groups[i + 1].start].contains('/'))
+                .collect();
+            let phone_cue = has_cue(before, PHONE_CUES);
+            let run = Run {
+                text,
+                plus,
+                phone_cue,
+                // The nearer phone word wins: "versjon 2.3 tlf 98517114".
+                reference_cue: has_cue(before, REFERENCE_CUES) && !phone_cue,
+                // A phone word or a person nearer than the organisation makes it a person's.
+                organisation: has_cue(before, ORGANISATION_WORDS)
+                    && !phone_cue
+                    && !has_cue(before, &["meg", "me", "my", "mitt", "min"]),
+                currency: has_currency(before, &text[end..]),
+                groups,
+                loose,
+                worded,
+            };
+            run.search(0, run.groups.len(), allowed, out);
+        }
+        at = end;
+    }
+}
+
+/// "fødselsdatoen er 108647, og personnummeret er 16607": a date of birth
+/// and the five digits after it, a few words apart, that together pass the
+/// check digits of an identity number.
+fn split_identity_number(text: &str, date: Option<(usize, usize)>, personal: (usize, usize), out: &mut Vec<Finding>) {
+    let Some(date) = date else { return };
+    if personal.0 - date.1 > 60 {
+        return;
+    }
+    let joined = format!("{}{}", &text[date.0..date.1], &text[personal.0..personal.1]);
+    if is_national_identity_number(&joined) {
+        out.push((EntityKind::NationalIdentityNumber, date.0, date.1));
+        out.push((EntityKind::NationalIdentityNumber, personal.0, personal.1));
+    }
+}
+
+/// What a run of digits is glued to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Glued {
+    Nothing,
+    /// A short word typed without its space: "er", "og", "kl", "tlf".
+    ShortWord,
+    Word,
+}
+
+/// Words a number is often typed against without a space.
+const SHORT_WORDS: &[&str] = &[
+    "er", "og", "kl", "tlf", "tel", "mob", "nr", "is", "and", "or", "eller", "på", "pa", "til", "konto", "fnr",
+];
+
+/// What the letters next to a run are, read outward from it.
+fn glued_word(outward: impl Iterator<Item = char>) -> Glued {
+    let letters: String = outward.take_while(|c| c.is_alphanumeric()).take(8).collect();
+    if letters.is_empty() {
+        return Glued::Nothing;
+    }
+    // Read outward, the letters before a run come reversed: try both ways.
+    let lower = letters.to_lowercase();
+    let reversed: String = lower.chars().rev().collect();
+    if SHORT_WORDS.contains(&lower.as_str()) || SHORT_WORDS.contains(&reversed.as_str()) {
+        Glued::ShortWord
+    } else {
+        Glued::Word
+    }
+}
+
+/// The digit groups of the run starting at `start`, for each separator
+/// whether it is words, and the byte where the run ends.
+fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
+    let bytes = text.as_bytes();
+    let (mut groups, mut worded) = (Vec::new(), Vec::new());
+    let mut at = start;
+    loop {
+        let group_start = at;
+        while at < bytes.len() && bytes[at].is_ascii_digit() {
+            at += 1;
+        }
+        groups.push(Group {
+            start: group_start,
+            end: at,
+        });
+        let digit_after = |len: usize| bytes.get(at + len).is_some_and(u8::is_ascii_digit);
+        let joined = match separator_len(&bytes[at..]).filter(|&len| digit_after(len)) {
+            Some(len) => Some((len, false)),
+            None => connector_len(&text[at..])
+                .filter(|&len| digit_after(len))
+                .map(|len| (len, true)),
+        };
+        let Some((len, words)) = joined else {
+            return (groups, worded, at);
+        };
+        worded.push(words);
+        at += len;
+    }
+}
+
+/// Words that join the parts of one number as people dictate it: " og ",
+/// " og så ", " and ", " then ".
+fn connector_len(rest: &str) -> Option<usize> {
+    const CONNECTORS: &[&str] = &[
+        " og så ",
+        " og saa ",
+        " og deretter ",
+        " og ",
+        " and then ",
+        " and ",
+        " then ",
+        " så ",
+    ];
+    CONNECTORS
+        .iter()
+        .find(|c| rest.len() >= c.len() && rest.is_char_boundary(c.len()) && rest[..c.len()].eq_ignore_ascii_case(c))
+        .map(|c| c.len())
+}
+
+/// The length of a separator between digit groups at the start of `rest`: up
+/// to three spaces of any width (a non-breaking space pasted from an online
+/// bank, say) and up to two of `. - / ( ) –`, four characters at most.
+fn separator_len(rest: &[u8]) -> Option<usize> {
+    let (mut len, mut chars, mut spaces, mut marks) = (0, 0, 0, 0);
+    while chars < 4 {
+        let rest = &rest[len..];
+        let (width, is_space) = match rest {
+            [b' ', ..] => (1, true),
+            [0xC2, 0xA0, ..] => (2, true),                            // no-break space
+            [0xE2, 0x80, 0xAF | 0x89 | 0x87 | 0x88, ..] => (3, true), // narrow, thin, figure, punctuation space
+            [b'.' | b'-' | b'/' | b'(' | b')', ..] => (1, false),
+            [0xE2, 0x80, 0x93 | 0x90 | 0x91, ..] => (3, false), // en dash, hyphens
+            _ => break,
+        };
+        if is_space {
+            spaces += 1;
+        } else {
+            marks += 1;
+        }
+        if spaces > 3 || marks > 2 {
+            break;
+        }
+        len += width;
+        chars += 1;
+    }
+    (len > 0).then_some(len)
+}
+
+impl Run<'_> {
+    /// Finds numbers among `groups[from..to]`: the widest range of groups that
+    /// is a number wins, then the groups left and right of it are searched.
+    fn search(&self, from: usize, to: usize, allowed: &[String], out: &mut Vec<Finding>) {
+        let mut best: Option<(usize, usize, EntityKind)> = None;
+        for first in from..to {
+            let mut digits = 0;
+            for last in first..to {
+                digits += self.groups[last].len();
+                if digits > MAX_DIGITS {
+                    break;
+                }
+                if digits < MIN_DIGITS {
+                    continue;
+                }
+                let wider = best.is_none_or(|(f, l, _)| self.digit_count(f, l) < digits);
+                if wider && let Some(kind) = self.kind(first, last, (from, to), allowed) {
+                    best = Some((first, last, kind));
+                }
+            }
+        }
+        let Some((first, last, kind)) = best else { return };
+        let mut start = self.groups[first].start;
+        if first == 0 && self.plus {
+            start -= 1;
+        }
+        if kind == EntityKind::Phone && self.text[..start].ends_with('(') {
+            start -= 1; // "(555) 123-4567"
+        }
+        out.push((kind, start, self.groups[last].end));
+        self.search(from, first, allowed, out);
+        self.search(last + 1, to, allowed, out);
+    }
+
+    fn digit_count(&self, first: usize, last: usize) -> usize {
+        self.groups[first..=last].iter().map(|g| g.len()).sum()
+    }
+
+    /// The digits of groups `first..=last`.
+    fn digits(&self, first: usize, last: usize) -> String {
+        self.groups[first..=last]
+            .iter()
+            .map(|g| &self.text[g.start..g.end])
+            .collect()
+    }
+
+    /// The separator after group `i`.
+    fn separator(&self, i: usize) -> &str {
+        &self.text[self.groups[i].end..self.groups[i + 1].start]
+    }
+
+    fn lengths(&self, first: usize, last: usize) -> Vec<usize> {
+        self.groups[first..=last].iter().map(|g| g.len()).collect()
+    }
+
+    /// What groups `first..=last` are, if anything masked; `window` is the
+    /// part of the run not yet taken by other numbers.
+    fn kind(&self, first: usize, last: usize, window: (usize, usize), allowed: &[String]) -> Option<EntityKind> {
+        let digits = self.digits(first, last);
+        if is_national_identity_number(&digits) {
+            return Some(EntityKind::NationalIdentityNumber);
+        }
+        let amount = self.is_amount(first, last);
+        if is_account_number(&digits) && !amount {
+            return Some(EntityKind::AccountNumber);
+        }
+        let worded = (first..last).any(|i| self.worded[i]);
+        if worded {
+            // Dictated in parts: only a number its check digits or its
+            // length and prefix vouch for.
+            let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
+            return (mobile && !self.reference_cue && !is_allowed(&digits, allowed)).then_some(EntityKind::Phone);
+        }
+        if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(&digits) && !amount {
+            return Some(EntityKind::PaymentCard);
+        }
+        if is_allowed(&digits, allowed) || amount || self.reference_cue {
+            return None;
+        }
+        self.is_phone(first, last, window, &digits).then_some(EntityKind::Phone)
+    }
+
+    /// A phone number: Norwegian, international with `+` or `00`, or a
+    /// foreign national form; never a date, a span of years or a time.
+    fn is_phone(&self, first: usize, last: usize, window: (usize, usize), digits: &str) -> bool {
+        // Part of a longer run only beside short groups or clock times (office
+        // hours after the number, "8-16", "0800-1600"): a piece of a long
+        // reference or tracking number written in groups often looks like one.
+        // Numbers set side by side with " / " or joined by words are apart.
+        let mut from = first;
+        while from > window.0 && !self.loose[from - 1] {
+            from -= 1;
+        }
+        let mut to = last;
+        while to + 1 < window.1 && !self.loose[to] {
+            to += 1;
+        }
+        let beside_short = (from..first).chain(last + 1..=to).all(|i| self.is_short_or_clock(i));
+        if !beside_short {
+            return false;
+        }
+        if self.is_date(first, last)
+            || self.is_years(first, last)
+            || self.is_time_span(first, last)
+            || self.is_year_reference(first, last)
+        {
+            return false;
+        }
+        let d = digits.as_bytes();
+        let plus = first == 0 && self.plus;
+        let grouped = last > first;
+        if plus {
+            return if digits.starts_with("47") {
+                d.len() == 10
+            } else {
+                (8..=15).contains(&d.len())
+            };
+        }
+        if let Some(international) = digits.strip_prefix("00") {
+            return !international.starts_with('0')
+                && (8..=15).contains(&international.len())
+                && (!international.starts_with("47") || international.len() == 10);
+        }
+        match d.len() {
+            // Norwegian subscriber numbers: 4 and 9 are mobile, 2, 3, 5, 6 and 7
+            // fixed lines; 8xx numbers are service numbers, 1xx short codes.
+            // A fixed line right after an organisation's name is its own.
+            8 => matches!(d[0], b'4' | b'9') || (matches!(d[0], b'2'..=b'7') && !self.organisation),
+            // A foreign national form with its trunk 0 (07… in Britain and Sweden).
+            10 | 11 if d[0] == b'0' && d[1] != b'0' => grouped || self.phone_cue,
+            // North American 3-3-4, and 1-3-3-4 with its country code.
+            10 if self.lengths(first, last) == [3, 3, 4] && d[0] != b'0' && d[0] != b'1' => true,
+            11 if self.lengths(first, last) == [1, 3, 3, 4] && d[0] == b'1' => true,
+            // A Chinese mobile, 3-4-4.
+            11 if self.lengths(first, last) == [3, 4, 4] && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]) => true,
+            // After a phone word, a foreign number without its country code,
+            // in groups of two digits or more (a lone digit is an hour, "8-16").
+            9..=12 => self.phone_cue && grouped && self.groups[first..=last].iter().all(|g| g.len() >= 2),
+            _ => false,
+        }
+    }
+
+    /// Group `i` is one or two digits, or a clock time ("0800").
+    fn is_short_or_clock(&self, i: usize) -> bool {
+        let g = self.groups[i];
+        let value = self.text[g.start..g.end].parse::<u32>().unwrap_or(9999);
+        g.len() <= 2 || (g.len() == 4 && value / 100 <= 24 && value % 100 <= 59)
+    }
+
+    /// A year and a serial number: "2024-0831", "2023/114522".
+    fn is_year_reference(&self, first: usize, last: usize) -> bool {
+        let g = self.groups[first];
+        last > first
+            && g.len() == 4
+            && matches!(&self.text[g.start..g.start + 2], "19" | "20")
+            && matches!(self.separator(first).trim(), "-" | "/")
+    }
+
+    /// A date: day, month and year with `.`, `/` or `-`, either order.
+    fn is_date(&self, first: usize, last: usize) -> bool {
+        if last != first + 2 {
+            return false;
+        }
+        let marks = (first..last).all(|i| {
+            let s = self.separator(i).trim();
+            s == "." || s == "/" || s == "-"
+        });
+        let value = |i: usize| {
+            self.text[self.groups[i].start..self.groups[i].end]
+                .parse::<u32>()
+                .unwrap_or(0)
+        };
+        let (a, b, c) = (value(first), value(first + 1), value(last));
+        let lengths = self.lengths(first, last);
+        let day_month_year = lengths[0] <= 2 && lengths[1] <= 2 && (1..=31).contains(&a) && (1..=12).contains(&b);
+        let year_month_day = lengths == [4, 2, 2] && (1..=12).contains(&b) && (1..=31).contains(&c);
+        marks && (day_month_year || year_month_day)
+    }
+
+    /// Two or more years side by side ("2022 2023").
+    fn is_years(&self, first: usize, last: usize) -> bool {
+        last > first
+            && self.groups[first..=last]
+                .iter()
+                .all(|g| g.len() == 4 && matches!(&self.text[g.start..g.start + 2], "19" | "20"))
+    }
+
+    /// Opening hours: "20.00-23.00", "09.30 - 15.30".
+    fn is_time_span(&self, first: usize, last: usize) -> bool {
+        if last != first + 3 || self.lengths(first, last) != [2, 2, 2, 2] {
+            return false;
+        }
+        let value = |i: usize| {
+            self.text[self.groups[i].start..self.groups[i].end]
+                .parse::<u32>()
+                .unwrap_or(99)
+        };
+        let clock = |h: usize| value(h) <= 24 && value(h + 1) <= 59;
+        let dotted = self.separator(first).contains(['.', ':']) && self.separator(first + 2).contains(['.', ':']);
+        dotted && clock(first) && clock(first + 2)
+    }
+
+    /// An amount written in thousands: "25 000 000 kr", "1.250.000".
+    fn is_amount(&self, first: usize, last: usize) -> bool {
+        let thousands = last > first
+            && self.groups[first].len() <= 3
+            && self.groups[first + 1..=last].iter().all(|g| g.len() == 3)
+            && (first..last).all(|i| matches!(self.separator(i), " " | "." | "\u{a0}" | "\u{202f}" | "\u{2009}"));
+        let round = self.text[self.groups[last].start..self.groups[last].end] == *"000";
+        thousands && (round || self.currency)
+    }
+}
+
+/// One of `cues` among the three words before a number.
+fn has_cue(before: &str, cues: &[&str]) -> bool {
+    lowercase_words_before(before, 3).any(|word| cues.contains(&word.as_str()))
+}
+
+/// A public number, compared by its national part (a country code before an
+/// allowed number, or in the allowed number, does not matter).
+fn is_allowed(digits: &str, allowed: &[String]) -> bool {
+    let national = |d: &str| -> String {
+        let d = d.strip_prefix("00").unwrap_or(d);
+        match d.strip_prefix("47") {
+            Some(rest) if rest.len() == 8 => rest.to_string(),
+            _ => d.to_string(),
+        }
+    };
+    let digits = national(digits);
+    allowed.iter().any(|a| national(a) == digits)
+}
+
+/// A currency word right before or after a number.
+fn has_currency(before: &str, after: &str) -> bool {
+    let after = after.trim_start_matches([' ', '\u{a0}']);
+    if after.starts_with(",-") || after.starts_with(['$', '€', '£']) {
+        return true;
+    }
+    let next: String = after
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    CURRENCY_AFTER.contains(&next.as_str())
+        || before.trim_end().ends_with(['$', '€', '£'])
+        || CURRENCY_BEFORE.iter().any(|word| ends_with_word(before, word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        find(text, &["21802180".to_string()], &mut out);
+        out.sort_by_key(|f| f.1);
+        out.iter().map(|(k, s, e)| (k.id(), &text[*s..*e])).collect()
+    }
+
+    #[test]
+    fn identity_and_account_numbers_are_found_whatever_separates_their_groups() {
+        for written in [
+            "12835012180",
+            "128350 12180",
+            "128350-12180",
+            "128350 - 12180",
+            "128350\u{a0}12180",
+            "128350  12180",
+            "12.83.50.121.80",
+            "128 350 121 80",
+            "128350/12180",
+        ] {
+            assert_eq!(
+                kinds(&format!("fnr {written}.")),
+                [("fodselsnummer", written)],
+                "{written}"
+            );
+        }
+        for written in [
+            "86011117947",
+            "8601 11 17947",
+            "8601. 11. 17947",
+            "8601-11-17947",
+            "8601\u{a0}11\u{a0}17947",
+        ] {
+            assert_eq!(
+                kinds(&format!("konto: {written}")),
+                [("kontonummer", written)],
+                "{written}"
+            );
+        }
+    }
+
+    #[test]
+    fn phone_numbers_in_norwegian_and_foreign_forms() {
+        for written in [
+            "412 62 134",
+            "41 26 21 34",
+            "412-62-134",
+            "41.26.21.34",
+            "+47 412 62 134",
+            "0047 41262134",
+            "+46 70 123 45 67",
+            "+48 512 345 678",
+            "+44 7700 900123",
+            "07700 900123",
+            "070-123 45 67",
+            "+1 (555) 123-4567",
+            "(555) 123-4567",
+            "+86 138 0013 8000",
+        ] {
+            assert_eq!(
+                kinds(&format!("du når meg på {written} i dag")),
+                [("phone", written)],
+                "{written}"
+            );
+        }
+        assert_eq!(kinds("tlf 412 62 134 8-16"), [("phone", "412 62 134")]);
+        assert_eq!(kinds("mobil: 512 345 678"), [("phone", "512 345 678")]);
+        assert_eq!(kinds("nummeret er 97781240 0800-1600"), [("phone", "97781240")]);
+        assert_eq!(
+            kinds("0047 934 56 712 / 22 68 41 93"),
+            [("phone", "0047 934 56 712"), ("phone", "22 68 41 93")]
+        );
+        assert_eq!(kinds("det byrjar på 958 og så 04 271"), [("phone", "958 og så 04 271")]);
+        assert_eq!(
+            kinds("kontoen er 8601 11 og så 17947"),
+            [("kontonummer", "8601 11 og så 17947")]
+        );
+    }
+
+    #[test]
+    fn amounts_dates_years_and_times_are_not_phone_numbers() {
+        for text in [
+            "arven er 25 000 000 kroner",
+            "vi fikk 22 450 120 kr",
+            "i 2022 2023 og 2024",
+            "fra 31.12.2013 til 12.03.2024",
+            "dødsdato 2024-03-12",
+            "åpent 20.00-23.00",
+            "sporingsnummer 4272 1432 5356 0377",
+            "saksnummer 21/2141",
+            "ring 800 80 000",
+            "ring +47 21 80 21 80",
+            "ring Trondheim kommune på 72 54 00 00",
+            "faktura 2024-0831",
+            "KID 00451287331924",
+        ] {
+            assert_eq!(kinds(text), [], "{text}");
+        }
+    }
+}
