@@ -487,7 +487,7 @@
     const own = addMessage("citizen", t("speakerCitizen"), text);
     ui.composer.scrollIntoView({ block: "nearest" });
     // While an advisor has the conversation, the master only forwards it.
-    const reply = new Reply(!advisorHasConversation());
+    const reply = new Reply(!advisorHasConversation(), own);
     let response;
     try {
       response = await fetch(sessionUrl("/messages"), {
@@ -517,7 +517,9 @@
    * end the final rendering in its place.
    */
   class Reply {
-    constructor(showPending) {
+    /** `own` is the citizen's message, shown as the master stored it once answered. */
+    constructor(showPending, own) {
+      this.own = own;
       this.item = null;
       this.body = null;
       this.progress = null;
@@ -584,6 +586,14 @@
         this.item.setAttribute("aria-busy", "false");
       }
       const masked = final.masked || [];
+      if (final.masked_text && this.own) {
+        // What the citizen sees of their own message is what was kept: masked.
+        const body = this.own.querySelector(".msg-body");
+        if (body) {
+          body.replaceChildren();
+          appendParagraphs(body, final.masked_text);
+        }
+      }
       if (masked.length) {
         const kinds = formatList(masked.map((kind) => vocabulary("kind.", kind)));
         addSystemMessage(t("masked", { kinds }), this.item);

@@ -419,6 +419,23 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     save_screenshot(client, "life-event-plan").await;
     assert_accessible(client, axe, "life-event plan").await;
 
+    // Personal data typed into the chat: the citizen's own bubble shows the
+    // message as it was kept, masked, right under the notice saying so.
+    say(
+        client,
+        "fødselsnummeret mitt er 12835012180, hvordan søker jeg gravferdsstønad?",
+    )
+    .await;
+    wait_for(
+        client,
+        "[...document.querySelectorAll('#messages .msg-citizen')].pop().textContent.includes('⟨fødselsnummer⟩')",
+    )
+    .await;
+    assert!(
+        !text_of(client, "#messages").await.contains("12835012180"),
+        "the typed number is no longer shown"
+    );
+
     // Talk to a person: the advisor takes the conversation through the advisor API.
     let (actions, mut desk) = veiviser_cli::advisor::attend(
         &chat.federation.master_address.to_string(),

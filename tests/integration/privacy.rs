@@ -27,9 +27,17 @@ async fn personal_data_never_leaves_the_door_unmasked() {
     let mut masked = answer.masked.clone();
     masked.sort();
     assert_eq!(masked, ["fodselsnummer", "name", "phone"]);
+    // The client is given the message as it was kept, to show the citizen.
+    assert!(answer.masked_text.contains("⟨fødselsnummer⟩"), "{}", answer.masked_text);
+    assert!(!answer.masked_text.contains(SYNTHETIC_FNR) && !answer.masked_text.contains("Kari"));
+    let (_, clean) = ask(&mut client, &session.session_id, "hvordan søker jeg gravferdsstønad").await;
+    assert!(
+        clean.masked.is_empty() && clean.masked_text.is_empty(),
+        "nothing masked, nothing repeated"
+    );
 
     let seen: Vec<String> = recording.received().into_iter().map(|r| r.text).collect();
-    assert_eq!(seen.len(), 1);
+    assert_eq!(seen.len(), 2);
     for value in [SYNTHETIC_FNR, SYNTHETIC_PHONE, "Kari", "Nordmann"] {
         assert!(!seen[0].contains(value), "the agency received {value}: {}", seen[0]);
     }

@@ -120,6 +120,11 @@ impl CitizenService {
                 intent: FORWARDED_INTENT.into(),
                 confidence: 1.0,
                 language,
+                masked_text: if masked_kinds.is_empty() {
+                    String::new()
+                } else {
+                    text.clone()
+                },
                 masked: masked_kinds,
                 ..Default::default()
             };

@@ -133,6 +133,11 @@ impl<'a> Turn<'a> {
         let understood = unanswered.is_none();
         let handover = self.offer_handover(&final_answer, understood);
         let final_answer = FinalAnswer {
+            masked_text: if masked.is_empty() {
+                String::new()
+            } else {
+                text.to_string()
+            },
             masked,
             handover,
             explanation: Some(RoutingExplanation {
