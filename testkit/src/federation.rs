@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use veiviser_agency_sdk::{AgencyConfig, Assistant, EmbeddedContent};
+use veiviser_agency_sdk::{AgencyConfig, AgencyMetrics, Assistant, EmbeddedContent};
 use veiviser_master::{Master, MasterConfig};
 
 /// The agencies that ship with Veiviser: id, embedded content, default port.
@@ -41,6 +41,8 @@ impl Running {
 pub struct AgencyProcess {
     pub id: String,
     pub address: SocketAddr,
+    /// This agency's own counters (masked again, tokens refused), kept across restarts.
+    pub metrics: AgencyMetrics,
     assistant: Arc<Assistant>,
     running: Option<Running>,
 }
@@ -107,10 +109,16 @@ impl Federation {
             let listener = bind(address).await?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             let assistant = Arc::new(assistant);
-            let running = spawn_agency(listener, Arc::clone(&assistant), agency_server.clone());
+            let metrics = AgencyMetrics::default();
+            let config = AgencyConfig {
+                metrics: metrics.clone(),
+                ..agency_server.clone()
+            };
+            let running = spawn_agency(listener, Arc::clone(&assistant), config);
             agencies.push(AgencyProcess {
                 id: assistant.agency_id().to_string(),
                 address,
+                metrics,
                 assistant,
                 running: Some(running),
             });
@@ -175,7 +183,11 @@ impl Federation {
         let agency = self.agency_mut(id)?;
         if agency.running.is_none() {
             let listener = bind(agency.address).await?;
-            agency.running = Some(spawn_agency(listener, Arc::clone(&agency.assistant), server));
+            let config = AgencyConfig {
+                metrics: agency.metrics.clone(),
+                ..server
+            };
+            agency.running = Some(spawn_agency(listener, Arc::clone(&agency.assistant), config));
         }
         Ok(())
     }

@@ -63,6 +63,7 @@ impl TrustProcess {
             issuer: self.trust.config.issuer.clone(),
             jwks_url: format!("http://{}{}", self.http_address, veiviser_consent::http::JWKS_PATH),
             trust_service: Some(format!("http://{}", self.grpc_address)),
+            actor: self.trust.config.actor.clone(),
         }
     }
 

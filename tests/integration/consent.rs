@@ -430,6 +430,12 @@ async fn an_agency_refuses_hostile_tokens_with_unauthenticated_over_grpc() {
         assert_eq!(status.code(), Code::Unauthenticated, "{token:.20}: {status:?}");
         assert!(status.message().len() < 80, "short reason: {}", status.message());
     }
+    // Every refusal is counted by its reason (the token is never logged).
+    let refused: u64 = ["malformed", "too-large", "algorithm"]
+        .iter()
+        .map(|r| nav.metrics.tokens_refused(r))
+        .sum();
+    assert_eq!(refused, 4, "{}", nav.metrics.encode());
     // The same question without a token gets the general answer.
     let general = client.ask(question).await.expect("answered").into_inner();
     assert!(!general.personalised);

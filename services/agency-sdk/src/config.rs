@@ -33,7 +33,12 @@ pub struct TrustConfig {
     /// The trust service's gRPC address, to report each verified use for the
     /// citizen's audit trail; uses are not reported when unset.
     pub trust_service: Option<String>,
+    /// Who may act for the citizen: a token's `act.sub` must be this.
+    pub actor: String,
 }
+
+/// The actor the trust service names in the tokens it mints for the master.
+pub const DEFAULT_TOKEN_ACTOR: &str = "veiviser-master";
 
 /// Command-line and environment configuration of an agency assistant.
 #[derive(Debug, Clone, Parser)]
@@ -57,6 +62,9 @@ pub struct AgencyArgs {
     /// The trust service's gRPC address, for reporting each use of a profile token.
     #[arg(long, env = "VEIVISER_TRUST_SERVICE")]
     pub trust_service: Option<String>,
+    /// Who may act for the citizen in a profile token (its `act.sub`).
+    #[arg(long, env = "VEIVISER_TOKEN_ACTOR", default_value = DEFAULT_TOKEN_ACTOR)]
+    pub token_actor: String,
     /// Serve with mutual TLS: this agency's certificate (PEM).
     #[arg(long, env = "VEIVISER_TLS_CERT", requires_all = ["tls_key", "tls_client_ca"])]
     pub tls_cert: Option<PathBuf>,
@@ -92,6 +100,7 @@ impl AgencyArgs {
                 issuer: issuer.clone(),
                 jwks_url: jwks_url.clone(),
                 trust_service: self.trust_service.clone(),
+                actor: self.token_actor.clone(),
             }),
             _ => None,
         };

@@ -1,6 +1,6 @@
 //! The agency's own metrics, in the Prometheus text format: how often a
 //! question reached it still holding personal data that the master should
-//! have masked.
+//! have masked, and how many profile tokens it refused, by reason.
 
 use std::sync::Arc;
 
@@ -14,6 +14,11 @@ struct KindLabel {
     kind: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
 /// A handle to an agency's metrics; clones share the counters.
 #[derive(Debug, Clone)]
 pub struct AgencyMetrics {
@@ -24,6 +29,7 @@ pub struct AgencyMetrics {
 struct Inner {
     registry: Registry,
     remasked: Family<KindLabel, Counter>,
+    tokens_refused: Family<ReasonLabel, Counter>,
 }
 
 impl Default for AgencyMetrics {
@@ -35,8 +41,18 @@ impl Default for AgencyMetrics {
             "Personal data found in an incoming question and masked again at the agency, by kind",
             remasked.clone(),
         );
+        let tokens_refused = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "profile_tokens_refused",
+            "Profile tokens refused, by reason (the token itself is never logged)",
+            tokens_refused.clone(),
+        );
         Self {
-            inner: Arc::new(Inner { registry, remasked }),
+            inner: Arc::new(Inner {
+                registry,
+                remasked,
+                tokens_refused,
+            }),
         }
     }
 }
@@ -44,6 +60,15 @@ impl Default for AgencyMetrics {
 impl AgencyMetrics {
     pub(crate) fn count_remasked(&self, kind: &'static str) {
         self.inner.remasked.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    pub(crate) fn count_token_refused(&self, reason: &'static str) {
+        self.inner.tokens_refused.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// How many profile tokens were refused for `reason` (`TokenError::reason`).
+    pub fn tokens_refused(&self, reason: &'static str) -> u64 {
+        self.inner.tokens_refused.get_or_create(&ReasonLabel { reason }).get()
     }
 
     /// How many values of `kind` were masked again at this agency.

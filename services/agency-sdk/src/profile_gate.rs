@@ -13,8 +13,9 @@ use veiviser_proto::consent::v1::trust_service_client::TrustServiceClient;
 
 use crate::config::TrustConfig;
 use veiviser_runtime::clock;
-use veiviser_runtime::tokens::{KeySource, ProfileClaims, ProfileVerifier};
+use veiviser_runtime::tokens::{KeySource, ProfileClaims, ProfileVerifier, TokenError};
 
+use crate::metrics::AgencyMetrics;
 use crate::{Assistant, Error};
 
 /// The longest an answer waits for the use report.
@@ -25,13 +26,22 @@ const REPORT_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct ProfileGate {
     verifier: Option<Arc<ProfileVerifier>>,
     reporter: Option<TrustServiceClient<Channel>>,
+    agency: String,
+    metrics: AgencyMetrics,
 }
 
 impl ProfileGate {
-    /// A gate for `assistant`'s agency, accepting tokens from `trust` (none without it).
-    pub fn new(assistant: &Assistant, trust: Option<&TrustConfig>) -> Result<Self, Error> {
+    /// A gate for `assistant`'s agency, accepting tokens from `trust` (none
+    /// without it) for the agency's life events, with the configured actor;
+    /// refusals are logged and counted in `metrics`.
+    pub fn new(assistant: &Assistant, trust: Option<&TrustConfig>, metrics: AgencyMetrics) -> Result<Self, Error> {
+        let agency = assistant.agency_id().to_string();
         let Some(trust) = trust else {
-            return Ok(Self::default());
+            return Ok(Self {
+                agency,
+                metrics,
+                ..Self::default()
+            });
         };
         let verifier = ProfileVerifier::new(
             &trust.issuer,
@@ -39,7 +49,9 @@ impl ProfileGate {
             assistant.card().profile_attributes.iter().cloned(),
             KeySource::Url(trust.jwks_url.clone()),
             clock::system(),
-        );
+        )
+        .with_purposes(assistant.card().life_events.iter().map(|e| e.id.clone()))
+        .with_actor(trust.actor.clone());
         let reporter = match &trust.trust_service {
             Some(address) => {
                 let url = if address.contains("://") {
@@ -57,6 +69,8 @@ impl ProfileGate {
         Ok(Self {
             verifier: Some(Arc::new(verifier)),
             reporter,
+            agency,
+            metrics,
         })
     }
 
@@ -69,12 +83,25 @@ impl ProfileGate {
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or(veiviser_runtime::tokens::TokenError::Malformed)?
-            .trim();
-        let verifier = self.verifier.as_ref().ok_or(Error::TokensNotAccepted)?;
-        let claims = verifier.verify(token).await?;
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(self.refused(TokenError::Malformed).into());
+        };
+        let Some(verifier) = self.verifier.as_ref() else {
+            self.metrics.count_token_refused("not-accepted");
+            tracing::warn!(agency = %self.agency, reason = "not-accepted", "profile token refused");
+            return Err(Error::TokensNotAccepted);
+        };
+        let claims = verifier.verify(token).await.map_err(|error| self.refused(error))?;
         self.report_use(token).await;
         Ok(Some(claims))
+    }
+
+    /// Logs (the reason, never the token) and counts a refused token.
+    fn refused(&self, error: TokenError) -> TokenError {
+        self.metrics.count_token_refused(error.reason());
+        tracing::warn!(agency = %self.agency, reason = error.reason(), "profile token refused");
+        error
     }
 
     async fn report_use(&self, token: &str) {

@@ -96,7 +96,7 @@ pub async fn serve(
     let assistant = assistant.into();
     let agency = assistant.agency_id().to_string();
     let address = listener.local_addr()?;
-    let gate = ProfileGate::new(&assistant, config.trust.as_ref())?;
+    let gate = ProfileGate::new(&assistant, config.trust.as_ref(), config.metrics.clone())?;
     let service = AgencyService::new(assistant, config.metrics.clone()).with_profile_gate(gate);
     let (router, _health) = router(&config.server, AgencyAssistantServer::new(service), &[]).await?;
     tracing::info!(%agency, %address, "agency assistant serving");

@@ -50,6 +50,42 @@ pub enum TokenError {
     NotConsented,
     #[error("signing keys unavailable")]
     KeysUnavailable,
+    /// RFC 7515 4.1.11: a `crit` header names extensions that must be
+    /// understood; this verifier understands none.
+    #[error("unknown critical header extension")]
+    CriticalExtension,
+    #[error("purpose not accepted")]
+    Purpose,
+    #[error("action not allowed")]
+    Action,
+    #[error("unexpected actor")]
+    Actor,
+}
+
+impl TokenError {
+    /// A short stable name, for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "too-large",
+            Self::Malformed => "malformed",
+            Self::Algorithm => "algorithm",
+            Self::Type => "type",
+            Self::UnknownKey => "unknown-key",
+            Self::Signature => "signature",
+            Self::Issuer => "issuer",
+            Self::Audience => "audience",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not-yet-valid",
+            Self::Lifetime => "lifetime",
+            Self::Undeclared => "undeclared",
+            Self::NotConsented => "not-consented",
+            Self::KeysUnavailable => "keys-unavailable",
+            Self::CriticalExtension => "critical-extension",
+            Self::Purpose => "purpose",
+            Self::Action => "action",
+            Self::Actor => "actor",
+        }
+    }
 }
 
 /// What a token must say about itself.
@@ -109,6 +145,9 @@ impl JwtVerifier {
             return Err(TokenError::TooLarge);
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if has_critical_header(token) {
+            return Err(TokenError::CriticalExtension);
+        }
         if !ALLOWED_ALGORITHMS.contains(&header.alg) {
             return Err(TokenError::Algorithm);
         }
@@ -165,12 +204,33 @@ impl JwtVerifier {
     }
 }
 
+/// True when the token's protected header has a `crit` member (the header
+/// was decoded once already, so this only looks for the member).
+fn has_critical_header(token: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes)
+        .is_ok_and(|members| members.contains_key("crit"))
+}
+
+/// The only action a profile token may grant: reading the attributes.
+const READ: &str = "read";
+
 /// Verifies profile tokens addressed to one agency.
 #[derive(Debug)]
 pub struct ProfileVerifier {
     jwt: JwtVerifier,
     /// The agency's `profile_attributes`: anything else in a token is refused.
     declared: BTreeSet<String>,
+    /// The purposes the agency serves (its life events); any non-empty one when unset.
+    purposes: BTreeSet<String>,
+    /// Who may act for the citizen (`act.sub`, RFC 8693); any non-empty one when unset.
+    actor: Option<String>,
 }
 
 impl ProfileVerifier {
@@ -192,7 +252,21 @@ impl ProfileVerifier {
         Self {
             jwt: JwtVerifier::new(expect, keys, clock),
             declared: declared.into_iter().collect(),
+            purposes: BTreeSet::new(),
+            actor: None,
         }
+    }
+
+    /// Accepts tokens only for these purposes (RFC 9396 `purpose`).
+    pub fn with_purposes(mut self, purposes: impl IntoIterator<Item = String>) -> Self {
+        self.purposes = purposes.into_iter().collect();
+        self
+    }
+
+    /// Accepts tokens only when `actor` acts for the citizen (RFC 8693 `act`).
+    pub fn with_actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
     }
 
     /// Checks a profile token and returns its claims.
@@ -203,6 +277,24 @@ impl ProfileVerifier {
         };
         if detail.kind != PROFILE_AUTHORIZATION_TYPE || claims.jti.is_empty() || claims.sub.is_empty() {
             return Err(TokenError::Malformed);
+        }
+        let purpose_ok = if self.purposes.is_empty() {
+            !detail.purpose.is_empty()
+        } else {
+            self.purposes.contains(&detail.purpose)
+        };
+        if !purpose_ok {
+            return Err(TokenError::Purpose);
+        }
+        if detail.actions.is_empty() || detail.actions.iter().any(|a| a != READ) {
+            return Err(TokenError::Action);
+        }
+        let actor_ok = match &self.actor {
+            Some(actor) => claims.act.sub == *actor,
+            None => !claims.act.sub.is_empty(),
+        };
+        if !actor_ok {
+            return Err(TokenError::Actor);
         }
         let consented: BTreeSet<&str> = detail.datatypes.iter().map(String::as_str).collect();
         for attribute in &consented {
@@ -286,6 +378,52 @@ mod tests {
 
     fn decoded(token: &str) -> Vec<Option<Vec<u8>>> {
         token.split('.').map(|part| URL_SAFE_NO_PAD.decode(part).ok()).collect()
+    }
+
+    /// A genuine token's claims, changed by `edit`, signed again.
+    fn token_with(
+        key: &EncodingKey,
+        edit: impl Fn(&mut ProfileClaims),
+        header_member: Option<(&str, serde_json::Value)>,
+    ) -> String {
+        let genuine = token(key);
+        let payload = genuine.split('.').nth(1).expect("payload");
+        let mut claims: ProfileClaims =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("claims");
+        edit(&mut claims);
+        let mut header = serde_json::json!({"alg": "EdDSA", "typ": PROFILE_TOKEN_TYPE, "kid": "test"});
+        if let Some((name, value)) = header_member {
+            header[name] = value;
+        }
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("json"))
+        );
+        let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), key, Algorithm::EdDSA).expect("signed");
+        format!("{signing_input}.{signature}")
+    }
+
+    #[tokio::test]
+    async fn unknown_critical_extensions_other_purposes_actions_and_actors_are_refused() {
+        let (key, keys) = key();
+        let verifier = verifier(keys)
+            .with_purposes(["dodsfall-og-arv".to_string()])
+            .with_actor("veiviser-master");
+        let same = token_with(&key, |_| {}, None);
+        verifier.verify(&same).await.expect("re-signed genuine token is valid");
+        let crit = token_with(&key, |_| {}, Some(("crit", serde_json::json!(["exp-ext"]))));
+        assert_eq!(verifier.verify(&crit).await.err(), Some(TokenError::CriticalExtension));
+        let purpose = token_with(&key, |c| c.authorization_details[0].purpose = "marketing".into(), None);
+        assert_eq!(verifier.verify(&purpose).await.err(), Some(TokenError::Purpose));
+        let write = token_with(
+            &key,
+            |c| c.authorization_details[0].actions = vec!["read".into(), "write".into()],
+            None,
+        );
+        assert_eq!(verifier.verify(&write).await.err(), Some(TokenError::Action));
+        let actor = token_with(&key, |c| c.act.sub = "someone-else".into(), None);
+        assert_eq!(verifier.verify(&actor).await.err(), Some(TokenError::Actor));
     }
 
     #[tokio::test]
