@@ -60,7 +60,19 @@ pub struct MasterConfig {
     pub advisor_hours: HoursPolicy,
     /// When set, advisors must present it (`authorization: Bearer <key>`).
     pub advisor_key: Option<String>,
+    /// The host names the web chat answers to (the `Host` header, any port);
+    /// a request naming another is refused, so a page on another site cannot
+    /// reach a chat on a laptop through DNS rebinding.
+    pub web_hosts: Vec<String>,
     pub server: ServerConfig,
+}
+
+/// The host names the web chat answers to unless configured: loopback only.
+pub fn loopback_hosts() -> Vec<String> {
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect()
 }
 
 impl Default for MasterConfig {
@@ -86,6 +98,7 @@ impl Default for MasterConfig {
             agency_tls: None,
             advisor_hours: HoursPolicy::Cards,
             advisor_key: None,
+            web_hosts: loopback_hosts(),
             server: ServerConfig::default(),
         }
     }
@@ -153,6 +166,9 @@ pub struct MasterArgs {
     /// Address of the citizen's web chat (HTML and its JSON API); off when unset.
     #[arg(long, env = "VEIVISER_WEB_LISTEN")]
     pub web_listen: Option<SocketAddr>,
+    /// Host names the web chat answers to (comma-separated; any port); loopback names when unset.
+    #[arg(long = "web-host", env = "VEIVISER_WEB_HOSTS", value_delimiter = ',')]
+    pub web_hosts: Vec<String>,
     /// When human advisors answer: in the hours on each agency's card, or always (demos).
     #[arg(long, env = "VEIVISER_ADVISOR_HOURS", value_enum, default_value_t = HoursPolicy::Cards)]
     pub advisor_hours: HoursPolicy,
@@ -215,6 +231,11 @@ impl MasterArgs {
             }),
             advisor_hours: self.advisor_hours,
             advisor_key,
+            web_hosts: if self.web_hosts.is_empty() {
+                loopback_hosts()
+            } else {
+                self.web_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect()
+            },
             server: self.server.server_config(),
             ..MasterConfig::default()
         })

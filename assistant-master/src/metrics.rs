@@ -76,6 +76,8 @@ pub struct Metrics {
     pub transcripts: Family<ReasonLabel, Counter>,
     /// Handover requests and offers: "offered", "queued", "closed" (outside opening hours).
     pub handovers: Family<ReasonLabel, Counter>,
+    /// Requests refused for security reasons, by reason ("unknown-host", …).
+    pub refusals: Family<ReasonLabel, Counter>,
     pub answer_seconds: Histogram,
     /// Questions that went to clarify or out of scope, by concept (for content owners).
     unanswered: Family<UnansweredLabels, Counter>,
@@ -98,6 +100,7 @@ impl Default for Metrics {
             agency_calls: Family::default(),
             errors: Family::default(),
             transcripts: Family::default(),
+            refusals: Family::default(),
             handovers: Family::default(),
             answer_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
             unanswered: Family::default(),
@@ -147,6 +150,11 @@ impl Default for Metrics {
             "handovers",
             "Handovers to human advisors offered and asked for, by outcome",
             metrics.handovers.clone(),
+        );
+        registry.register(
+            "refusals",
+            "Requests refused for security reasons, by reason",
+            metrics.refusals.clone(),
         );
         registry.register(
             "answer_seconds",

@@ -249,6 +249,39 @@ async fn the_page_learns_limits_and_enum_numbers_from_the_master() {
         HandoverState::WithAdvisor as i32
     );
     assert_eq!(body["forwarded_intent"], veiviser_master::grpc::FORWARDED_INTENT);
+    // The page's own texts, in every language the master speaks, with the same keys.
+    let texts = body["texts"].as_object().expect("texts");
+    assert_eq!(texts.len(), 3);
+    assert!(texts["nn"]["speakerCitizen"].is_string() && texts["en"]["startButton"].is_string());
+    web.stop().await;
+    federation.shutdown().await.expect("stops");
+}
+
+/// DNS rebinding: a page on another site that resolves its name to
+/// 127.0.0.1 reaches the chat with its own name in `Host`; the chat answers
+/// only to the names it is configured with (loopback by default), refuses
+/// the rest with 421 without repeating the name, and counts the refusal.
+#[tokio::test]
+async fn the_web_chat_answers_only_to_its_own_host_names() {
+    let (federation, web) = federation_with_web(None).await;
+    let http = reqwest::Client::new();
+    let status_for = |host: &'static str| {
+        let request = http.get(web.url("/api/config")).header("host", host).send();
+        async move { request.await.expect("answered") }
+    };
+    assert_eq!(status_for("localhost:8080").await.status(), StatusCode::OK);
+    assert_eq!(status_for("127.0.0.1").await.status(), StatusCode::OK);
+    let refused = status_for("rebind.attacker.example:8080").await;
+    assert_eq!(refused.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert!(
+        !refused.text().await.expect("body").contains("attacker"),
+        "the name is not echoed"
+    );
+    let metrics = crate::support::scrape_metrics(&federation).await;
+    assert!(
+        metrics.contains("veiviser_master_refusals_total{reason=\"unknown-host\"} 1"),
+        "{metrics}"
+    );
     web.stop().await;
     federation.shutdown().await.expect("stops");
 }

@@ -106,7 +106,51 @@ pub fn router(master: Arc<Master>, closing: watch::Receiver<bool>) -> Router {
         .route("/api/advisor/attend", post(advisor::attend))
         .route("/api/advisor/{connection}/actions", post(advisor::act))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), known_host))
         .with_state(state)
+}
+
+/// Refuses a request whose `Host` (or HTTP/2 authority) is not one of the
+/// configured names, with 421 and no echo of the name; logged and counted.
+async fn known_host(State(web): State<Web>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    let known = host.is_some_and(|host| {
+        let name = host_name(host);
+        web.master
+            .config()
+            .web_hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(name))
+    });
+    if known {
+        return next.run(request).await;
+    }
+    tracing::warn!(reason = "unknown-host", "web request refused");
+    web.master
+        .metrics()
+        .refusals
+        .get_or_create(&crate::metrics::ReasonLabel {
+            reason: "unknown-host".into(),
+        })
+        .inc();
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "this service does not answer to that host name\n",
+    )
+        .into_response()
+}
+
+/// The name in a `Host` value, without its port: "localhost:8080" → "localhost",
+/// "[::1]:8080" → "[::1]".
+fn host_name(host: &str) -> &str {
+    match host.rfind(':') {
+        Some(colon) if !host[colon..].contains(']') => &host[..colon],
+        _ => host,
+    }
 }
 
 fn page(content_type: &'static str, body: &'static str) -> Response {

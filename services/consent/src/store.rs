@@ -140,7 +140,7 @@ impl Store {
     }
 
     /// A service secret by name, created with `make` on first use.
-    pub async fn secret(&self, name: &str, make: impl FnOnce() -> String) -> Result<String, Error> {
+    pub async fn secret(&self, name: &str, make: impl FnOnce() -> Result<String, Error>) -> Result<String, Error> {
         if let Some(row) = sqlx::query("SELECT value FROM meta WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -148,7 +148,7 @@ impl Store {
         {
             return Ok(row.try_get("value")?);
         }
-        let value = make();
+        let value = make()?;
         // Two instances starting at once: the first insert wins, both read it back.
         let _ = sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2)")
             .bind(name)

@@ -53,6 +53,15 @@ pub struct Trust {
     external: Option<JwtVerifier>,
 }
 
+/// A new 32-byte pseudonym key from `fill`, hex-encoded. A random source
+/// that fails stops the start: a key of zeros, kept for good, would make every
+/// pairwise subject guessable.
+fn new_pseudonym_key(fill: impl FnOnce(&mut [u8]) -> Result<(), getrandom::Error>) -> Result<String, Error> {
+    let mut bytes = [0u8; 32];
+    fill(&mut bytes).map_err(|e| Error::Config(format!("no random source for the pseudonym key: {e}")))?;
+    Ok(hex(&bytes))
+}
+
 fn unix(time: SystemTime) -> i64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -62,11 +71,7 @@ impl Trust {
     pub async fn open(config: ConsentConfig) -> Result<Self, Error> {
         let store = Store::open(&config.database_url).await?;
         let secret = store
-            .secret("pseudonym-key", || {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes).unwrap_or_default();
-                hex(&bytes)
-            })
+            .secret("pseudonym-key", || new_pseudonym_key(getrandom::fill))
             .await?;
         let now = unix(config.clock.now());
         let keys = SigningKeys::open(store.clone(), now).await?;
@@ -423,4 +428,18 @@ impl Trust {
 /// restriction is visible where the claims are built).
 fn profile_for(attributes: &BTreeSet<String>, profile: Profile) -> Profile {
     profile.restricted_to(attributes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_random_source_gives_no_key() {
+        let failing = |_: &mut [u8]| Err(getrandom::Error::UNSUPPORTED);
+        assert!(matches!(new_pseudonym_key(failing), Err(Error::Config(_))));
+        let key = new_pseudonym_key(getrandom::fill).expect("random");
+        assert_eq!(key.len(), 64);
+        assert_ne!(key, "0".repeat(64));
+    }
 }
