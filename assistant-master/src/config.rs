@@ -67,6 +67,10 @@ pub struct MasterConfig {
     pub server: ServerConfig,
 }
 
+/// Open sessions at most: sized for a national service (an idle session costs
+/// well under a kilobyte); when full, unused sessions make room first.
+pub const DEFAULT_MAX_SESSIONS: usize = 500_000;
+
 /// The host names the web chat answers to unless configured: loopback only.
 pub fn loopback_hosts() -> Vec<String> {
     ["localhost", "127.0.0.1", "[::1]"]
@@ -86,7 +90,7 @@ impl Default for MasterConfig {
             retry_max: Duration::from_secs(5),
             max_referral_hops: 2,
             session_idle_timeout: Duration::from_secs(30 * 60),
-            max_sessions: 10_000,
+            max_sessions: DEFAULT_MAX_SESSIONS,
             max_message_chars: 2_000,
             thresholds: Thresholds::default(),
             content_dir: None,
@@ -166,6 +170,9 @@ pub struct MasterArgs {
     /// Address of the citizen's web chat (HTML and its JSON API); off when unset.
     #[arg(long, env = "VEIVISER_WEB_LISTEN")]
     pub web_listen: Option<SocketAddr>,
+    /// Open sessions at most; when full, the oldest never used makes room.
+    #[arg(long, env = "VEIVISER_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
+    pub max_sessions: usize,
     /// Host names the web chat answers to (comma-separated; any port); loopback names when unset.
     #[arg(long = "web-host", env = "VEIVISER_WEB_HOSTS", value_delimiter = ',')]
     pub web_hosts: Vec<String>,
@@ -231,6 +238,7 @@ impl MasterArgs {
             }),
             advisor_hours: self.advisor_hours,
             advisor_key,
+            max_sessions: self.max_sessions.max(1),
             web_hosts: if self.web_hosts.is_empty() {
                 loopback_hosts()
             } else {

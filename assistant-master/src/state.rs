@@ -171,6 +171,7 @@ impl Master {
         let reason_label = match reason {
             CloseReason::Citizen => "citizen",
             CloseReason::Idle => "idle",
+            CloseReason::Evicted => "evicted-unused",
         };
         Metrics::count(&self.metrics.sessions_ended, reason_label);
         self.metrics.sessions_open.set(self.sessions.open_count() as i64);

@@ -247,3 +247,40 @@ async fn metrics_count_sessions_messages_masking_routes_fallbacks_and_errors() {
     }
     setup.federation.shutdown().await.expect("clean shutdown");
 }
+
+/// One client opens sessions over gRPC far past the cap: each new one pushes
+/// out the oldest session never used, so a citizen who is talking keeps the
+/// conversation and a new citizen is still served; the evictions are counted.
+#[tokio::test]
+async fn a_flood_of_sessions_from_one_client_locks_no_citizen_out() {
+    let mut config = master_config();
+    config.max_sessions = 50;
+    let federation = federation_with(built_in_assistants().expect("content"), config).await;
+    let (mut talking, talking_session) = session(&federation, "nb").await;
+    ask(&mut talking, &talking_session, "hvordan søker jeg gravferdsstønad").await;
+
+    let mut flood = crate::support::connect(&federation).await;
+    for _ in 0..1_000 {
+        client::start_session(&mut flood, "nb", true)
+            .await
+            .expect("never refused");
+    }
+    let (_, answer) = ask(&mut talking, &talking_session, "og hvor mye er den?").await;
+    assert!(
+        !answer.text.is_empty(),
+        "the talking citizen's session survived the flood"
+    );
+    let (mut newcomer, newcomer_session) = session(&federation, "en").await;
+    ask(&mut newcomer, &newcomer_session, "how do I apply for funeral support").await;
+
+    let metrics = scrape_metrics(&federation).await;
+    let evicted = "veiviser_master_sessions_ended_total{reason=\"evicted-unused\"} ";
+    let count: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(evicted))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("evictions counted");
+    assert!(count >= 950, "{count} unused sessions made room");
+    assert_eq!(federation.master.sessions().open_count(), 50);
+    federation.shutdown().await.expect("clean shutdown");
+}

@@ -66,7 +66,11 @@ impl CitizenService {
             return Err(Error::NotAcknowledged);
         }
         let language = self.master.content().language(&request.language)?;
-        let session_id = self.master.sessions().start(&language.language)?;
+        let started = self.master.sessions().start(&language.language)?;
+        if let Some(unused) = started.evicted {
+            self.master.close_session(unused, CloseReason::Evicted);
+        }
+        let session_id = started.id;
         if !request.citizen_token.is_empty() {
             if self.master.profiles().is_none() {
                 self.master.sessions().end(&session_id)?;

@@ -15,4 +15,7 @@ pub enum CloseReason {
     Citizen,
     /// It was idle past the timeout.
     Idle,
+    /// The store was full and it had never been used (no message, no
+    /// login): it made room for a new citizen.
+    Evicted,
 }

@@ -3,7 +3,7 @@
 //! know (the topics touched). Sessions live in memory and expire after a
 //! period of inactivity; time comes from an injectable [`Clock`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -109,15 +109,27 @@ impl Session {
 #[derive(Debug)]
 pub struct Sessions {
     sessions: Mutex<HashMap<String, Session>>,
+    /// Session ids in the order they started, for finding the oldest one never
+    /// used when the store is full. Ids of sessions used or ended since are
+    /// skipped when met; locked only while `sessions` is.
+    unused: Mutex<VecDeque<String>>,
     idle_timeout: Duration,
     max_sessions: usize,
     clock: Arc<dyn Clock>,
+}
+
+/// A session opened, and the unused session it pushed out, if the store was full.
+#[derive(Debug)]
+pub struct Started {
+    pub id: String,
+    pub evicted: Option<ClosedSession>,
 }
 
 impl Sessions {
     pub fn new(idle_timeout: Duration, max_sessions: usize, clock: Arc<dyn Clock>) -> Self {
         Self {
             sessions: Mutex::new(HashMap::new()),
+            unused: Mutex::new(VecDeque::new()),
             idle_timeout,
             max_sessions,
             clock,
@@ -134,19 +146,43 @@ impl Sessions {
         now.duration_since(session.last_active).unwrap_or_default() >= self.idle_timeout
     }
 
-    /// Opens a session and returns its id. RESOURCE_EXHAUSTED when the limit
-    /// is reached even after idle sessions are counted out (they are closed by
+    /// Opens a session. When the store is full, the oldest session that was
+    /// never used (no message, no login) makes room, so a flood of new
+    /// sessions cannot lock out citizens who are talking; RESOURCE_EXHAUSTED
+    /// only when every session is in use (idle ones are closed by
     /// [`Self::close_idle`], so their transcripts get their retention).
-    pub fn start(&self, language: &str) -> Result<String, Error> {
+    pub fn start(&self, language: &str) -> Result<Started, Error> {
         let mut sessions = self.lock();
+        let mut unused = self.unused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = self.clock.now();
+        let mut evicted = None;
         if sessions.len() >= self.max_sessions {
+            while let Some(candidate) = unused.pop_front() {
+                let never_used = sessions
+                    .get(&candidate)
+                    .is_some_and(|s| s.transcript.is_empty() && s.citizen_token.is_none());
+                if never_used && let Some(session) = sessions.remove(&candidate) {
+                    evicted = Some(session.closed(candidate));
+                    break;
+                }
+            }
+            // Idle sessions wait for `close_idle`; meanwhile they count for half.
             let active = sessions.values().filter(|s| !self.is_idle(s, now)).count();
-            if active >= self.max_sessions || sessions.len() >= self.max_sessions.saturating_mul(2) {
+            let room_for_idle = active < self.max_sessions && sessions.len() < self.max_sessions.saturating_mul(2);
+            if evicted.is_none() && !room_for_idle {
                 return Err(Error::TooManySessions);
             }
         }
+        // Ids of sessions used or ended since pile up; drop them now and then.
+        if unused.len() > self.max_sessions.saturating_mul(2).max(64) {
+            unused.retain(|id| {
+                sessions
+                    .get(id)
+                    .is_some_and(|s| s.transcript.is_empty() && s.citizen_token.is_none())
+            });
+        }
         let id = uuid::Uuid::new_v4().to_string();
+        unused.push_back(id.clone());
         sessions.insert(
             id.clone(),
             Session {
@@ -160,7 +196,7 @@ impl Sessions {
                 last_agencies: Vec::new(),
             },
         );
-        Ok(id)
+        Ok(Started { id, evicted })
     }
 
     /// The session's language, marking it active; NOT_FOUND if it is unknown
@@ -352,12 +388,12 @@ mod tests {
     #[test]
     fn ended_and_idle_sessions_are_unknown() {
         let (sessions, clock) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nb").expect("room");
+        let id = sessions.start("nb").expect("room").id;
         assert_eq!(sessions.touch(&id).expect("open"), "nb");
         sessions.end(&id).expect("open");
         assert!(matches!(sessions.touch(&id), Err(Error::UnknownSession)));
 
-        let id = sessions.start("en").expect("room");
+        let id = sessions.start("en").expect("room").id;
         clock.advance(Duration::from_secs(59));
         assert_eq!(sessions.touch(&id).expect("still open"), "en");
         clock.advance(Duration::from_secs(60));
@@ -370,8 +406,10 @@ mod tests {
     #[test]
     fn refuses_sessions_past_the_limit_until_idle_ones_are_counted_out() {
         let (sessions, clock) = sessions(Duration::from_secs(60), 2);
-        sessions.start("nb").expect("room");
-        sessions.start("nb").expect("room");
+        for _ in 0..2 {
+            let id = sessions.start("nb").expect("room").id;
+            sessions.record(&id, Entry::citizen("hei"));
+        }
         assert!(matches!(sessions.start("nb"), Err(Error::TooManySessions)));
         clock.advance(Duration::from_secs(61));
         sessions.start("nb").expect("room once the others are idle");
@@ -379,10 +417,32 @@ mod tests {
         assert_eq!(sessions.open_count(), 1);
     }
 
+    /// One client opens sessions without end: each pushes out the oldest one
+    /// never used, while a citizen who is talking, or logged in, keeps theirs.
+    #[test]
+    fn a_flood_of_new_sessions_pushes_out_unused_ones_only() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 100);
+        let talking = sessions.start("nb").expect("room").id;
+        sessions.record(&talking, Entry::citizen("hvordan søker jeg gravferdsstønad"));
+        let logged_in = sessions.start("nb").expect("room").id;
+        sessions.log_in(&logged_in, "token".into());
+        let mut evicted = 0;
+        for _ in 0..10_000 {
+            let started = sessions.start("nb").expect("a new citizen is always served");
+            evicted += usize::from(started.evicted.is_some());
+        }
+        assert_eq!(sessions.open_count(), 100);
+        assert_eq!(evicted, 10_000 - 98);
+        assert_eq!(sessions.touch(&talking).expect("still open"), "nb");
+        assert!(sessions.touch(&logged_in).is_ok());
+        // The queue of unused ids stays bounded too.
+        assert!(sessions.unused.lock().expect("lock").len() <= 2 * 100 + 1);
+    }
+
     #[test]
     fn transcript_is_bounded_and_keeps_the_newest() {
         let (sessions, _) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nb").expect("room");
+        let id = sessions.start("nb").expect("room").id;
         for n in 0..MAX_TRANSCRIPT_ENTRIES + 3 {
             sessions.record(&id, Entry::citizen(&n.to_string()));
         }
@@ -395,7 +455,7 @@ mod tests {
     #[test]
     fn transcript_keeps_entries_in_order_with_topics() {
         let (sessions, _) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nn").expect("room");
+        let id = sessions.start("nn").expect("room").id;
         sessions.record(&id, Entry::citizen("spørsmål"));
         let nav = ["nav".to_string()];
         let topics = ["social-services".to_string()];
@@ -422,7 +482,7 @@ mod tests {
     #[test]
     fn handover_entries_can_be_forgotten_alone() {
         let (sessions, _) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nb").expect("room");
+        let id = sessions.start("nb").expect("room").id;
         sessions.record(&id, Entry::citizen("før"));
         sessions.record(&id, Entry::in_handover(Role::Citizen, "til veileder", "h1"));
         sessions.record(&id, Entry::in_handover(Role::Advisor, "svar", "h1"));
@@ -441,7 +501,7 @@ mod tests {
     #[test]
     fn counts_answers_not_understood_in_a_row() {
         let (sessions, _) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nb").expect("room");
+        let id = sessions.start("nb").expect("room").id;
         assert_eq!(sessions.note_understood(&id, false), 1);
         assert_eq!(sessions.note_understood(&id, false), 2);
         assert_eq!(sessions.note_understood(&id, true), 0);
@@ -452,7 +512,7 @@ mod tests {
     #[test]
     fn masked_kinds_are_new_once_per_session() {
         let (sessions, _) = sessions(Duration::from_secs(60), 10);
-        let id = sessions.start("nb").expect("room");
+        let id = sessions.start("nb").expect("room").id;
         let kinds = ["phone".to_string(), "email".to_string()];
         assert_eq!(sessions.note_masked(&id, &kinds[..1]), ["phone"]);
         assert_eq!(sessions.note_masked(&id, &kinds), ["email"]);
