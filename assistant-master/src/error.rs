@@ -27,6 +27,9 @@ pub enum Error {
     Unauthenticated,
     #[error("too many open sessions; try again later")]
     TooManySessions,
+    /// Too many wrong desk keys from this client lately.
+    #[error("too many wrong desk keys; wait a minute and try again")]
+    DeskKeyThrottled,
     /// The advisor page is off: it needs a desk key on the master.
     #[error("the advisor page needs a desk key on the master (VEIVISER_ADVISOR_KEY)")]
     AdvisorPageOff,
@@ -67,7 +70,7 @@ impl Error {
             Self::InvalidArgument(_) => Code::InvalidArgument,
             Self::ShuttingDown => Code::Unavailable,
             Self::Unauthenticated => Code::Unauthenticated,
-            Self::TooManySessions | Self::TooManyActions => Code::ResourceExhausted,
+            Self::TooManySessions | Self::TooManyActions | Self::DeskKeyThrottled => Code::ResourceExhausted,
             Self::NoTrustService(_) => Code::Unimplemented,
             Self::Config(_)
             | Self::Content(_)

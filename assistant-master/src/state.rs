@@ -12,6 +12,7 @@ use veiviser_runtime::clock::rfc3339;
 use crate::config::MasterConfig;
 use crate::content::MasterContent;
 use crate::desk::Desk;
+use crate::desk::keys::DeskKeys;
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -29,6 +30,8 @@ pub struct Master {
     sessions: Arc<Sessions>,
     /// Conversations handed to human advisors.
     desk: Desk,
+    /// Wrong desk keys per client, shared by the gRPC desk and the advisor page.
+    desk_keys: DeskKeys,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
     pseudonyms: RandomState,
@@ -66,6 +69,10 @@ impl Master {
     }
 
     /// Conversations handed to human advisors.
+    pub fn desk_keys(&self) -> &DeskKeys {
+        &self.desk_keys
+    }
+
     pub fn desk(&self) -> &Desk {
         &self.desk
     }
@@ -122,7 +129,9 @@ impl Master {
             Some(dir) => TranscriptArchive::open(dir)?,
             None => TranscriptArchive::in_memory(),
         };
+        let desk_keys = DeskKeys::new(Arc::clone(&config.clock));
         Ok(Arc::new(Self {
+            desk_keys,
             config,
             content,
             network,

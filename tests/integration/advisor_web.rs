@@ -285,3 +285,58 @@ async fn the_web_chat_answers_only_to_its_own_host_names() {
     web.stop().await;
     federation.shutdown().await.expect("stops");
 }
+
+/// Guessing the desk key: after a few wrong keys from one client, that
+/// client is refused for a while even with the right key, on the gRPC desk
+/// and the advisor page alike (they share the count); refusals are counted
+/// and the key is never logged.
+#[tokio::test]
+async fn wrong_desk_keys_slow_the_guesser_down() {
+    use veiviser_master::desk::keys::{LOCKOUT, MAX_WRONG_KEYS};
+    let clock = veiviser_runtime::clock::ManualClock::new(
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_521_600),
+    );
+    let config = MasterConfig {
+        advisor_hours: HoursPolicy::AlwaysOpen,
+        advisor_key: Some(DESK_KEY.to_string()),
+        clock: Arc::new(clock.clone()),
+        ..master_config()
+    };
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
+    let federation = federation_with(assistants, config).await;
+    let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
+    let master = federation.master_address.to_string();
+    let grpc = |key: &'static str| veiviser_cli::advisor::attend(&master, Some(key), "nav", "Veileder Per");
+
+    for _ in 0..MAX_WRONG_KEYS - 1 {
+        let status = grpc("wrong-key").await.expect_err("refused");
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    }
+    // The last wrong key comes through the page: the same client, the same count.
+    let response = reqwest::Client::new()
+        .post(web.url("/api/advisor/attend"))
+        .bearer_auth("another-wrong-key")
+        .json(&json!({"agency_id": "nav", "advisor_name": "Veileder Per"}))
+        .send()
+        .await;
+    refused(response, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    let status = grpc(DESK_KEY).await.expect_err("throttled, though the key is right");
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(!status.message().contains(DESK_KEY));
+
+    clock.advance(LOCKOUT);
+    grpc(DESK_KEY).await.expect("the right key works once the wait is over");
+    let metrics = crate::support::scrape_metrics(&federation).await;
+    assert!(
+        metrics.contains(&format!(
+            "veiviser_master_refusals_total{{reason=\"wrong-desk-key\"}} {MAX_WRONG_KEYS}"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("veiviser_master_refusals_total{reason=\"desk-key-throttled\"} 1"),
+        "{metrics}"
+    );
+    web.stop().await;
+    federation.shutdown().await.expect("stops");
+}

@@ -8,6 +8,8 @@
 //! way round). Events go out on bounded channels without waiting: a reader
 //! too slow to keep up loses live events, never the transcript.
 
+pub mod keys;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -3,6 +3,7 @@
 //! on the [`crate::desk::Desk`] until they disconnect. The advisor page
 //! (`http::advisor`) opens its connections through the same checks.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -13,6 +14,7 @@ use tonic::{Request, Response, Status, Streaming};
 use veiviser_proto::master::v1::advisor_desk_server::AdvisorDesk;
 use veiviser_proto::master::v1::{DeskAction, DeskEvent, SignIn, desk_action};
 
+use crate::desk::keys::Attempt;
 use crate::desk::{AdvisorId, Ending, Refusal};
 use crate::error::Error;
 use crate::state::Master;
@@ -38,19 +40,43 @@ impl AdvisorDeskService {
 
     /// With a desk key configured, the call must carry it as a bearer token
     /// (`authorization`: the header's value, if any).
-    pub(crate) fn authorize(&self, authorization: Option<&str>) -> Result<(), Error> {
+    /// Checks the desk key that `client` presents. A client that gave too
+    /// many wrong keys lately is refused without the key being looked at;
+    /// every refusal is logged (the reason, never the key) and counted.
+    pub(crate) fn authorize(&self, authorization: Option<&str>, client: Option<IpAddr>) -> Result<(), Error> {
         let Some(key) = &self.master.config().advisor_key else {
             return Ok(());
         };
+        let keys = self.master.desk_keys();
+        if keys.attempt(client) == Attempt::Throttled {
+            self.count_refusal("desk-key-throttled");
+            tracing::warn!(reason = "desk-key-throttled", "advisor refused");
+            return Err(Error::DeskKeyThrottled);
+        }
         let presented = authorization
             .and_then(|value| value.strip_prefix("Bearer "))
             .unwrap_or_default();
         if constant_time_eq(presented.as_bytes(), key.as_bytes()) {
+            keys.right(client);
             Ok(())
         } else {
-            tracing::warn!("advisor refused: missing or wrong desk key");
+            let locked = keys.wrong(client);
+            self.count_refusal("wrong-desk-key");
+            tracing::warn!(
+                reason = "wrong-desk-key",
+                locked,
+                "advisor refused: missing or wrong desk key"
+            );
             Err(Error::Unauthenticated)
         }
+    }
+
+    fn count_refusal(&self, reason: &str) {
+        self.master
+            .metrics()
+            .refusals
+            .get_or_create(&crate::metrics::ReasonLabel { reason: reason.into() })
+            .inc();
     }
 
     /// Checks the sign-in: a known agency with advisors, and a usable name.
@@ -151,7 +177,7 @@ impl AdvisorDesk for AdvisorDeskService {
 
     async fn attend(&self, request: Request<Streaming<DeskAction>>) -> Result<Response<Self::AttendStream>, Status> {
         let authorization = request.metadata().get("authorization").and_then(|v| v.to_str().ok());
-        self.authorize(authorization)?;
+        self.authorize(authorization, request.remote_addr().map(|a| a.ip()))?;
         let mut actions = request.into_inner();
         let first = tokio::time::timeout(SIGN_IN_WITHIN, actions.message())
             .await

@@ -4,11 +4,12 @@
 //! The desk key, the sign-in checks, masking of replies and the refusals are
 //! `AdvisorDeskService`'s, so the page and gRPC tools behave alike.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -40,12 +41,12 @@ impl Drop for Registered {
 
 /// The page shares the citizens' web port, so it needs a desk key even where
 /// the gRPC desk runs without one; then the key must be presented.
-fn authorize(web: &Web, headers: &HeaderMap) -> Result<(), Error> {
+fn authorize(web: &Web, headers: &HeaderMap, client: SocketAddr) -> Result<(), Error> {
     if web.master.config().advisor_key.is_none() {
         return Err(Error::AdvisorPageOff);
     }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-    web.desk.authorize(authorization)
+    web.desk.authorize(authorization, Some(client.ip()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,10 +66,11 @@ enum AttendItem {
 /// Signs the advisor in and streams their desk events until they leave.
 pub(super) async fn attend(
     State(web): State<Web>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<AttendBody>, JsonRejection>,
 ) -> WebResult<Response> {
-    authorize(&web, &headers)?;
+    authorize(&web, &headers, client)?;
     let Json(body) = body?;
     let (sender, actions) = mpsc::channel(ACTION_BUFFER);
     let sign_in = SignIn {
@@ -144,11 +146,12 @@ pub(super) struct Accepted {
 /// advisor what the citizen gets.
 pub(super) async fn act(
     State(web): State<Web>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(connection_id): Path<String>,
     headers: HeaderMap,
     body: Result<Json<ActionBody>, JsonRejection>,
 ) -> WebResult<(StatusCode, Json<Accepted>)> {
-    authorize(&web, &headers)?;
+    authorize(&web, &headers, client)?;
     let Json(mut body) = body?;
     let gone = || Error::AdvisorConnectionGone;
     let sender = web.advisors.sender(&connection_id).ok_or_else(gone)?;

@@ -12,11 +12,15 @@ const UNACKNOWLEDGED_LIMIT: std::time::Duration = std::time::Duration::from_secs
 /// answers do not wait for the peer's delayed ACK (about 40 ms each
 /// otherwise; see BENCHMARKS.md), and on Linux `TCP_USER_TIMEOUT`
 /// ([`UNACKNOWLEDGED_LIMIT`]), so event streams to vanished peers end.
-pub(crate) fn tuned(
-    listener: TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
+/// The listener's type is named (not `impl Listener`), so axum's
+/// `ConnectInfo<SocketAddr>` works on it.
+pub(crate) fn tuned(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
     use axum::serve::ListenerExt;
-    listener.tap_io(|tcp| tune(tcp))
+    listener.tap_io(tune_mut as fn(&mut tokio::net::TcpStream))
+}
+
+fn tune_mut(tcp: &mut tokio::net::TcpStream) {
+    tune(tcp);
 }
 
 pub(super) fn tune(tcp: &tokio::net::TcpStream) {

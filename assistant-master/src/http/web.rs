@@ -56,9 +56,9 @@ pub async fn serve(
         shutdown.await;
         close.send_replace(true);
     };
-    axum::serve(tuned(listener), router(master, closing))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The client's address reaches the handlers, for throttling wrong desk keys.
+    let app = router(master, closing).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(tuned(listener), app).with_graceful_shutdown(shutdown).await
 }
 
 /// The page and its API; `closing` turns true when the endpoint shuts down.
