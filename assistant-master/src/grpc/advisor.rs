@@ -72,11 +72,7 @@ impl AdvisorDeskService {
     }
 
     fn count_refusal(&self, reason: &str) {
-        self.master
-            .metrics()
-            .refusals
-            .get_or_create(&crate::metrics::ReasonLabel { reason: reason.into() })
-            .inc();
+        crate::metrics::Metrics::count(&self.master.metrics().refusals, reason);
     }
 
     /// Checks the sign-in: a known agency with advisors, and a usable name.

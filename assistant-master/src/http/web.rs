@@ -130,13 +130,7 @@ async fn known_host(State(web): State<Web>, request: axum::extract::Request, nex
         return next.run(request).await;
     }
     tracing::warn!(reason = "unknown-host", "web request refused");
-    web.master
-        .metrics()
-        .refusals
-        .get_or_create(&crate::metrics::ReasonLabel {
-            reason: "unknown-host".into(),
-        })
-        .inc();
+    crate::metrics::Metrics::count(&web.master.metrics().refusals, "unknown-host");
     (
         StatusCode::MISDIRECTED_REQUEST,
         "this service does not answer to that host name\n",

@@ -95,6 +95,11 @@ struct Session {
 }
 
 impl Session {
+    /// No message and no login: nothing is lost if it makes room.
+    fn never_used(&self) -> bool {
+        self.transcript.is_empty() && self.citizen_token.is_none()
+    }
+
     fn closed(self, id: String) -> ClosedSession {
         ClosedSession {
             id,
@@ -158,28 +163,24 @@ impl Sessions {
         let mut evicted = None;
         if sessions.len() >= self.max_sessions {
             while let Some(candidate) = unused.pop_front() {
-                let never_used = sessions
-                    .get(&candidate)
-                    .is_some_and(|s| s.transcript.is_empty() && s.citizen_token.is_none());
+                let never_used = sessions.get(&candidate).is_some_and(Session::never_used);
                 if never_used && let Some(session) = sessions.remove(&candidate) {
                     evicted = Some(session.closed(candidate));
                     break;
                 }
             }
-            // Idle sessions wait for `close_idle`; meanwhile they count for half.
-            let active = sessions.values().filter(|s| !self.is_idle(s, now)).count();
-            let room_for_idle = active < self.max_sessions && sessions.len() < self.max_sessions.saturating_mul(2);
-            if evicted.is_none() && !room_for_idle {
-                return Err(Error::TooManySessions);
+            // Nothing to push out: idle sessions wait for `close_idle`, and
+            // meanwhile count for half (counted only here, not on every start).
+            if evicted.is_none() {
+                let active = sessions.values().filter(|s| !self.is_idle(s, now)).count();
+                if active >= self.max_sessions || sessions.len() >= self.max_sessions.saturating_mul(2) {
+                    return Err(Error::TooManySessions);
+                }
             }
         }
         // Ids of sessions used or ended since pile up; drop them now and then.
         if unused.len() > self.max_sessions.saturating_mul(2).max(64) {
-            unused.retain(|id| {
-                sessions
-                    .get(id)
-                    .is_some_and(|s| s.transcript.is_empty() && s.citizen_token.is_none())
-            });
+            unused.retain(|id| sessions.get(id).is_some_and(Session::never_used));
         }
         let id = uuid::Uuid::new_v4().to_string();
         unused.push_back(id.clone());

@@ -138,6 +138,7 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return; // every address here has a number
     }
+    let postcode_somewhere = has_four_digits(text);
     let mut lower = String::new();
     for (i, word) in words.iter().enumerate() {
         let number_follows = text[word.end..]
@@ -147,7 +148,7 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
             let lower = word.lowercase_into(&mut lower);
             if is_street_name_end(lower, i, words) {
                 street_then_number(text, words, i, out);
-            } else if has_four_digits(text) {
+            } else if postcode_somewhere {
                 place_number_postcode(text, words, i, out);
             }
         }

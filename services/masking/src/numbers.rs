@@ -190,17 +190,18 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
             let loose = (0..groups.len().saturating_sub(1))
                 .map(|i| worded[i] || text[groups[i].end..groups[i + 1].start].contains('/'))
                 .collect();
-            let phone_cue = has_cue(before, PHONE_CUES);
+            // The three words before the run, read once for every cue.
+            let words_before: Vec<String> = lowercase_words_before(before, 3).collect();
+            let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_str()));
+            let phone_cue = has(PHONE_CUES);
             let run = Run {
                 text,
                 plus,
                 phone_cue,
                 // The nearer phone word wins: "versjon 2.3 tlf 98517114".
-                reference_cue: has_cue(before, REFERENCE_CUES) && !phone_cue,
+                reference_cue: has(REFERENCE_CUES) && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
-                organisation: has_cue(before, ORGANISATION_WORDS)
-                    && !phone_cue
-                    && !has_cue(before, &["meg", "me", "my", "mitt", "min"]),
+                organisation: has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]),
                 currency: has_currency(before, &text[end..]),
                 groups,
                 loose,
@@ -546,11 +547,6 @@ impl Run<'_> {
         let round = self.text[self.groups[last].start..self.groups[last].end] == *"000";
         thousands && (round || self.currency)
     }
-}
-
-/// One of `cues` among the three words before a number.
-fn has_cue(before: &str, cues: &[&str]) -> bool {
-    lowercase_words_before(before, 3).any(|word| cues.contains(&word.as_str()))
 }
 
 /// A public number, compared by its national part (a country code before an
