@@ -36,6 +36,10 @@ pub struct MasterLanguage {
     /// someone having died, other public services (see CONTENT.md).
     #[serde(default, rename = "concept")]
     pub concepts: Vec<ConceptFile>,
+    /// Words that begin a question ("hvordan", "kva", "how" …): in a message
+    /// without a question mark, what follows one is what is asked.
+    #[serde(default)]
+    pub question_words: Vec<String>,
     /// The web page's texts by key (labels, buttons, notices), with `{name}`
     /// placeholders the page fills; every language has the same keys.
     pub page: BTreeMap<String, String>,

@@ -68,7 +68,8 @@ pub struct Metrics {
     pub answers: Family<RouteLabels, Counter>,
     /// Answers that fell short: "clarify", "out-of-scope", "agency-unavailable".
     pub fallbacks: Family<ReasonLabel, Counter>,
-    /// Calls to agencies by outcome: "ok", "timeout", "unreachable", "overloaded", "error".
+    /// Calls to agencies by outcome: "ok", "timeout", "unreachable", "overloaded", "error",
+    /// "invalid-answer" (the answer broke a contract rule and was not used).
     pub agency_calls: Family<AgencyOutcomeLabels, Counter>,
     /// Errors returned to citizens, by gRPC code.
     pub errors: Family<CodeLabel, Counter>,

@@ -1,7 +1,9 @@
 //! The master's live view of the agency network: one client per configured
-//! agency address, each agency's card fetched at start and refreshed, and the
-//! router retrained when the set of cards changes. An agency that is down at
-//! start joins as soon as it answers.
+//! agency address, each agency's card fetched at start and refreshed, checked
+//! against the contract's card rules, and the router retrained when the set
+//! of cards changes. An agency that is down at start joins as soon as it
+//! answers; an agency whose card breaks a rule is out of routing until it
+//! serves a sound one.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,6 +14,7 @@ use tonic::transport::{Channel, Endpoint};
 use tower::ServiceBuilder;
 use tower::limit::ConcurrencyLimit;
 use tower::load_shed::LoadShed;
+use veiviser_agency_sdk::contract::{self, MAX_CARD_BYTES, Violation};
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AssistantCard, DescribeRequest};
 
@@ -19,9 +22,6 @@ use crate::config::MasterConfig;
 use crate::content::MasterContent;
 use crate::error::Error;
 use crate::routing::Router;
-
-/// The contract major version this master speaks.
-const CONTRACT_MAJOR: &str = "1";
 
 /// How many locally reset HTTP/2 streams a client remembers. A client resets
 /// a stream when an answer completes before its own end-of-request frame is
@@ -42,11 +42,50 @@ pub struct Agency {
     /// master can still route to it and say that it is down.
     pub card: Option<Arc<AssistantCard>>,
     pub reachable: bool,
+    /// Why the agency is not serving: its card broke a rule (it is then out
+    /// of routing), or its last `Describe` failed. `None` while all is well.
+    pub problem: Option<Problem>,
+}
+
+/// What is wrong with an agency, as `veiviser agencies` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The card breaks a rule of the contract: refused, out of routing.
+    Refused(Violation),
+    /// `Describe` failed with this status.
+    Unreachable(tonic::Code),
+}
+
+impl Problem {
+    /// "refused" or "unreachable".
+    pub fn state(self) -> &'static str {
+        match self {
+            Self::Refused(_) => "refused",
+            Self::Unreachable(_) => "unreachable",
+        }
+    }
+
+    /// A sentence for operators: the rule broken, or the status received.
+    pub fn reason(self) -> String {
+        match self {
+            Self::Refused(rule) => format!("{rule} ({})", rule.rule()),
+            Self::Unreachable(code) => format!("Describe failed: {}", code.description()),
+        }
+    }
 }
 
 impl Agency {
     pub fn id(&self) -> Option<&str> {
         self.card.as_deref().map(|c| c.agency_id.as_str())
+    }
+
+    /// "ready", "refused", "unreachable", or "waiting" before the first answer.
+    pub fn state(&self) -> &'static str {
+        match (self.problem, self.reachable) {
+            (Some(problem), _) => problem.state(),
+            (None, true) => "ready",
+            (None, false) => "waiting",
+        }
     }
 }
 
@@ -96,6 +135,7 @@ impl Network {
                     client: client(address, config)?,
                     card: None,
                     reachable: false,
+                    problem: None,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -149,14 +189,32 @@ impl Network {
             let mut request = tonic::Request::new(DescribeRequest {});
             request.set_timeout(self.config.agency_timeout);
             let fetched = tokio::time::timeout(self.config.agency_timeout, client.describe(request)).await;
-            let wait = match fetched {
+            let outcome = match fetched {
                 Ok(Ok(card)) => {
-                    self.update(index, Some(card.into_inner()));
+                    let card = card.into_inner();
+                    contract::check_card(&card).map(|()| card).map_err(Problem::Refused)
+                }
+                // Larger than the client decodes: the card-size rule.
+                Ok(Err(status)) if status.code() == tonic::Code::OutOfRange => {
+                    Err(Problem::Refused(Violation::CardTooLarge))
+                }
+                Ok(Err(status)) => Err(Problem::Unreachable(status.code())),
+                Err(_) => Err(Problem::Unreachable(tonic::Code::DeadlineExceeded)),
+            };
+            let wait = match outcome {
+                Ok(card) => {
+                    self.update(index, Ok(card));
                     backoff = self.config.retry_initial;
                     self.config.refresh_interval
                 }
-                Ok(Err(_)) | Err(_) => {
-                    self.update(index, None);
+                // A refused card is asked for again at the usual pace: fixing it takes a deploy.
+                Err(problem @ Problem::Refused(_)) => {
+                    self.update(index, Err(problem));
+                    backoff = self.config.retry_initial;
+                    self.config.refresh_interval
+                }
+                Err(problem) => {
+                    self.update(index, Err(problem));
                     let wait = backoff;
                     backoff = (backoff * 2).min(self.config.retry_max);
                     wait
@@ -167,7 +225,7 @@ impl Network {
     }
 
     /// Records the outcome of one fetch and publishes a new view if anything changed.
-    fn update(&self, index: usize, card: Option<AssistantCard>) {
+    fn update(&self, index: usize, card: Result<AssistantCard, Problem>) {
         let Ok(mut agencies) = self.agencies.lock() else {
             return;
         };
@@ -175,36 +233,41 @@ impl Network {
             return;
         };
         let address = agency.address.clone();
-        let (cards_changed, reachability_changed) = match card {
-            Some(card) if !speaks_contract(&card.contract_version) => {
-                tracing::warn!(%address, agency = %card.agency_id, version = %card.contract_version, "agency speaks an unknown contract version; ignored");
-                let was = agency.reachable;
-                agency.reachable = false;
-                (false, was)
-            }
-            Some(card) => {
-                let changed = agency.card.as_deref().map(|c| &c.content_version) != Some(&card.content_version)
+        let was = (agency.reachable, agency.problem);
+        let mut cards_changed = false;
+        match card {
+            Ok(card) => {
+                cards_changed = agency.card.as_deref().map(|c| &c.content_version) != Some(&card.content_version)
                     || agency.id() != Some(card.agency_id.as_str());
-                let was = agency.reachable;
-                if changed {
+                if cards_changed {
                     tracing::info!(%address, agency = %card.agency_id, skills = card.skills.len(), "agency card loaded");
                     agency.card = Some(Arc::new(card));
                 }
                 agency.reachable = true;
-                if !was {
+                agency.problem = None;
+                if !was.0 {
                     tracing::info!(%address, agency = agency.id().unwrap_or_default(), "agency reachable");
                 }
-                (changed, !was)
             }
-            None => {
-                let was = agency.reachable;
+            Err(Problem::Refused(rule)) => {
+                // Out of routing: whatever it declared before, it no longer stands behind.
+                cards_changed = agency.card.take().is_some();
                 agency.reachable = false;
-                if was {
-                    tracing::warn!(%address, agency = agency.id().unwrap_or_default(), "agency unreachable");
+                agency.problem = Some(Problem::Refused(rule));
+                if was.1 != agency.problem {
+                    tracing::warn!(%address, rule = rule.rule(), "agency card refused; agency out of routing");
                 }
-                (false, was)
             }
-        };
+            Err(problem) => {
+                // Kept in routing with its last card, so the citizen hears that it is down.
+                agency.reachable = false;
+                agency.problem = Some(problem);
+                if was.0 {
+                    tracing::warn!(%address, agency = agency.id().unwrap_or_default(), reason = %problem.reason(), "agency unreachable");
+                }
+            }
+        }
+        let reachability_changed = was != (agency.reachable, agency.problem);
         if !cards_changed && !reachability_changed {
             return;
         }
@@ -225,11 +288,6 @@ impl Network {
             router,
         }));
     }
-}
-
-/// Whether a card's "major.minor" contract version is one this master speaks.
-fn speaks_contract(version: &str) -> bool {
-    version.split('.').next() == Some(CONTRACT_MAJOR)
 }
 
 /// A client for one agency address, behind the master's client stack.
@@ -260,5 +318,8 @@ fn client(address: &str, config: &MasterConfig) -> Result<AgencyClient, Error> {
             // At most this many calls in flight to one agency.
             .concurrency_limit(config.agency_concurrency)
             .service(channel),
-    ))
+    )
+    // Nothing an agency sends may be larger than the largest card accepted;
+    // a larger message fails to decode (OUT_OF_RANGE) instead of filling memory.
+    .max_decoding_message_size(MAX_CARD_BYTES))
 }

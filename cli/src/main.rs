@@ -613,10 +613,19 @@ async fn agencies(master: &str) -> Result<(), String> {
         .into_inner();
     for agency in list.agencies {
         let skills = agency.card.as_ref().map_or(0, |c| c.skills.len());
-        let state = if agency.reachable { "reachable" } else { "unreachable" };
+        let id = if agency.agency_id.is_empty() {
+            "-"
+        } else {
+            &agency.agency_id
+        };
+        let reason = if agency.reason.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", agency.reason)
+        };
         println!(
-            "{:<13} {:<28} {state:<12} {skills} skills",
-            agency.agency_id, agency.address
+            "{id:<13} {:<28} {:<12} {skills} skills{reason}",
+            agency.address, agency.state
         );
     }
     Ok(())

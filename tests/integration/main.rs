@@ -8,6 +8,7 @@ mod consent;
 mod consent_durability;
 mod consent_postgres;
 mod federation;
+mod foreign;
 mod handover;
 mod masking_eval;
 mod mtls;

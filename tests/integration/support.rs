@@ -212,15 +212,25 @@ pub async fn admin_page(federation: &Federation, path: &str) -> (String, String)
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub text: String,
+    pub life_event: String,
     pub traceparent: Option<String>,
 }
 
+/// How a [`RecordingAgency`] spoils what it sends, to test what the master accepts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tampering {
+    pub card: Option<fn(&mut veiviser_proto::agency::v1::AssistantCard)>,
+    pub answer: Option<fn(&mut veiviser_proto::agency::v1::AskResponse)>,
+}
+
 /// An agency written directly against the contract (no SDK server) that
-/// records every question it receives and lets the NAV assistant answer.
+/// records every question it receives and lets the NAV assistant answer,
+/// spoiling its card or answers when told to.
 #[derive(Clone)]
 struct RecordingAgency {
     assistant: std::sync::Arc<Assistant>,
     received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    tampering: std::sync::Arc<std::sync::Mutex<Tampering>>,
 }
 
 #[tonic::async_trait]
@@ -229,7 +239,11 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
         &self,
         _: tonic::Request<veiviser_proto::agency::v1::DescribeRequest>,
     ) -> Result<tonic::Response<veiviser_proto::agency::v1::AssistantCard>, tonic::Status> {
-        Ok(tonic::Response::new(self.assistant.card().clone()))
+        let mut card = self.assistant.card().clone();
+        if let Some(spoil) = self.tampering.lock().expect("lock").card {
+            spoil(&mut card);
+        }
+        Ok(tonic::Response::new(card))
     }
 
     async fn ask(
@@ -243,12 +257,14 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
             .map(str::to_string);
         self.received.lock().expect("lock").push(Recorded {
             text: request.get_ref().text.clone(),
+            life_event: request.get_ref().life_event.clone(),
             traceparent,
         });
-        self.assistant
-            .answer(request.get_ref())
-            .map(tonic::Response::new)
-            .map_err(tonic::Status::from)
+        let mut answer = self.assistant.answer(request.get_ref()).map_err(tonic::Status::from)?;
+        if let Some(spoil) = self.tampering.lock().expect("lock").answer {
+            spoil(&mut answer);
+        }
+        Ok(tonic::Response::new(answer))
     }
 
     type AskStreamStream = tokio_stream::Empty<Result<veiviser_proto::agency::v1::AskStreamChunk, tonic::Status>>;
@@ -265,17 +281,27 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
 pub struct RecordingNetwork {
     pub master_address: std::net::SocketAddr,
     received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    tampering: std::sync::Arc<std::sync::Mutex<Tampering>>,
+    /// The master's view of the network, to wait for it to change.
+    pub snapshots: tokio::sync::watch::Receiver<std::sync::Arc<veiviser_master::network::Snapshot>>,
     stops: Vec<tokio::sync::oneshot::Sender<()>>,
     tasks: Vec<tokio::task::JoinHandle<Result<(), String>>>,
 }
 
 impl RecordingNetwork {
     pub async fn start() -> Self {
+        Self::start_with(master_config()).await
+    }
+
+    /// With `config`'s settings; its agency list is replaced by the recording agency.
+    pub async fn start_with(mut config: MasterConfig) -> Self {
         use tokio::net::TcpListener;
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tampering = std::sync::Arc::new(std::sync::Mutex::new(Tampering::default()));
         let agency = RecordingAgency {
             assistant: std::sync::Arc::new(Assistant::new(veiviser_nav::CONTENT.load().expect("content"))),
             received: std::sync::Arc::clone(&received),
+            tampering: std::sync::Arc::clone(&tampering),
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let agency_address = listener.local_addr().expect("address");
@@ -295,7 +321,6 @@ impl RecordingNetwork {
             .map_err(|e| e.to_string())
         });
 
-        let mut config = master_config();
         config.agencies = vec![format!("http://{agency_address}")];
         let master = veiviser_master::Master::new(config).expect("master");
         let mut snapshots = master.network().subscribe();
@@ -317,6 +342,8 @@ impl RecordingNetwork {
         Self {
             master_address,
             received,
+            tampering,
+            snapshots,
             stops: vec![stop, agency_stop],
             tasks: vec![master_task, agency_task],
         }
@@ -325,6 +352,20 @@ impl RecordingNetwork {
     /// Every call the agency received so far.
     pub fn received(&self) -> Vec<Recorded> {
         self.received.lock().expect("lock").clone()
+    }
+
+    /// From now on the agency spoils what `tampering` says.
+    pub fn tamper(&self, tampering: Tampering) {
+        *self.tampering.lock().expect("lock") = tampering;
+    }
+
+    /// Waits until the master's view of the agency satisfies `holds`.
+    pub async fn wait_for_agency(&mut self, holds: impl Fn(&veiviser_master::network::Agency) -> bool) {
+        let changed = self.snapshots.wait_for(|s| s.agencies.iter().all(&holds));
+        tokio::time::timeout(READY, changed)
+            .await
+            .expect("in time")
+            .expect("alive");
     }
 
     pub async fn stop(self) {

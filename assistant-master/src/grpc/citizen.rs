@@ -366,6 +366,8 @@ impl CitizenAssistant for CitizenService {
                 address: agency.address.clone(),
                 reachable: agency.reachable,
                 card: agency.card.as_deref().cloned(),
+                state: agency.state().to_string(),
+                reason: agency.problem.map(|p| p.reason()).unwrap_or_default(),
             })
             .collect();
         Ok(Response::new(ListAgenciesResponse { agencies }))

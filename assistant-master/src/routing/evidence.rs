@@ -3,7 +3,7 @@
 //! question asked last in a long story still counts), and which concept
 //! terms it contains. [`super::Router::decide`] weighs this evidence.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use veiviser_textmatch::{Found, Index, Vocabulary};
 
@@ -41,6 +41,9 @@ pub struct Evidence<'r> {
     pub asked: Vec<Found<'r, ConceptRef>>,
     /// Per domain seen: its best target, and its concepts' weight and count.
     domains: Vec<DomainEvidence<'r>>,
+    /// The parts of what is asked (questions split at "and", commas, …),
+    /// when there are several, for [`Evidence::clause_agencies`].
+    clauses: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -52,7 +55,12 @@ struct DomainEvidence<'r> {
 }
 
 impl<'r> Evidence<'r> {
-    pub fn gather(index: &'r Index<Target>, vocabulary: &'r Vocabulary<ConceptRef>, text: &str) -> Self {
+    pub fn gather(
+        index: &'r Index<Target>,
+        vocabulary: &'r Vocabulary<ConceptRef>,
+        question_words: &HashSet<String>,
+        text: &str,
+    ) -> Self {
         // Each target's best score over the segments, in the first ranking's order.
         let mut targets: Vec<(&'r Target, Closest)> = Vec::new();
         let mut position: HashMap<*const Target, usize> = HashMap::new();
@@ -79,7 +87,7 @@ impl<'r> Evidence<'r> {
         }
         // Stable: equal scores keep the ranking's order.
         targets.sort_by(|(_, a), (_, b)| b.score.total_cmp(&a.score));
-        let questions = questions(text);
+        let questions = questions(text, question_words);
         let concepts = vocabulary.find(text);
         // One sentence that is a question: what is asked is the whole message.
         let whole_is_asked =
@@ -89,6 +97,9 @@ impl<'r> Evidence<'r> {
         } else {
             vocabulary.find(&questions.join(" . "))
         };
+        let asked_text = if whole_is_asked { vec![text] } else { questions.clone() };
+        let clauses: Vec<String> = asked_text.iter().flat_map(|question| clauses(question)).collect();
+        let clauses = if clauses.len() > 1 { clauses } else { Vec::new() };
         let mut domains: Vec<DomainEvidence<'r>> = Vec::new();
         for (target, closest) in &targets {
             let domain = target.domain();
@@ -135,7 +146,26 @@ impl<'r> Evidence<'r> {
             concepts,
             asked,
             domains,
+            clauses,
         }
+    }
+
+    /// The agencies that the parts of a question asking several things point
+    /// at by their examples: each part's best target, when it is an agency's
+    /// skill scoring at least `at_least`. Empty when only one thing is asked.
+    pub fn clause_agencies(&self, index: &'r Index<Target>, at_least: f32) -> Vec<Domain> {
+        let mut agencies: Vec<Domain> = Vec::new();
+        for clause in &self.clauses {
+            let best = index.rank(clause).into_iter().next();
+            if let Some(best) = best
+                && best.score >= at_least
+                && let domain @ Domain::Agency(_) = best.label.domain()
+                && !agencies.contains(&domain)
+            {
+                agencies.push(domain);
+            }
+        }
+        agencies
     }
 
     fn of(&self, domain: &Domain) -> Option<&DomainEvidence<'r>> {
@@ -206,8 +236,10 @@ fn term_weight(words: usize) -> f32 {
     }
 }
 
-/// The sentences of `text` that end in a question mark.
-fn questions(text: &str) -> Vec<&str> {
+/// The sentences of `text` that end in a question mark; in a message with
+/// none, its parts (between commas and sentence ends) that begin with a
+/// question word ("hvordan", "kva", "how" …, from the master's content).
+fn questions<'t>(text: &'t str, question_words: &HashSet<String>) -> Vec<&'t str> {
     let mut questions = Vec::new();
     let mut start = 0;
     for (at, c) in text.char_indices() {
@@ -219,7 +251,56 @@ fn questions(text: &str) -> Vec<&str> {
         }
     }
     questions.retain(|q| !q.is_empty());
+    if questions.is_empty() && !question_words.is_empty() {
+        let parts: Vec<&str> = text.split([',', '.', '!', ';', '\n']).map(str::trim).collect();
+        let asking: Vec<&str> = parts
+            .iter()
+            .copied()
+            .filter(|part| {
+                part.split_whitespace()
+                    .next()
+                    .is_some_and(|first| question_words.contains(&first.to_lowercase()))
+            })
+            .collect();
+        // Only when it tells something besides: a message that is all question is asked whole.
+        if asking.len() < parts.iter().filter(|p| !p.is_empty()).count() {
+            questions = asking;
+        }
+    }
     questions
+}
+
+/// The parts of one question that ask different things: split at sentence
+/// ends, commas and the words that join two requests, keeping parts of at
+/// least three words.
+fn clauses(question: &str) -> Vec<String> {
+    const JOINS: [&str; 8] = [
+        " og ",
+        " and ",
+        " samt ",
+        " eller ",
+        " or ",
+        " også ",
+        " also ",
+        " as well as ",
+    ];
+    let mut parts = vec![question.to_lowercase()];
+    for join in JOINS {
+        parts = parts
+            .iter()
+            .flat_map(|p| p.split(join).map(str::to_string).collect::<Vec<_>>())
+            .collect();
+    }
+    parts
+        .iter()
+        .flat_map(|p| {
+            p.split([',', '.', '?', '!', ';', '\n'])
+                .map(str::trim)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| p.split_whitespace().count() >= 3)
+        .collect()
 }
 
 /// The message itself and, when it has more than one, each of its sentences.
@@ -238,17 +319,25 @@ fn segments(text: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::{questions, segments};
 
     #[test]
     fn a_story_is_read_whole_and_sentence_by_sentence() {
+        let words: HashSet<String> = ["hva", "hvem"].map(String::from).into();
         let story = "Far døde i går. Han bodde alene. Hvem betaler begravelsen?";
         assert_eq!(
             segments(story),
             [story, "Far døde i går", "Han bodde alene", "Hvem betaler begravelsen"]
         );
         assert_eq!(segments("hvor mye er G"), ["hvor mye er G"]);
-        assert_eq!(questions(story), ["Hvem betaler begravelsen"]);
-        assert!(questions("far døde i går, hva gjør vi nå").is_empty());
+        assert_eq!(questions(story, &words), ["Hvem betaler begravelsen"]);
+        assert_eq!(questions("far døde i går, hva gjør vi nå", &words), ["hva gjør vi nå"]);
+        assert!(
+            questions("hva gjør vi nå", &words).is_empty(),
+            "all question: asked whole"
+        );
+        assert!(questions("far døde i går, hva gjør vi nå", &HashSet::new()).is_empty());
     }
 }

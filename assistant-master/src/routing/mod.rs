@@ -104,6 +104,9 @@ pub struct Thresholds {
     /// After a death, when several agencies' concepts are found and none in
     /// a question, the best agency alone is asked if it leads by this much.
     pub one_of_several_margin: f32,
+    /// After a death, a part of a question asking several things counts as
+    /// asking the agency whose examples it comes this close to.
+    pub clause_above: f32,
 
     /// How many closest examples of an intent its score averages.
     pub neighbours: usize,
@@ -128,6 +131,7 @@ impl Default for Thresholds {
             master_margin: 0.05,
             out_of_scope_margin: 0.07,
             one_of_several_margin: 0.15,
+            clause_above: 0.45,
             neighbours: 3,
             max_feature_share: 0.1,
             centroid_weight: 0.3,
@@ -233,6 +237,10 @@ impl From<Explanation> for veiviser_proto::master::v1::RoutingExplanation {
 pub struct Router {
     index: Index<Target>,
     vocabulary: Vocabulary<ConceptRef>,
+    /// The skills whose checklist items contribute to a life event, by agency.
+    event_skills: BTreeSet<(String, String)>,
+    /// Words that begin a question in every language the master speaks.
+    question_words: std::collections::HashSet<String>,
     /// Life events some agency in the network contributes to.
     life_events: BTreeSet<String>,
     thresholds: Thresholds,
@@ -246,7 +254,11 @@ impl Router {
         let mut examples: Vec<(Target, String)> = Vec::new();
         let mut terms: Vec<(ConceptRef, String)> = Vec::new();
         let mut life_events = BTreeSet::new();
+        let mut event_skills = BTreeSet::new();
         for card in cards {
+            for skill in card.skills.iter().filter(|s| !s.life_events.is_empty()) {
+                event_skills.insert((card.agency_id.clone(), skill.id.clone()));
+            }
             let agency = Domain::Agency(card.agency_id.clone());
             for skill in &card.skills {
                 let target = Target::Skill {
@@ -302,7 +314,13 @@ impl Router {
                 terms.extend(concept.terms.iter().map(|t| (reference.clone(), t.clone())));
             }
         }
+        let question_words = master
+            .languages()
+            .flat_map(|language| language.question_words.iter().map(|w| w.to_lowercase()))
+            .collect();
         Self {
+            event_skills,
+            question_words,
             index: Index::new(examples)
                 .with_neighbours(thresholds.neighbours)
                 .with_centroid_weight(thresholds.centroid_weight)
@@ -329,7 +347,7 @@ impl Router {
     /// Decides, and says why.
     pub fn explain(&self, text: &str) -> (Decision, Explanation) {
         let text = crate::text::without_placeholders(text);
-        let evidence = Evidence::gather(&self.index, &self.vocabulary, &text);
+        let evidence = Evidence::gather(&self.index, &self.vocabulary, &self.question_words, &text);
         let mut explanation = Explanation {
             concepts: evidence
                 .concepts
@@ -419,6 +437,18 @@ impl Router {
             .filter(|(d, _, _)| d.agency_id().is_some())
             .map(|(d, s, c)| (d, *s, *c))
             .collect();
+        // Tasks of two or more agencies that all belong to a life event are that life event.
+        let event_needs: BTreeSet<&str> = evidence
+            .asked
+            .iter()
+            .filter_map(|found| {
+                let agency = found.label.domain.agency_id()?;
+                let skill = found.label.skill.as_ref()?;
+                self.event_skills
+                    .contains(&(agency.to_string(), skill.clone()))
+                    .then_some(agency)
+            })
+            .collect();
         // 2. Someone died: the life-event plan, unless one agency is clearly asked one thing.
         let death = self
             .life_events
@@ -426,7 +456,9 @@ impl Router {
             .map(|id| (id, Domain::LifeEvent(id.clone())))
             .find(|(_, event)| {
                 let (score, concepts) = score_of(event);
-                concepts > 0.0 || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
+                concepts > 0.0
+                    || event_needs.len() >= 2
+                    || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
             });
         if let Some((event_id, event)) = death {
             explanation.death = true;
@@ -435,7 +467,17 @@ impl Router {
             let asks_what_now = evidence.concept_count(&event) >= 2;
             let with_concepts: Vec<&(&Domain, f32, f32)> = agencies.iter().filter(|(_, _, c)| *c > 0.0).collect();
             // What the questions ask of which agencies; the story around them is context.
-            let asked = evidence.asked_agencies();
+            let mut asked: Vec<&Domain> = evidence.asked_agencies();
+            // A part of the question that no concept term names may still be
+            // close to an agency's examples: that agency is asked too.
+            let by_examples = evidence.clause_agencies(&self.index, t.clause_above);
+            for domain in &by_examples {
+                if let Some((d, _, _)) = agencies.iter().find(|(d, _, _)| *d == domain)
+                    && !asked.contains(d)
+                {
+                    asked.push(d);
+                }
+            }
             let event_examples = evidence.example_score(&event);
             let one = match (asked.as_slice(), with_concepts.as_slice()) {
                 ([only], _) => agencies.iter().find(|(d, _, _)| d == only).copied(),

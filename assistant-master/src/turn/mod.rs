@@ -18,6 +18,7 @@ use veiviser_proto::master::v1::{
     RoutingExplanation, ask_event::Event,
 };
 
+use veiviser_agency_sdk::contract::{self, Violation};
 use veiviser_runtime::trace::TraceContext;
 
 use crate::content::{MasterLanguage, fill};
@@ -61,7 +62,12 @@ enum Failure {
     Unreachable,
     Timeout,
     Overloaded,
-    Error,
+    /// The agency answered with this error status.
+    Error(tonic::Code),
+    /// The answer broke a rule of the contract and was not used.
+    InvalidAnswer(Violation),
+    /// The agency declined a life-event request (not completed).
+    Declined,
 }
 
 impl Failure {
@@ -70,7 +76,9 @@ impl Failure {
             Self::Unreachable => "unreachable",
             Self::Timeout => "timeout",
             Self::Overloaded => "overloaded",
-            Self::Error => "error",
+            Self::Error(_) => "error",
+            Self::InvalidAnswer(_) => "invalid-answer",
+            Self::Declined => "declined",
         }
     }
 }
@@ -115,7 +123,7 @@ impl<'a> Turn<'a> {
         let (decision, explanation) = self.snapshot.router.explain(text);
         let final_answer = match &decision {
             Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
-            Decision::LifeEvent { id, .. } => self.life_event(id, &decision).await,
+            Decision::LifeEvent { id, .. } => self.life_event(text, id, &decision).await,
             Decision::Master { intent, .. } => self.master_intent(*intent, &decision).await,
             Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
             Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
@@ -224,7 +232,15 @@ impl<'a> Turn<'a> {
         let mut visited = vec![agency_id.to_string()];
         let mut pending: VecDeque<(String, Referral, usize)> = VecDeque::new();
 
-        match self.ask(agency_id, text, skill, "", &[]).await {
+        let first = self.ask(agency_id, text, skill, "", &[]).await.and_then(|response| {
+            // Declining with nothing to say and nowhere to send the citizen is no answer.
+            if response.text.trim().is_empty() && response.referrals.is_empty() {
+                Err(Failure::Declined)
+            } else {
+                Ok(response)
+            }
+        });
+        match first {
             Ok(response) => {
                 if skill.is_empty() {
                     // The domain was clear, the skill not: the agency chose, or gave its general guidance.
@@ -235,8 +251,11 @@ impl<'a> Turn<'a> {
                     };
                     answer.intent = format!("{agency_id}/{skill}");
                 }
-                parts.push(response.text.clone());
+                if !response.text.trim().is_empty() {
+                    parts.push(response.text.clone());
+                }
                 answer.human_needed |= response.human_needed;
+                answer.checklist = plan::merge(response.checklist.iter().cloned(), &self.language.texts);
                 pending.extend(response.referrals.iter().map(|r| (agency_id.to_string(), r.clone(), 1)));
                 answer.agency_ids.push(agency_id.to_string());
                 self.emit_answer(response, "").await;
@@ -305,9 +324,10 @@ impl<'a> Turn<'a> {
         answer
     }
 
-    /// Every agency serving the life event is asked at once; the answers are
-    /// merged into one plan. Agencies that fail are named, the rest still count.
-    async fn life_event(&self, event_id: &str, decision: &Decision) -> FinalAnswer {
+    /// Every agency serving the life event is asked at once, each with the
+    /// citizen's (masked) message; the answers are merged into one plan.
+    /// Agencies that fail are named, the rest still count.
+    async fn life_event(&self, text: &str, event_id: &str, decision: &Decision) -> FinalAnswer {
         let serving: Vec<(&Agency, &AssistantCard)> = self
             .snapshot
             .known()
@@ -323,7 +343,7 @@ impl<'a> Turn<'a> {
 
         let mut calls: FuturesUnordered<_> = ids
             .iter()
-            .map(|id| async move { (id.as_str(), self.ask(id, "", "", event_id, &[]).await) })
+            .map(|id| async move { (id.as_str(), self.ask(id, text, "", event_id, &[]).await) })
             .collect();
         let mut responses: Vec<AskResponse> = Vec::new();
         let mut missing: Vec<String> = Vec::new();
@@ -333,7 +353,7 @@ impl<'a> Turn<'a> {
                     responses.push(response.clone());
                     self.emit_answer(response, "").await;
                 }
-                Ok(_) => missing.push(self.unavailable(id, Failure::Error).await),
+                Ok(_) => missing.push(self.unavailable(id, Failure::Declined).await),
                 Err(failure) => missing.push(self.unavailable(id, failure).await),
             }
         }
@@ -490,7 +510,16 @@ impl<'a> Turn<'a> {
     /// Tells the citizen an agency is missing and returns the line for the answer text.
     async fn unavailable(&self, agency_id: &str, failure: Failure) -> String {
         let agency_name = self.name_of(agency_id);
-        tracing::warn!(agency = %agency_id, reason = failure.as_str(), "agency gave no answer");
+        // The status code or the rule broken, never the agency's message (it may quote the question).
+        match failure {
+            Failure::Error(code) => {
+                tracing::warn!(agency = %agency_id, reason = failure.as_str(), code = ?code, "agency gave no answer");
+            }
+            Failure::InvalidAnswer(rule) => {
+                tracing::warn!(agency = %agency_id, reason = failure.as_str(), rule = rule.rule(), "agency answer refused");
+            }
+            _ => tracing::warn!(agency = %agency_id, reason = failure.as_str(), "agency gave no answer"),
+        }
         self.emit(Event::AgencyUnavailable(AgencyUnavailable {
             agency_id: agency_id.to_string(),
             agency_name: agency_name.clone(),
@@ -541,7 +570,7 @@ impl<'a> Turn<'a> {
         };
         let mut request = tonic::Request::new(agency::AskRequest {
             text: text.to_string(),
-            language,
+            language: language.clone(),
             skill_id: skill.to_string(),
             life_event: life_event.to_string(),
             conversation_id: format!(
@@ -563,12 +592,22 @@ impl<'a> Turn<'a> {
         let mut client = agency.client.clone();
         let outcome = match tokio::time::timeout(self.master.config().agency_timeout, client.ask(request)).await {
             Err(_) => Err(Failure::Timeout),
-            Ok(Ok(response)) => Ok(response.into_inner()),
+            // One set of rules for every answer, single or part of a plan.
+            Ok(Ok(response)) => {
+                let response = response.into_inner();
+                contract::check_answer(agency_id, &language, &response)
+                    .map(|()| response)
+                    .map_err(Failure::InvalidAnswer)
+            }
+            // Larger than the client decodes: too long by any rule.
+            Ok(Err(status)) if status.code() == tonic::Code::OutOfRange => {
+                Err(Failure::InvalidAnswer(Violation::AnswerTooLong))
+            }
             Ok(Err(status)) => Err(match status.code() {
                 tonic::Code::Unavailable => Failure::Unreachable,
                 tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => Failure::Timeout,
                 tonic::Code::ResourceExhausted => Failure::Overloaded,
-                _ => Failure::Error,
+                code => Failure::Error(code),
             }),
         };
         self.master

@@ -9,12 +9,15 @@
 //! (from `veiviser-runtime`), checking profile tokens and tailoring answers
 //! to them. A question that still holds an identity, account or card number
 //! is masked again at the agency's door and counted ([`AgencyMetrics`]). The
-//! master reads cards' advisor hours with [`opening_hours`].
+//! master reads cards' advisor hours with [`opening_hours`], and checks cards
+//! and answers with the rules in [`contract`], which the SDK applies to its own
+//! card when content loads.
 #![forbid(unsafe_code)]
 
 mod assistant;
 pub mod config;
 pub mod content;
+pub mod contract;
 mod door;
 mod error;
 mod metrics;
@@ -31,8 +34,7 @@ pub use error::Error;
 pub use metrics::AgencyMetrics;
 pub use run::{run, serve, serve_metrics};
 
-/// The version of the agency contract this SDK implements ("major.minor").
-pub const CONTRACT_VERSION: &str = "1.0";
+pub use contract::CONTRACT_VERSION;
 
 /// Re-exported so an agency's `main` needs no direct dependency on tokio.
 pub use tokio;

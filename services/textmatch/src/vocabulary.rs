@@ -143,8 +143,16 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
     }
 
     /// The terms found in `text`, longest first; overlapping shorter terms
-    /// are left out.
+    /// are left out. A term's words are looked for within one sentence, so
+    /// "my phone" in one sentence and "died" in the next are not one term.
     pub fn find(&self, text: &str) -> Vec<Found<'_, L>> {
+        let mut found: Vec<Found<'_, L>> = sentences(text).flat_map(|sentence| self.find_in(sentence)).collect();
+        // Stable: within one length, sentences keep their order.
+        found.sort_by_key(|f| std::cmp::Reverse(f.words));
+        found
+    }
+
+    fn find_in(&self, text: &str) -> Vec<Found<'_, L>> {
         let message = words(&normalize(text));
         // Word `i` of the message has two positions: `2i`, the word itself,
         // and `2i + 1`, the rest of a compound after a known word
@@ -245,6 +253,24 @@ impl<L: Eq + Hash + Clone> Vocabulary<L> {
             })
             .collect()
     }
+}
+
+/// The sentences of `text`: split after '.', '!' or '?' followed by a space
+/// (so "nav.no" and "n.a.v" stay whole), and at ';' and line ends.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut parts = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+        let ends = matches!(c, ';' | '\n') || (matches!(c, '.' | '!' | '?') && next_is_space);
+        if ends {
+            parts.push(&text[start..at]);
+            start = at + c.len_utf8();
+        }
+    }
+    parts.push(&text[start..]);
+    parts.into_iter().filter(|p| !p.trim().is_empty())
 }
 
 /// Where `term_word` occurs in the message: a word with its stem, the word

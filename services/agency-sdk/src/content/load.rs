@@ -87,10 +87,19 @@ impl Content {
         }
         let card = card.ok_or_else(|| ContentError::new(CARD_FILE, "missing"))?;
         validate::content(&card, &languages)?;
-        Ok(Content {
+        let content = Content {
             card,
             languages,
             version,
-        })
+        };
+        // What the master will check, checked here first.
+        crate::contract::check_card(&content.assistant_card())
+            .map_err(|broken| ContentError::new(CARD_FILE, format!("the card breaks the contract: {broken}")))?;
+        Ok(content)
+    }
+
+    /// The assistant card this content is served with.
+    pub fn assistant_card(&self) -> veiviser_proto::agency::v1::AssistantCard {
+        super::card::assistant_card(self)
     }
 }

@@ -1,6 +1,7 @@
 //! An agency's content: its card and its answers per language, loaded from
 //! TOML files and validated as a whole before the assistant serves anything.
 
+mod card;
 mod error;
 mod load;
 mod model;

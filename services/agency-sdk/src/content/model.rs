@@ -76,16 +76,58 @@ pub struct LanguageFile {
 /// A concept and its words in one language (see CONTENT.md). The master's own
 /// content declares its concepts in the same shape.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ConceptInFile")]
 pub struct ConceptFile {
     pub id: String,
     /// The intent that answers the concept, if one does.
-    #[serde(default)]
     pub intent: Option<String>,
     /// The life event the concept means, if it means one.
-    #[serde(default)]
     pub life_event: Option<String>,
+    /// The terms written out, then every combination of the `combine` groups.
     pub terms: Vec<String>,
+}
+
+/// A concept as written: its terms, and groups of words whose every
+/// combination (one from each group, in order) is a term too: a way of
+/// asking with a thing asked for, say, without writing out every pair.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptInFile {
+    id: String,
+    #[serde(default)]
+    intent: Option<String>,
+    #[serde(default)]
+    life_event: Option<String>,
+    #[serde(default)]
+    terms: Vec<String>,
+    #[serde(default)]
+    combine: Vec<Vec<String>>,
+}
+
+impl From<ConceptInFile> for ConceptFile {
+    fn from(file: ConceptInFile) -> Self {
+        let mut terms = file.terms;
+        if !file.combine.is_empty() && file.combine.iter().all(|group| !group.is_empty()) {
+            let combined = file.combine.iter().fold(vec![String::new()], |so_far, group| {
+                so_far
+                    .iter()
+                    .flat_map(|start| {
+                        group
+                            .iter()
+                            .map(move |word| format!("{start} {word}").trim().to_string())
+                    })
+                    .collect()
+            });
+            let mut seen: std::collections::HashSet<String> = terms.iter().map(|t| t.to_lowercase()).collect();
+            terms.extend(combined.into_iter().filter(|term| seen.insert(term.to_lowercase())));
+        }
+        Self {
+            id: file.id,
+            intent: file.intent,
+            life_event: file.life_event,
+            terms,
+        }
+    }
 }
 
 /// An addition to answers for citizens whose profile matches every condition
