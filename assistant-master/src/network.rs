@@ -195,9 +195,7 @@ impl Network {
                     contract::check_card(&card).map(|()| card).map_err(Problem::Refused)
                 }
                 // Larger than the client decodes: the card-size rule.
-                Ok(Err(status)) if status.code() == tonic::Code::OutOfRange => {
-                    Err(Problem::Refused(Violation::CardTooLarge))
-                }
+                Ok(Err(status)) if too_large(&status) => Err(Problem::Refused(Violation::CardTooLarge)),
                 Ok(Err(status)) => Err(Problem::Unreachable(status.code())),
                 Err(_) => Err(Problem::Unreachable(tonic::Code::DeadlineExceeded)),
             };
@@ -229,6 +227,18 @@ impl Network {
         let Ok(mut agencies) = self.agencies.lock() else {
             return;
         };
+        // One address per agency id: a second address claiming a served id is refused.
+        let card = card.and_then(|card| {
+            let taken = agencies
+                .iter()
+                .enumerate()
+                .any(|(other, a)| other != index && a.id() == Some(card.agency_id.as_str()));
+            if taken {
+                Err(Problem::Refused(Violation::AgencyIdTaken))
+            } else {
+                Ok(card)
+            }
+        });
         let Some(agency) = agencies.get_mut(index) else {
             return;
         };
@@ -288,6 +298,12 @@ impl Network {
             router,
         }));
     }
+}
+
+/// Whether `status` is the client's own refusal of a message larger than it
+/// decodes (an agency's own OUT_OF_RANGE is an ordinary error).
+pub fn too_large(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::OutOfRange && status.message().contains("message length too large")
 }
 
 /// A client for one agency address, behind the master's client stack.

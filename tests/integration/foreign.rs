@@ -14,6 +14,9 @@ use crate::support::{RecordingNetwork, Tampering, ask, master_config};
 
 const NAV_QUESTION: &str = "hvordan søker jeg gravferdsstønad";
 
+/// A change that makes an answer break one rule.
+type Spoil = fn(&mut AskResponse);
+
 fn refused_reasons(events: &[AskEvent]) -> Vec<String> {
     events
         .iter()
@@ -83,32 +86,48 @@ async fn an_answer_that_breaks_a_rule_is_not_shown_and_the_agency_is_named_missi
         .await
         .expect("master");
     let session = client::start_session(&mut client, "nb", true).await.expect("session");
-    let spoilers: [fn(&mut AskResponse); 4] = [
+    const PLAN_QUESTION: &str = "Far døde i går, hva må vi gjøre nå?";
+    let (_, sound) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
+    let (_, sound_plan) = ask(&mut client, &session.session_id, PLAN_QUESTION).await;
+    assert_eq!(sound_plan.agency_ids, ["nav"]);
+    assert!(!sound_plan.checklist.is_empty(), "the plan has NAV's items");
+    let nav_text = sound.text.lines().next().expect("an answer").to_string();
+
+    let spoilers: [(Spoil, &str); 6] = [
         // Speaking for another agency.
-        |answer| answer.agency_id = "skatteetaten".into(),
+        (|answer| answer.agency_id = "skatteetaten".into(), NAV_QUESTION),
         // Completed with nothing to say.
-        |answer| answer.text.clear(),
+        (|answer| answer.text.clear(), NAV_QUESTION),
         // Larger than anything an agency may send (2 MiB).
-        |answer| answer.text = "x".repeat(2 * 1024 * 1024),
-        // A task claimed for another agency.
-        |answer| {
-            if let Some(item) = answer.checklist.first_mut() {
-                item.agency_id = "kommune".into();
-            } else {
-                answer.language = "en".into();
-            }
-        },
+        (|answer| answer.text = "x".repeat(2 * 1024 * 1024), NAV_QUESTION),
+        // In another language than asked.
+        (|answer| answer.language = "en".into(), NAV_QUESTION),
+        // A skill the card does not declare (it could carry the question's words).
+        (|answer| answer.skill_id = "far-dode-i-gar".into(), NAV_QUESTION),
+        // A task of the plan claimed for another agency.
+        (
+            |answer| {
+                for item in &mut answer.checklist {
+                    item.agency_id = "kommune".into();
+                }
+            },
+            PLAN_QUESTION,
+        ),
     ];
-    for spoil in spoilers {
+    for (spoil, question) in spoilers {
         network.tamper(Tampering {
             answer: Some(spoil),
             ..Tampering::default()
         });
-        let (events, answer) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
+        let (events, answer) = ask(&mut client, &session.session_id, question).await;
         assert_eq!(refused_reasons(&events), ["nav:invalid-answer"]);
         assert!(answer.agency_ids.is_empty(), "{:?}", answer.agency_ids);
         assert_eq!(answer.missing_agency_ids, ["nav"]);
-        assert!(answer.text.len() < 2_000, "the spoiled answer is not passed on");
+        assert!(answer.checklist.is_empty(), "no item of a refused answer");
+        assert!(
+            !answer.text.contains(&nav_text) && !answer.text.contains("xxxx"),
+            "the refused answer is not passed on"
+        );
         assert!(
             events.iter().all(|e| !matches!(&e.event, Some(Event::AgencyAnswer(_)))),
             "no agency answer is shown"
@@ -118,7 +137,44 @@ async fn an_answer_that_breaks_a_rule_is_not_shown_and_the_agency_is_named_missi
     let (events, answer) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
     assert!(refused_reasons(&events).is_empty());
     assert_eq!(answer.agency_ids, ["nav"]);
+    assert!(answer.text.contains(&nav_text));
     network.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_address_claiming_an_agency_id_in_use_is_refused() {
+    use veiviser_agency_sdk::Assistant;
+    let nav = || Assistant::new(veiviser_nav::CONTENT.load().expect("content"));
+    let federation = veiviser_testkit::federation::Federation::start(
+        vec![nav(), nav()],
+        veiviser_testkit::federation::Addresses::ephemeral(2),
+        master_config(),
+        veiviser_agency_sdk::AgencyConfig::default(),
+    )
+    .await
+    .expect("federation starts");
+    let mut snapshots = federation.master.network().subscribe();
+    let settled = snapshots.wait_for(|s| {
+        s.agencies.iter().filter(|a| a.state() == "ready").count() == 1
+            && s.agencies.iter().filter(|a| a.state() == "refused").count() == 1
+    });
+    let snapshot = tokio::time::timeout(crate::support::READY, settled)
+        .await
+        .expect("in time")
+        .expect("alive")
+        .clone();
+    let refused = snapshot
+        .agencies
+        .iter()
+        .find(|a| a.state() == "refused")
+        .expect("one refused");
+    assert!(refused.card.is_none());
+    assert!(refused.problem.expect("a reason").reason().contains("agency-id-taken"));
+    assert!(
+        snapshot.router.example_count() > 0,
+        "the agency that holds the id is still routed to"
+    );
+    federation.shutdown().await.expect("stopped");
 }
 
 #[tokio::test]

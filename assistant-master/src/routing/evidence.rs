@@ -98,7 +98,12 @@ impl<'r> Evidence<'r> {
             vocabulary.find(&questions.join(" . "))
         };
         let asked_text = if whole_is_asked { vec![text] } else { questions.clone() };
-        let clauses: Vec<String> = asked_text.iter().flat_map(|question| clauses(question)).collect();
+        let mut clauses: Vec<String> = Vec::new();
+        for clause in asked_text.iter().flat_map(|question| clauses_of(question)) {
+            if !clauses.contains(&clause) && clauses.len() < MAX_CLAUSES {
+                clauses.push(clause);
+            }
+        }
         let clauses = if clauses.len() > 1 { clauses } else { Vec::new() };
         let mut domains: Vec<DomainEvidence<'r>> = Vec::new();
         for (target, closest) in &targets {
@@ -188,6 +193,18 @@ impl<'r> Evidence<'r> {
         agencies
     }
 
+    /// How many concept terms of `domain` the message's questions hold.
+    pub fn asked_in(&self, domain: &Domain) -> usize {
+        self.asked.iter().filter(|found| &found.label.domain == domain).count()
+    }
+
+    /// Whether the message's questions hold a concept term of any agency.
+    pub fn asks_an_agency(&self) -> bool {
+        self.asked
+            .iter()
+            .any(|found| matches!(found.label.domain, Domain::Agency(_)))
+    }
+
     /// The best target of `domain` and its score.
     pub fn best_in(&self, domain: &Domain) -> Option<(&'r Target, Closest)> {
         self.of(domain).and_then(|d| d.best)
@@ -270,10 +287,13 @@ fn questions<'t>(text: &'t str, question_words: &HashSet<String>) -> Vec<&'t str
     questions
 }
 
+/// The most parts of a question ranked on their own (each is one ranking).
+const MAX_CLAUSES: usize = 6;
+
 /// The parts of one question that ask different things: split at sentence
 /// ends, commas and the words that join two requests, keeping parts of at
 /// least three words.
-fn clauses(question: &str) -> Vec<String> {
+fn clauses_of(question: &str) -> Vec<String> {
     const JOINS: [&str; 8] = [
         " og ",
         " and ",

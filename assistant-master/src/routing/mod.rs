@@ -237,8 +237,8 @@ impl From<Explanation> for veiviser_proto::master::v1::RoutingExplanation {
 pub struct Router {
     index: Index<Target>,
     vocabulary: Vocabulary<ConceptRef>,
-    /// The skills whose checklist items contribute to a life event, by agency.
-    event_skills: BTreeSet<(String, String)>,
+    /// The life events each (agency, skill) contributes its checklist items to.
+    event_skills: std::collections::BTreeMap<(String, String), Vec<String>>,
     /// Words that begin a question in every language the master speaks.
     question_words: std::collections::HashSet<String>,
     /// Life events some agency in the network contributes to.
@@ -254,10 +254,19 @@ impl Router {
         let mut examples: Vec<(Target, String)> = Vec::new();
         let mut terms: Vec<(ConceptRef, String)> = Vec::new();
         let mut life_events = BTreeSet::new();
-        let mut event_skills = BTreeSet::new();
+        let mut event_skills = std::collections::BTreeMap::new();
         for card in cards {
-            for skill in card.skills.iter().filter(|s| !s.life_events.is_empty()) {
-                event_skills.insert((card.agency_id.clone(), skill.id.clone()));
+            for skill in &card.skills {
+                // Only the life events the card declares count.
+                let events: Vec<String> = skill
+                    .life_events
+                    .iter()
+                    .filter(|id| card.life_events.iter().any(|e| &e.id == *id))
+                    .cloned()
+                    .collect();
+                if !events.is_empty() {
+                    event_skills.insert((card.agency_id.clone(), skill.id.clone()), events);
+                }
             }
             let agency = Domain::Agency(card.agency_id.clone());
             for skill in &card.skills {
@@ -437,31 +446,34 @@ impl Router {
             .filter(|(d, _, _)| d.agency_id().is_some())
             .map(|(d, s, c)| (d, *s, *c))
             .collect();
-        // Tasks of two or more agencies that all belong to a life event are that life event.
-        let event_needs: BTreeSet<&str> = evidence
-            .asked
-            .iter()
-            .filter_map(|found| {
-                let agency = found.label.domain.agency_id()?;
-                let skill = found.label.skill.as_ref()?;
-                self.event_skills
-                    .contains(&(agency.to_string(), skill.clone()))
-                    .then_some(agency)
-            })
-            .collect();
+        // Tasks of two or more agencies that all belong to one life event are that life event.
+        let agencies_with_tasks_of = |event_id: &str| -> usize {
+            evidence
+                .asked
+                .iter()
+                .filter_map(|found| {
+                    let agency = found.label.domain.agency_id()?;
+                    let skill = found.label.skill.as_ref()?;
+                    self.event_skills
+                        .get(&(agency.to_string(), skill.clone()))
+                        .is_some_and(|events| events.iter().any(|e| e == event_id))
+                        .then_some(agency)
+                })
+                .collect::<BTreeSet<&str>>()
+                .len()
+        };
+        let died = |event: &Domain| {
+            let (score, concepts) = score_of(event);
+            concepts > 0.0 || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
+        };
         // 2. Someone died: the life-event plan, unless one agency is clearly asked one thing.
         let death = self
             .life_events
             .iter()
             .map(|id| (id, Domain::LifeEvent(id.clone())))
-            .find(|(_, event)| {
-                let (score, concepts) = score_of(event);
-                concepts > 0.0
-                    || event_needs.len() >= 2
-                    || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
-            });
+            .find(|(id, event)| died(event) || agencies_with_tasks_of(id) >= 2);
         if let Some((event_id, event)) = death {
-            explanation.death = true;
+            explanation.death = died(&event);
             let (event_score, _) = score_of(&event);
             // Someone died and "what now?": the plan, whatever else.
             let asks_what_now = evidence.concept_count(&event) >= 2;
@@ -492,9 +504,12 @@ impl Router {
                 }),
                 _ => None,
             };
-            // Other services' words and no agency's: not ours, even after a death.
-            let (_, oos_concepts) = score_of(&Domain::Master(MasterIntent::OutOfScope));
-            if !asks_what_now && with_concepts.is_empty() && oos_concepts > 0.0 {
+            // Other services' words and no agency's (or other services' words in
+            // the question and no agency's there): not ours, even after a death.
+            let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
+            let (_, oos_concepts) = score_of(&out_of_scope);
+            let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
+            if !asks_what_now && ((with_concepts.is_empty() && oos_concepts > 0.0) || asks_another_service) {
                 return decide(
                     Some(&Domain::Master(MasterIntent::OutOfScope)),
                     Decision::OutOfScope { confidence: top_score },
@@ -525,8 +540,10 @@ impl Router {
         // and out of scope when other services' words (and no agency's) are
         // found, or the out-of-scope examples come about as close as the best agency.
         let best_agency = agencies.first().map_or(0.0, |(_, s, _)| *s);
+        let agency_concepts = agencies.iter().any(|(_, _, c)| *c > 0.0);
         if let Some((Domain::Master(intent), score, _)) = domains.first() {
-            let small_talk = !matches!(intent, MasterIntent::OutOfScope | MasterIntent::Human);
+            // "Hei, jeg heter …" before an agency's question is no greeting.
+            let small_talk = !matches!(intent, MasterIntent::OutOfScope | MasterIntent::Human) && !agency_concepts;
             if small_talk && *score >= best_agency + t.master_margin && *score >= t.route_above {
                 let domain = Domain::Master(*intent);
                 return decide(
@@ -540,8 +557,9 @@ impl Router {
         }
         let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
         let (oos_score, oos_concepts) = score_of(&out_of_scope);
-        let agency_concepts = agencies.iter().any(|(_, _, c)| *c > 0.0);
+        let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
         if (oos_concepts > 0.0 && !agency_concepts)
+            || asks_another_service
             || (best_agency >= t.route_above && best_agency - oos_score < t.out_of_scope_margin)
         {
             return decide(

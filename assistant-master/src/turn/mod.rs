@@ -24,7 +24,7 @@ use veiviser_runtime::trace::TraceContext;
 use crate::content::{MasterLanguage, fill};
 use crate::handover::{HandoverReason, Handovers, HoursInWords};
 use crate::metrics::AgencyOutcomeLabels;
-use crate::network::{Agency, Snapshot};
+use crate::network::{Agency, Snapshot, too_large};
 use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
 use crate::text::localized;
@@ -594,15 +594,25 @@ impl<'a> Turn<'a> {
             Err(_) => Err(Failure::Timeout),
             // One set of rules for every answer, single or part of a plan.
             Ok(Ok(response)) => {
-                let response = response.into_inner();
-                contract::check_answer(agency_id, &language, &response)
-                    .map(|()| response)
-                    .map_err(Failure::InvalidAnswer)
+                let mut response = response.into_inner();
+                match agency
+                    .card
+                    .as_deref()
+                    .map(|card| contract::check_answer(card, &language, &response))
+                {
+                    Some(Ok(())) => {
+                        // Items with no owner are the answering agency's.
+                        for item in response.checklist.iter_mut().filter(|i| i.agency_id.is_empty()) {
+                            item.agency_id = agency_id.to_string();
+                        }
+                        Ok(response)
+                    }
+                    Some(Err(rule)) => Err(Failure::InvalidAnswer(rule)),
+                    None => Err(Failure::Unreachable),
+                }
             }
             // Larger than the client decodes: too long by any rule.
-            Ok(Err(status)) if status.code() == tonic::Code::OutOfRange => {
-                Err(Failure::InvalidAnswer(Violation::AnswerTooLong))
-            }
+            Ok(Err(status)) if too_large(&status) => Err(Failure::InvalidAnswer(Violation::AnswerTooLong)),
             Ok(Err(status)) => Err(match status.code() {
                 tonic::Code::Unavailable => Failure::Unreachable,
                 tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => Failure::Timeout,

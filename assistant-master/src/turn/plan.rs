@@ -56,7 +56,11 @@ pub fn approximate_days(deadline: &RelativeDeadline) -> Option<u32> {
     let n = deadline.within;
     match DeadlineUnit::try_from(deadline.unit).ok()? {
         DeadlineUnit::Days => Some(n),
-        DeadlineUnit::WorkingDays => Some(n / 5 * 7 + n % 5 + if n.is_multiple_of(5) { 0 } else { 2 }),
+        DeadlineUnit::WorkingDays => Some(
+            (n / 5)
+                .saturating_mul(7)
+                .saturating_add(n % 5 + if n.is_multiple_of(5) { 0 } else { 2 }),
+        ),
         DeadlineUnit::Weeks => Some(n.saturating_mul(7)),
         DeadlineUnit::Months => Some(n.saturating_mul(31)),
         DeadlineUnit::Unspecified => None,

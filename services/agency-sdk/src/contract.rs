@@ -28,6 +28,8 @@ pub const MAX_CHECKLIST_ITEMS: usize = 40;
 pub const MAX_REFERRALS: usize = 8;
 /// The longest identifier (agency, skill, life event, concept, checklist key).
 pub const MAX_ID_CHARS: usize = 63;
+/// The largest number a relative deadline may count (in any unit).
+pub const MAX_DEADLINE: u32 = 3_650;
 
 /// One broken rule of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +50,11 @@ pub enum Violation {
     DuplicateConcept,
     ProfileAttribute,
     ContractVersion,
+    /// Another address in the network already serves this agency id.
+    AgencyIdTaken,
     AnswerFromAnotherAgency,
+    UnknownSkill,
+    Deadline,
     AnswerLanguage,
     AnswerState,
     EmptyAnswer,
@@ -82,7 +88,10 @@ impl Violation {
             Self::DuplicateConcept => "duplicate-concept",
             Self::ProfileAttribute => "profile-attribute",
             Self::ContractVersion => "contract-version",
+            Self::AgencyIdTaken => "agency-id-taken",
             Self::AnswerFromAnotherAgency => "answer-from-another-agency",
+            Self::UnknownSkill => "unknown-skill",
+            Self::Deadline => "deadline",
             Self::AnswerLanguage => "answer-language",
             Self::AnswerState => "answer-state",
             Self::EmptyAnswer => "empty-answer",
@@ -127,7 +136,10 @@ impl fmt::Display for Violation {
                 "contract_version must be \"major.minor\" with a known major ({})",
                 KNOWN_CONTRACT_MAJORS.map(|m| m.to_string()).join(", ")
             ),
+            Self::AgencyIdTaken => "another address in the network already serves this agency_id".into(),
             Self::AnswerFromAnotherAgency => "the answer's agency_id is not the agency that was asked".into(),
+            Self::UnknownSkill => "the answer names a skill the card does not declare".into(),
+            Self::Deadline => format!("a checklist deadline must count from 1 to {MAX_DEADLINE}"),
             Self::AnswerLanguage => "the answer is not in the language that was asked".into(),
             Self::AnswerState => "the answer has no state".into(),
             Self::EmptyAnswer => "a completed answer or a question back has no text".into(),
@@ -138,7 +150,7 @@ impl fmt::Display for Violation {
             Self::ItemTitle => "a checklist item has no title".into(),
             Self::ItemOfAnotherAgency => "a checklist item names another agency as its owner".into(),
             Self::TooManyReferrals => format!("an answer may carry at most {MAX_REFERRALS} referrals"),
-            Self::ReferralAgencyId => "a referral's agency_id is not a valid agency id".into(),
+            Self::ReferralAgencyId => "a referral's agency_id or skill_id is not a valid id".into(),
         };
         f.write_str(&sentence)
     }
@@ -194,12 +206,17 @@ pub fn check_card(card: &AssistantCard) -> Result<(), Violation> {
     if !card.languages.iter().all(|tag| is_language_tag(tag)) {
         return Err(Violation::LanguageTag);
     }
-    distinct(card.languages.iter().map(String::as_str), Violation::DuplicateLanguage)?;
+    // Language tags are case-insensitive (RFC 5646): compared lowercased.
+    let declared: Vec<String> = card.languages.iter().map(|tag| tag.to_ascii_lowercase()).collect();
+    distinct(declared.iter().map(String::as_str), Violation::DuplicateLanguage)?;
     if !card.display_name.iter().any(|t| !t.text.trim().is_empty()) {
         return Err(Violation::NoDisplayName);
     }
-    let declared: HashSet<&str> = card.languages.iter().map(String::as_str).collect();
-    let in_declared = |texts: &[LocalizedText]| texts.iter().all(|t| declared.contains(t.language.as_str()));
+    let in_declared = |texts: &[LocalizedText]| {
+        texts
+            .iter()
+            .all(|t| declared.iter().any(|tag| tag.eq_ignore_ascii_case(&t.language)))
+    };
     let texts_declared = in_declared(&card.display_name)
         && in_declared(&card.description)
         && card
@@ -269,14 +286,19 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>, twice: Violation) -> Resu
     }
 }
 
-/// Checks an answer from `asked_agency` to a question in `asked_language`.
-/// Checklist items with no owner are the answering agency's, and are accepted.
-pub fn check_answer(asked_agency: &str, asked_language: &str, answer: &AskResponse) -> Result<(), Violation> {
+/// Checks an answer from the agency whose card is `card` to a question in
+/// `asked_language`. Checklist items with no owner are accepted: they are
+/// the answering agency's, and the receiver fills in its id.
+pub fn check_answer(card: &AssistantCard, asked_language: &str, answer: &AskResponse) -> Result<(), Violation> {
+    let asked_agency = card.agency_id.as_str();
     if answer.agency_id != asked_agency {
         return Err(Violation::AnswerFromAnotherAgency);
     }
-    if answer.language != asked_language {
+    if !answer.language.eq_ignore_ascii_case(asked_language) {
         return Err(Violation::AnswerLanguage);
+    }
+    if !answer.skill_id.is_empty() && !card.skills.iter().any(|s| s.id == answer.skill_id) {
+        return Err(Violation::UnknownSkill);
     }
     let state = TaskState::try_from(answer.state).unwrap_or(TaskState::Unspecified);
     if state == TaskState::Unspecified {
@@ -304,11 +326,22 @@ pub fn check_answer(asked_agency: &str, asked_language: &str, answer: &AskRespon
         if !item.agency_id.is_empty() && item.agency_id != asked_agency {
             return Err(Violation::ItemOfAnotherAgency);
         }
+        if item
+            .deadline
+            .as_ref()
+            .is_some_and(|d| !(1..=MAX_DEADLINE).contains(&d.within))
+        {
+            return Err(Violation::Deadline);
+        }
     }
     if answer.referrals.len() > MAX_REFERRALS {
         return Err(Violation::TooManyReferrals);
     }
-    if !answer.referrals.iter().all(|r| is_identifier(&r.agency_id)) {
+    if !answer
+        .referrals
+        .iter()
+        .all(|r| is_identifier(&r.agency_id) && (r.skill_id.is_empty() || is_identifier(&r.skill_id)))
+    {
         return Err(Violation::ReferralAgencyId);
     }
     Ok(())
@@ -360,12 +393,20 @@ mod tests {
     #[test]
     fn a_sound_card_and_answer_pass() {
         assert_eq!(check_card(&card()), Ok(()));
-        assert_eq!(check_answer("domstol", "nb", &answer()), Ok(()));
+        assert_eq!(check_answer(&card(), "nb", &answer()), Ok(()));
+        let mut shouting = answer();
+        shouting.language = "NB".into();
+        assert_eq!(
+            check_answer(&card(), "nb", &shouting),
+            Ok(()),
+            "tags are case-insensitive"
+        );
     }
 
     #[test]
     fn each_card_rule_refuses_its_fault() {
-        let cases: [(Fault<AssistantCard>, Violation); 12] = [
+        let cases: [(Fault<AssistantCard>, Violation); 13] = [
+            (|c| c.languages.push("NB".into()), Violation::DuplicateLanguage),
             (|c| c.agency_id.clear(), Violation::AgencyId),
             (|c| c.agency_id = "NAV!".into(), Violation::AgencyId),
             (
@@ -405,7 +446,27 @@ mod tests {
 
     #[test]
     fn each_answer_rule_refuses_its_fault() {
-        let cases: [(Fault<AskResponse>, Violation); 10] = [
+        let cases: [(Fault<AskResponse>, Violation); 13] = [
+            (|a| a.skill_id = "far-dode-i-gar".into(), Violation::UnknownSkill),
+            (
+                |a| {
+                    a.checklist[0].deadline = Some(veiviser_proto::agency::v1::RelativeDeadline {
+                        within: u32::MAX,
+                        unit: 2,
+                    })
+                },
+                Violation::Deadline,
+            ),
+            (
+                |a| {
+                    a.referrals = vec![Referral {
+                        agency_id: "nav".into(),
+                        skill_id: "Hva gjør jeg".into(),
+                        ..Default::default()
+                    }]
+                },
+                Violation::ReferralAgencyId,
+            ),
             (|a| a.agency_id = "nav".into(), Violation::AnswerFromAnotherAgency),
             (|a| a.language = "en".into(), Violation::AnswerLanguage),
             (|a| a.state = 0, Violation::AnswerState),
@@ -435,7 +496,7 @@ mod tests {
             let mut answer = answer();
             fault(&mut answer);
             assert_eq!(
-                check_answer("domstol", "nb", &answer),
+                check_answer(&card(), "nb", &answer),
                 Err(expected),
                 "{}",
                 expected.rule()
@@ -448,7 +509,7 @@ mod tests {
         let mut answer = answer();
         answer.state = TaskState::Rejected.into();
         answer.text.clear();
-        assert_eq!(check_answer("domstol", "nb", &answer), Ok(()));
+        assert_eq!(check_answer(&card(), "nb", &answer), Ok(()));
     }
 
     #[test]

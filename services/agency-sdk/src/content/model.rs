@@ -76,7 +76,7 @@ pub struct LanguageFile {
 /// A concept and its words in one language (see CONTENT.md). The master's own
 /// content declares its concepts in the same shape.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(from = "ConceptInFile")]
+#[serde(try_from = "ConceptInFile")]
 pub struct ConceptFile {
     pub id: String,
     /// The intent that answers the concept, if one does.
@@ -87,9 +87,12 @@ pub struct ConceptFile {
     pub terms: Vec<String>,
 }
 
+/// The most terms one concept's `combine` groups may make.
+pub const MAX_COMBINATIONS: usize = 2_000;
+
 /// A concept as written: its terms, and groups of words whose every
-/// combination (one from each group, in order) is a term too: a way of
-/// asking with a thing asked for, say, without writing out every pair.
+/// combination (one word from each group) is a term too: a way of asking
+/// with a thing asked for, say, without writing out every pair.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConceptInFile {
@@ -104,10 +107,26 @@ struct ConceptInFile {
     combine: Vec<Vec<String>>,
 }
 
-impl From<ConceptInFile> for ConceptFile {
-    fn from(file: ConceptInFile) -> Self {
+impl TryFrom<ConceptInFile> for ConceptFile {
+    type Error = String;
+
+    fn try_from(file: ConceptInFile) -> Result<Self, String> {
+        if file.combine.iter().any(Vec::is_empty) {
+            return Err(format!("concept \"{}\": a combine group is empty", file.id));
+        }
+        let count = file
+            .combine
+            .iter()
+            .try_fold(1usize, |count, group| count.checked_mul(group.len()))
+            .filter(|count| *count <= MAX_COMBINATIONS);
+        if count.is_none() {
+            return Err(format!(
+                "concept \"{}\": its combine groups make more than {MAX_COMBINATIONS} terms",
+                file.id
+            ));
+        }
         let mut terms = file.terms;
-        if !file.combine.is_empty() && file.combine.iter().all(|group| !group.is_empty()) {
+        if !file.combine.is_empty() {
             let combined = file.combine.iter().fold(vec![String::new()], |so_far, group| {
                 so_far
                     .iter()
@@ -121,12 +140,12 @@ impl From<ConceptInFile> for ConceptFile {
             let mut seen: std::collections::HashSet<String> = terms.iter().map(|t| t.to_lowercase()).collect();
             terms.extend(combined.into_iter().filter(|term| seen.insert(term.to_lowercase())));
         }
-        Self {
+        Ok(Self {
             id: file.id,
             intent: file.intent,
             life_event: file.life_event,
             terms,
-        }
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use crate::contract;
 use crate::opening_hours::OpeningHours;
 
 use super::error::ContentError;
@@ -126,7 +127,41 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
         for item in &intent.checklist {
             checklist_item(file, &what, item)?;
         }
+        // What the master accepts in one answer, checked before anything is served.
+        let tailored: usize = language
+            .tailorings
+            .iter()
+            .filter(|t| t.applies_to.contains(&intent.id))
+            .map(|t| t.text.chars().count() + 2)
+            .sum();
+        if intent.answer.chars().count() + tailored > contract::MAX_ANSWER_CHARS {
+            return Err(ContentError::new(
+                file,
+                format!(
+                    "{what}: the answer with its tailoring is longer than {} characters",
+                    contract::MAX_ANSWER_CHARS
+                ),
+            ));
+        }
+        if intent.checklist.len() > contract::MAX_CHECKLIST_ITEMS || intent.referrals.len() > contract::MAX_REFERRALS {
+            return Err(ContentError::new(
+                file,
+                format!(
+                    "{what}: at most {} checklist items and {} referrals",
+                    contract::MAX_CHECKLIST_ITEMS,
+                    contract::MAX_REFERRALS
+                ),
+            ));
+        }
         for referral in &intent.referrals {
+            if !contract::is_identifier(&referral.agency)
+                || referral.skill.as_deref().is_some_and(|s| !contract::is_identifier(s))
+            {
+                return Err(ContentError::new(
+                    file,
+                    format!("{what}: a referral's agency and skill must be lowercase a-z, 0-9 and '-'"),
+                ));
+            }
             https_url(file, &format!("{what} referral url"), &referral.url)?;
             if referral.agency == card.id {
                 return Err(ContentError::new(file, format!("{what} refers to its own agency")));
@@ -137,6 +172,24 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
                     format!("{what} referral needs a name and a reason"),
                 ));
             }
+        }
+    }
+    for event in &language.life_events {
+        let items: usize = language
+            .intents
+            .iter()
+            .filter(|intent| intent.life_events.contains(&event.id))
+            .map(|intent| intent.checklist.len())
+            .sum();
+        if items > contract::MAX_CHECKLIST_ITEMS {
+            return Err(ContentError::new(
+                file,
+                format!(
+                    "life event \"{}\": its intents give {items} checklist items, at most {} fit one answer",
+                    event.id,
+                    contract::MAX_CHECKLIST_ITEMS
+                ),
+            ));
         }
     }
     for (index, tailoring) in language.tailorings.iter().enumerate() {
@@ -316,12 +369,22 @@ fn checklist_item(file: &str, what: &str, item: &ChecklistFile) -> Result<(), Co
             format!("{what}: checklist items need a key, a title and an action"),
         ));
     }
+    if !contract::is_identifier(&item.key) {
+        return Err(ContentError::new(
+            file,
+            format!("{what}: a checklist key must be lowercase a-z, 0-9 and '-'"),
+        ));
+    }
     if let Some(deadline) = &item.deadline
-        && deadline.within == 0
+        && !(1..=contract::MAX_DEADLINE).contains(&deadline.within)
     {
         return Err(ContentError::new(
             file,
-            format!("{what}: checklist item \"{}\" has a zero deadline", item.key),
+            format!(
+                "{what}: checklist item \"{}\" needs a deadline from 1 to {}",
+                item.key,
+                contract::MAX_DEADLINE
+            ),
         ));
     }
     https_url(
