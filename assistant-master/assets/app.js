@@ -56,6 +56,11 @@
     download: byId("download"),
     downloadJson: byId("download-json"),
     end: byId("end"),
+    endDialog: byId("end-dialog"),
+    endDownload: byId("end-download"),
+    endCancel: byId("end-cancel"),
+    endConfirm: byId("end-confirm"),
+    messages: byId("messages"),
     messageList: byId("message-list"),
     handoverBar: byId("handover-bar"),
     handoverStatus: byId("handover-status"),
@@ -446,6 +451,7 @@
     const { item, body } = createMessage(kind, speaker);
     appendParagraphs(body, text);
     ui.messageList.append(item);
+    showNewest(item);
     return item;
   }
 
@@ -453,12 +459,21 @@
     if (!text) return;
     const { item, body } = createMessage("system", t("speakerSystem"));
     appendParagraphs(body, text);
-    ui.messageList.insertBefore(item, before && before.isConnected ? before : null);
+    const last = !(before && before.isConnected);
+    ui.messageList.insertBefore(item, last ? null : before);
+    if (last) showNewest(item);
   }
 
-  /** Scrolls so that the start of item is visible if it is above the view. */
+  /** Brings a new message into the conversation's view: whole if it fits, else its start. */
+  function showNewest(item) {
+    item.scrollIntoView({ block: item.offsetHeight <= ui.messages.clientHeight ? "nearest" : "start" });
+  }
+
+  /** Scrolls so that the start of item is visible if it is above the view
+   * (of the conversation, which scrolls on its own, or of the window). */
   function revealStart(item) {
-    if (item.getBoundingClientRect().top < 0) item.scrollIntoView({ block: "start" });
+    const top = Math.max(0, ui.messages.getBoundingClientRect().top);
+    if (item.getBoundingClientRect().top < top) item.scrollIntoView({ block: "start" });
   }
 
   function onComposerSubmit(event) {
@@ -485,6 +500,7 @@
     if (!state.session || state.ended) return;
     clearText(ui.chatError);
     const own = addMessage("citizen", t("speakerCitizen"), text);
+    ui.messages.scrollTop = ui.messages.scrollHeight;
     ui.composer.scrollIntoView({ block: "nearest" });
     // While an advisor has the conversation, the master only forwards it.
     const reply = new Reply(!advisorHasConversation(), own);
@@ -729,6 +745,12 @@
       handleHandoverStatus(await api("POST", sessionUrl("/human"), { agency_id: agencyId || "" }));
     } catch (error) {
       showText(ui.chatError, errorText(error));
+      return;
+    }
+    // The queue position (or why there is none) is what happens now: show it and go there.
+    if (ui.handoverStatus.textContent) {
+      ui.handoverBar.scrollIntoView({ block: "nearest" });
+      ui.handoverStatus.focus();
     }
   }
 
@@ -838,6 +860,14 @@
   // Ending the chat
   // ---------------------------------------------------------------------
 
+  /** «Avslutt» asks first: once ended, the conversation can no longer be downloaded. */
+  function askToEnd() {
+    if (!state.session || state.ended) return;
+    ui.endDownload.href = sessionUrl("/transcript?format=text");
+    ui.endDialog.showModal();
+    ui.endCancel.focus();
+  }
+
   async function endChat() {
     if (!state.session || state.ended) return;
     clearText(ui.chatError);
@@ -876,7 +906,16 @@
     ui.message.addEventListener("keydown", onMessageKeydown);
     ui.human.addEventListener("click", () => requestHuman(""));
     ui.leaveHandover.addEventListener("click", leaveHandover);
-    ui.end.addEventListener("click", endChat);
+    ui.end.addEventListener("click", askToEnd);
+    ui.endCancel.addEventListener("click", () => ui.endDialog.close());
+    ui.endConfirm.addEventListener("click", () => {
+      ui.endDialog.close();
+      endChat();
+    });
+    // Closed by a button or Escape: back to «Avslutt», unless the chat ended.
+    ui.endDialog.addEventListener("close", () => {
+      if (!state.ended) ui.end.focus();
+    });
     ui.restart.addEventListener("click", () => window.location.reload());
   }
 

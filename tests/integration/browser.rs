@@ -223,6 +223,15 @@ async fn assert_reflows(client: &Client, width: u32, height: u32, name: &str) {
     );
 }
 
+/// Whether the element `css` is wholly inside the window.
+async fn in_view(client: &Client, css: &str) -> bool {
+    let script = format!(
+        "const r = document.querySelector('{css}').getBoundingClientRect(); \
+         return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;"
+    );
+    client.execute(&script, vec![]).await.expect("script runs") == Value::Bool(true)
+}
+
 async fn focused_id(client: &Client) -> String {
     client
         .execute("return document.activeElement && document.activeElement.id;", vec![])
@@ -451,6 +460,16 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         "document.querySelector('#handover-status').textContent.includes('nummer 1')",
     )
     .await;
+    // After a long plan the queue position is on screen and has the focus.
+    wait_for(
+        client,
+        "document.activeElement && document.activeElement.id === 'handover-status'",
+    )
+    .await;
+    assert!(
+        in_view(client, "#handover-status").await && in_view(client, "#message").await,
+        "the handover status and the composer are in view after the plan"
+    );
     let mut next_desk_event = async || {
         tokio::time::timeout(READY, desk.message())
             .await
@@ -549,6 +568,27 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         .await
         .expect("visible");
     assert!(human_visible, "talk to a person stays one click away on a phone");
+
+    // «Avslutt» asks first, offers the download, and ends only when confirmed.
+    click(client, "#end").await;
+    wait_for(client, "document.querySelector('#end-dialog').open").await;
+    assert_eq!(focused_id(client).await, "end-cancel", "the safe choice has the focus");
+    assert_accessible(client, axe, "end dialog").await;
+    click(client, "#end-cancel").await;
+    wait_for(client, "!document.querySelector('#end-dialog').open").await;
+    assert!(!text_of(client, "#messages").await.is_empty());
+    assert!(
+        client
+            .execute("return !document.querySelector('#composer').hidden;", vec![])
+            .await
+            .expect("composer")
+            == Value::Bool(true),
+        "cancelling keeps the conversation open"
+    );
+    click(client, "#end").await;
+    wait_for(client, "document.querySelector('#end-dialog').open").await;
+    click(client, "#end-confirm").await;
+    wait_for(client, "!document.querySelector('#closed').hidden").await;
 
     chat.stop().await;
 }

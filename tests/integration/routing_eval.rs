@@ -2,8 +2,8 @@
 //! the master masks it at the door:
 //!
 //! - `routing-eval.tsv`, the first held-out set (its thresholds were chosen on it);
-//! - `routing-blind-dev*.tsv` and `routing-blind-test.tsv`, four blind sets
-//!   from seven writers who never saw the code, the cards or the training
+//! - `routing-blind-dev*.tsv` and `routing-blind-test.tsv`, five blind sets
+//!   from nine writers who never saw the code, the cards or the training
 //!   examples (see `tests/data/README.md`). Routing is tuned on the `dev`
 //!   splits; `test` is scored, never tuned on, and its misses are not printed.
 
@@ -22,17 +22,22 @@ const BLIND_DEV4: &str = include_str!("../data/routing-blind-dev4.tsv");
 const BLIND_DEV5: &str = include_str!("../data/routing-blind-dev5.tsv");
 const BLIND_DEV6: &str = include_str!("../data/routing-blind-dev6.tsv");
 const BLIND_DEV7: &str = include_str!("../data/routing-blind-dev7.tsv");
+const BLIND_DEV8: &str = include_str!("../data/routing-blind-dev8.tsv");
+const BLIND_DEV9: &str = include_str!("../data/routing-blind-dev9.tsv");
 const BLIND_TEST: &str = include_str!("../data/routing-blind-test.tsv");
 
 /// Every split tuned on: the first blind set (dev, and its test split, scored
 /// twice, then tuned on), the second (dev3, and its test split dev4, scored
 /// once, then tuned on), the third (dev5, and its test split dev6, scored
-/// twice, then tuned on) and half of the fourth (dev7).
+/// twice, then tuned on), the fourth (dev7, and its test split dev8, scored
+/// twice, then tuned on) and half of the fifth (dev9).
 fn blind_dev_splits() -> String {
     let body = |set: &'static str| set.split_once('\n').map_or("", |(_, rows)| rows);
-    [BLIND_DEV2, BLIND_DEV3, BLIND_DEV4, BLIND_DEV5, BLIND_DEV6, BLIND_DEV7]
-        .into_iter()
-        .fold(BLIND_DEV.to_string(), |all, set| all + body(set))
+    [
+        BLIND_DEV2, BLIND_DEV3, BLIND_DEV4, BLIND_DEV5, BLIND_DEV6, BLIND_DEV7, BLIND_DEV8, BLIND_DEV9,
+    ]
+    .into_iter()
+    .fold(BLIND_DEV.to_string(), |all, set| all + body(set))
 }
 
 fn cards() -> Vec<AssistantCard> {
@@ -203,6 +208,8 @@ fn evaluation_sets_are_held_out_and_large_enough() {
         ("blind dev5", BLIND_DEV5, 180, 0.04),
         ("blind dev6", BLIND_DEV6, 180, 0.04),
         ("blind dev7", BLIND_DEV7, 180, 0.04),
+        ("blind dev8", BLIND_DEV8, 180, 0.04),
+        ("blind dev9", BLIND_DEV9, 180, 0.04),
         ("blind test", BLIND_TEST, 180, 0.04),
     ] {
         let rows = rows(set);
