@@ -705,6 +705,7 @@
     box.id = uniqueId(`plan-${String(item.key || "item").trim().replace(/\s+/g, "-")}`);
     const label = el("label");
     label.htmlFor = box.id;
+    if (item.only_if) label.append(el("span", "plan-condition", item.only_if));
     label.append(el("span", "plan-title", item.title || item.key));
     if (item.action) label.append(el("span", "plan-action", item.action));
     const timing = planTiming(item);

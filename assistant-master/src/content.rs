@@ -66,6 +66,7 @@ pub struct Texts {
     pub group_six_months: String,
     pub group_later: String,
     pub group_no_deadline: String,
+    pub group_only_if: String,
     pub deadline_days: String,
     pub deadline_working_days: String,
     pub deadline_weeks: String,

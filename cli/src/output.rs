@@ -62,8 +62,10 @@ pub struct ChecklistJson {
     pub link: String,
     /// Agencies that gave the item; the first owns it.
     pub agencies: Vec<String>,
-    /// "first-days", "first-weeks", "six-months", "later", "no-deadline".
+    /// "first-days", "first-weeks", "six-months", "later", "no-deadline", "only-if".
     pub group: String,
+    /// The condition under which the task applies; empty when it applies to everyone.
+    pub only_if: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -141,6 +143,7 @@ impl From<&PlanItem> for ChecklistJson {
             link: item.link.clone(),
             agencies: item.agency_ids.clone(),
             group: item.group.clone(),
+            only_if: item.only_if.clone(),
         }
     }
 }

@@ -97,16 +97,43 @@ async fn life_event_asks_every_agency_and_merges_one_plan() {
         "{kinds:?}"
     );
 
-    // One plan: ordered by deadline, items without a deadline last, keys unique,
-    // every item attributed to an agency that answered.
-    let days: Vec<u32> = answer
+    // One plan: in phases (by deadline, or the phase an agency gave an undated
+    // task), dated tasks in deadline order within a phase, tasks that apply only
+    // under a condition last with their condition; keys unique, every item
+    // attributed to an agency that answered.
+    const PHASES: [&str; 6] = [
+        "first-days",
+        "first-weeks",
+        "six-months",
+        "later",
+        "no-deadline",
+        "only-if",
+    ];
+    let order: Vec<(usize, u32)> = answer
         .checklist
         .iter()
-        .map(|item| item.deadline.as_ref().and_then(approximate_days).unwrap_or(u32::MAX))
+        .map(|item| {
+            let phase = PHASES.iter().position(|p| *p == item.group).expect("a known group");
+            (phase, item.deadline.as_ref().and_then(approximate_days).unwrap_or(0))
+        })
         .collect();
     assert!(
-        days.windows(2).all(|w| w[0] <= w[1]),
-        "not ordered by deadline: {days:?}"
+        order.windows(2).all(|w| w[0].0 <= w[1].0),
+        "not in phase order: {order:?}"
+    );
+    for item in &answer.checklist {
+        assert_eq!(item.group == "only-if", !item.only_if.is_empty(), "{item:?}");
+    }
+    assert!(
+        answer.checklist.iter().any(|i| !i.only_if.is_empty()),
+        "conditions reach the plan"
+    );
+    assert!(
+        answer
+            .checklist
+            .iter()
+            .any(|i| i.deadline.is_none() && i.group == "first-days"),
+        "an undated task placed by its phase"
     );
     let mut keys: Vec<&str> = answer.checklist.iter().map(|i| i.key.as_str()).collect();
     let total = keys.len();
@@ -144,7 +171,17 @@ async fn life_event_asks_every_agency_and_merges_one_plan() {
     ] {
         assert!(json.get(field).is_some(), "missing {field}");
     }
-    assert_eq!(json["checklist"][0]["deadline"]["unit"], "working_days");
+    let first_dated = json["checklist"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|item| !item["deadline"].is_null())
+        .expect("a dated task");
+    assert_eq!(first_dated["deadline"]["unit"], "working_days");
+    assert!(
+        json["checklist"][0].get("only_if").is_some(),
+        "the condition is a field"
+    );
     federation.shutdown().await.expect("clean shutdown");
 }
 

@@ -486,8 +486,13 @@ impl<'a> Turn<'a> {
                 &item.deadline_text
             };
             let from: Vec<String> = item.agency_ids.iter().map(|id| self.name_of(id)).collect();
+            let condition = if item.only_if.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", item.only_if)
+            };
             out.push_str(&format!(
-                "- {} ({timing}; {}): {} {}\n",
+                "- {condition}{} ({timing}; {}): {} {}\n",
                 item.title,
                 fill(&self.language.texts.from_agency, &[("agency", &from.join(", "))]),
                 item.action,

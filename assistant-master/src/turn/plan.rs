@@ -1,6 +1,8 @@
 //! Merging the agencies' checklist items for a life event into one plan:
-//! deduplicated by item key, ordered by deadline, grouped into phases, every
-//! item attributed to the agencies that gave it.
+//! deduplicated by item key, ordered by deadline, grouped into phases (by the
+//! deadline, or the phase an agency gave a task without one), tasks that apply
+//! only under a condition last, every item attributed to the agencies that
+//! gave it.
 
 use veiviser_proto::agency::v1::{ChecklistItem, DeadlineUnit, RelativeDeadline};
 use veiviser_proto::master::v1::PlanItem;
@@ -15,6 +17,8 @@ pub enum Phase {
     SixMonths,
     Later,
     NoDeadline,
+    /// Tasks that apply only under a condition the agency states.
+    OnlyIf,
 }
 
 impl Phase {
@@ -25,6 +29,7 @@ impl Phase {
             Self::SixMonths => "six-months",
             Self::Later => "later",
             Self::NoDeadline => "no-deadline",
+            Self::OnlyIf => "only-if",
         }
     }
 
@@ -35,6 +40,29 @@ impl Phase {
             Self::SixMonths => &texts.group_six_months,
             Self::Later => &texts.group_later,
             Self::NoDeadline => &texts.group_no_deadline,
+            Self::OnlyIf => &texts.group_only_if,
+        }
+    }
+
+    /// The phase an agency named for a task without a deadline.
+    fn named(name: &str) -> Option<Self> {
+        match name {
+            "first-days" => Some(Self::FirstDays),
+            "first-weeks" => Some(Self::FirstWeeks),
+            "six-months" => Some(Self::SixMonths),
+            "later" => Some(Self::Later),
+            _ => None,
+        }
+    }
+
+    /// A day in the phase, to order tasks without a deadline among those with one.
+    fn typical_days(self) -> Option<u32> {
+        match self {
+            Self::FirstDays => Some(7),
+            Self::FirstWeeks => Some(30),
+            Self::SixMonths => Some(120),
+            Self::Later => Some(365),
+            Self::NoDeadline | Self::OnlyIf => None,
         }
     }
 
@@ -81,10 +109,11 @@ pub fn deadline_text(deadline: &RelativeDeadline, texts: &Texts) -> String {
 
 /// Merges items given in agency order into one plan. An item whose key was
 /// already given keeps its first version and gains the later agency in its
-/// attribution. The result is ordered by deadline (items without one last),
-/// keeping the given order among equal deadlines.
+/// attribution. The result is ordered by phase, then by deadline within it
+/// (a task with a phase and no deadline after the dated ones of its phase),
+/// keeping the given order among equals; tasks with a condition come last.
 pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> Vec<PlanItem> {
-    let mut merged: Vec<(Option<u32>, PlanItem)> = Vec::new();
+    let mut merged: Vec<((Phase, u32), PlanItem)> = Vec::new();
     for item in items {
         if let Some((_, existing)) = merged
             .iter_mut()
@@ -95,10 +124,15 @@ pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> V
             }
             continue;
         }
-        let days = item.deadline.as_ref().and_then(approximate_days);
-        let phase = Phase::of(days);
+        let deadline_days = item.deadline.as_ref().and_then(approximate_days);
+        let phase = match (deadline_days, Phase::named(&item.phase)) {
+            _ if !item.only_if.trim().is_empty() => Phase::OnlyIf,
+            (Some(_), _) | (None, None) => Phase::of(deadline_days),
+            (None, Some(named)) => named,
+        };
+        let order = (phase, deadline_days.or(phase.typical_days()).unwrap_or(u32::MAX));
         merged.push((
-            days,
+            order,
             PlanItem {
                 deadline_text: item
                     .deadline
@@ -114,10 +148,11 @@ pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> V
                 agency_ids: vec![item.agency_id],
                 group: phase.id().to_string(),
                 group_label: phase.label(texts).to_string(),
+                only_if: item.only_if,
             },
         ));
     }
-    merged.sort_by_key(|(days, _)| days.unwrap_or(u32::MAX));
+    merged.sort_by_key(|(order, _)| *order);
     merged.into_iter().map(|(_, item)| item).collect()
 }
 
@@ -178,6 +213,43 @@ mod tests {
         );
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].agency_ids, ["skatteetaten", "kommune"]);
+    }
+
+    #[test]
+    fn a_phase_places_an_undated_task_and_a_condition_puts_it_last() {
+        let mut abroad = item("abroad", "nav", None);
+        abroad.only_if = "Bare ved dødsfall i utlandet".into();
+        abroad.phase = "first-days".into();
+        let mut arranger = item("arranger", "kommune", None);
+        arranger.phase = "first-days".into();
+        let mut services = item("services", "kommune", None);
+        services.phase = "first-weeks".into();
+        let plan = merge(
+            [
+                abroad,
+                item("open", "skatteetaten", None),
+                item("settle", "skatteetaten", Some((60, DeadlineUnit::Days))),
+                services,
+                item("funeral", "kommune", Some((10, DeadlineUnit::WorkingDays))),
+                arranger,
+            ],
+            &texts(),
+        );
+        let keys: Vec<&str> = plan.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["arranger", "funeral", "services", "settle", "open", "abroad"]);
+        let groups: Vec<&str> = plan.iter().map(|p| p.group.as_str()).collect();
+        assert_eq!(
+            groups,
+            [
+                "first-days",
+                "first-days",
+                "first-weeks",
+                "first-weeks",
+                "no-deadline",
+                "only-if"
+            ]
+        );
+        assert_eq!(plan[5].only_if, "Bare ved dødsfall i utlandet");
     }
 
     #[test]

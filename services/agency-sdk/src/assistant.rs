@@ -204,6 +204,8 @@ impl Assistant {
             when: item.when.clone().unwrap_or_default(),
             link: item.link.clone(),
             agency_id: self.agency_id().to_string(),
+            phase: item.phase.map(|p| p.as_str().to_string()).unwrap_or_default(),
+            only_if: item.only_if.clone().unwrap_or_default(),
         }
     }
 }

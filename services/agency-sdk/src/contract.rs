@@ -30,6 +30,10 @@ pub const MAX_REFERRALS: usize = 8;
 pub const MAX_ID_CHARS: usize = 63;
 /// The largest number a relative deadline may count (in any unit).
 pub const MAX_DEADLINE: u32 = 3_650;
+/// The phases a checklist item without a deadline may name.
+pub const PHASES: [&str; 4] = ["first-days", "first-weeks", "six-months", "later"];
+/// The longest condition (`only_if`) of a checklist item, in characters.
+pub const MAX_CONDITION_CHARS: usize = 300;
 
 /// One broken rule of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +68,7 @@ pub enum Violation {
     ItemKey,
     ItemTitle,
     ItemOfAnotherAgency,
+    ItemPhase,
     TooManyReferrals,
     ReferralAgencyId,
 }
@@ -101,6 +106,7 @@ impl Violation {
             Self::ItemKey => "item-key",
             Self::ItemTitle => "item-title",
             Self::ItemOfAnotherAgency => "item-of-another-agency",
+            Self::ItemPhase => "item-phase",
             Self::TooManyReferrals => "too-many-referrals",
             Self::ReferralAgencyId => "referral-agency-id",
         }
@@ -149,6 +155,10 @@ impl fmt::Display for Violation {
             Self::ItemKey => format!("a checklist key must be 1–{MAX_ID_CHARS} of a-z, 0-9 and '-'"),
             Self::ItemTitle => "a checklist item has no title".into(),
             Self::ItemOfAnotherAgency => "a checklist item names another agency as its owner".into(),
+            Self::ItemPhase => format!(
+                "a checklist item's phase must be empty or one of {}; its condition at most {MAX_CONDITION_CHARS} characters",
+                PHASES.join(", ")
+            ),
             Self::TooManyReferrals => format!("an answer may carry at most {MAX_REFERRALS} referrals"),
             Self::ReferralAgencyId => "a referral's agency_id or skill_id is not a valid id".into(),
         };
@@ -333,6 +343,11 @@ pub fn check_answer(card: &AssistantCard, asked_language: &str, answer: &AskResp
         {
             return Err(Violation::Deadline);
         }
+        if !(item.phase.is_empty() || PHASES.contains(&item.phase.as_str()))
+            || item.only_if.chars().count() > MAX_CONDITION_CHARS
+        {
+            return Err(Violation::ItemPhase);
+        }
     }
     if answer.referrals.len() > MAX_REFERRALS {
         return Err(Violation::TooManyReferrals);
@@ -446,7 +461,8 @@ mod tests {
 
     #[test]
     fn each_answer_rule_refuses_its_fault() {
-        let cases: [(Fault<AskResponse>, Violation); 13] = [
+        let cases: [(Fault<AskResponse>, Violation); 14] = [
+            (|a| a.checklist[0].phase = "soon".into(), Violation::ItemPhase),
             (|a| a.skill_id = "far-dode-i-gar".into(), Violation::UnknownSkill),
             (
                 |a| {

@@ -11,7 +11,7 @@ pub use error::ContentError;
 pub use load::EmbeddedContent;
 pub use model::{
     AdvisorHoursFile, CardFile, ChecklistFile, ConceptFile, ContactFile, Content, DeadlineFile, DeadlineUnitName,
-    IntentFile, LanguageFile, LifeEventFile, ReferralFile, TailoringFile,
+    IntentFile, LanguageFile, LifeEventFile, PhaseName, ReferralFile, TailoringFile,
 };
 pub use validate::concepts as check_concepts;
 

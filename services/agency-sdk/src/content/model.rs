@@ -204,6 +204,34 @@ pub struct ChecklistFile {
     pub deadline: Option<DeadlineFile>,
     pub when: Option<String>,
     pub link: String,
+    /// For a task with no deadline: where it belongs in the plan.
+    #[serde(default)]
+    pub phase: Option<PhaseName>,
+    /// The condition under which the task applies, in this language.
+    #[serde(default)]
+    pub only_if: Option<String>,
+}
+
+/// The plan phases a task without a deadline can be placed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhaseName {
+    FirstDays,
+    FirstWeeks,
+    SixMonths,
+    Later,
+}
+
+impl PhaseName {
+    /// The name on the wire (`ChecklistItem.phase`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstDays => "first-days",
+            Self::FirstWeeks => "first-weeks",
+            Self::SixMonths => "six-months",
+            Self::Later => "later",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

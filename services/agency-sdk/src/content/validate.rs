@@ -369,6 +369,20 @@ fn checklist_item(file: &str, what: &str, item: &ChecklistFile) -> Result<(), Co
             format!("{what}: checklist items need a key, a title and an action"),
         ));
     }
+    if item
+        .only_if
+        .as_deref()
+        .is_some_and(|c| c.trim().is_empty() || c.chars().count() > contract::MAX_CONDITION_CHARS)
+    {
+        return Err(ContentError::new(
+            file,
+            format!(
+                "{what}: checklist item \"{}\" needs an only_if of 1 to {} characters",
+                item.key,
+                contract::MAX_CONDITION_CHARS
+            ),
+        ));
+    }
     if !contract::is_identifier(&item.key) {
         return Err(ContentError::new(
             file,
@@ -422,7 +436,14 @@ fn same_shape(file: &str, language: &LanguageFile, first_file: &str, first: &Lan
                 intent.id, intent.life_events, intent.human_needed
             ));
             for item in &intent.checklist {
-                lines.push(format!("  item {} {:?} {}", item.key, item.deadline, item.link));
+                lines.push(format!(
+                    "  item {} {:?} {} phase={:?} conditional={}",
+                    item.key,
+                    item.deadline,
+                    item.link,
+                    item.phase,
+                    item.only_if.is_some()
+                ));
             }
             for referral in &intent.referrals {
                 lines.push(format!(
