@@ -67,6 +67,9 @@ pub struct Texts {
     pub group_later: String,
     pub group_no_deadline: String,
     pub group_only_if: String,
+    /// The words that join the last two names of a list ("og", "eller").
+    pub list_and: String,
+    pub list_or: String,
     pub deadline_days: String,
     pub deadline_working_days: String,
     pub deadline_weeks: String,

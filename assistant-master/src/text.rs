@@ -1,10 +1,21 @@
 //! Small text helpers used on every layer: picking a language's text from
-//! a card, checking a message's length before anything else sees it, and
-//! taking masking's placeholders out before a message is read.
+//! a card, names in running text, checking a message's length before
+//! anything else sees it, and taking masking's placeholders out before a
+//! message is read.
 
 use veiviser_proto::agency::v1::{AssistantCard, LocalizedText};
 
 use crate::error::Error;
+
+/// Names in running text: "NAV", "NAV og Skatteetaten", "NAV, kommunen og
+/// Skatteetaten", with the language's word for `and` (or `or`).
+pub fn in_words(names: &[String], and: &str) -> String {
+    match names {
+        [] => String::new(),
+        [only] => only.clone(),
+        [first @ .., last] => format!("{} {and} {last}", first.join(", ")),
+    }
+}
 
 /// The text in `language`, else the first one given.
 pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
@@ -70,6 +81,21 @@ pub fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_read_as_a_sentence() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(super::in_words(&names(&[]), "og"), "");
+        assert_eq!(super::in_words(&names(&["NAV"]), "og"), "NAV");
+        assert_eq!(
+            super::in_words(&names(&["NAV", "Skatteetaten"]), "eller"),
+            "NAV eller Skatteetaten"
+        );
+        assert_eq!(
+            super::in_words(&names(&["NAV", "kommunen", "Skatteetaten"]), "og"),
+            "NAV, kommunen og Skatteetaten"
+        );
+    }
+
     use super::without_placeholders;
 
     #[test]

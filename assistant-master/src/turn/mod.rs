@@ -27,7 +27,7 @@ use crate::metrics::AgencyOutcomeLabels;
 use crate::network::{Agency, Snapshot, too_large};
 use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
-use crate::text::localized;
+use crate::text::{in_words, localized};
 
 /// Where the events of one answer go.
 pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
@@ -376,7 +376,10 @@ impl<'a> Turn<'a> {
         let names: Vec<String> = answer.agency_ids.iter().map(|id| self.name_of(id)).collect();
         let mut parts = vec![fill(
             &texts.life_event_intro,
-            &[("life_event", &event_name), ("agencies", &names.join(", "))],
+            &[
+                ("life_event", &event_name),
+                ("agencies", &in_words(&names, &texts.list_and)),
+            ],
         )];
         parts.extend(
             responses
@@ -418,7 +421,10 @@ impl<'a> Turn<'a> {
         let mut answer = self.final_answer(
             Route::Clarify,
             decision,
-            fill(&self.language.texts.clarify, &[("options", &options.join(" / "))]),
+            fill(
+                &self.language.texts.clarify,
+                &[("options", &in_words(&options, &self.language.texts.list_or))],
+            ),
         );
         answer.options = options;
         answer
@@ -435,7 +441,10 @@ impl<'a> Turn<'a> {
             .known()
             .map(|(_, card)| localized(&card.display_name, &self.language.language).to_string())
             .collect();
-        fill(&self.language.texts.out_of_scope, &[("agencies", &names.join(", "))])
+        fill(
+            &self.language.texts.out_of_scope,
+            &[("agencies", &in_words(&names, &self.language.texts.list_and))],
+        )
     }
 
     /// Directions to a person at each agency, besides the handover offer.
