@@ -256,6 +256,7 @@ impl Router {
         let mut life_events = BTreeSet::new();
         let mut event_skills = std::collections::BTreeMap::new();
         for card in cards {
+            let agency = Domain::Agency(card.agency_id.clone());
             for skill in &card.skills {
                 // Only the life events the card declares count.
                 let events: Vec<String> = skill
@@ -267,9 +268,6 @@ impl Router {
                 if !events.is_empty() {
                     event_skills.insert((card.agency_id.clone(), skill.id.clone()), events);
                 }
-            }
-            let agency = Domain::Agency(card.agency_id.clone());
-            for skill in &card.skills {
                 let target = Target::Skill {
                     agency: card.agency_id.clone(),
                     skill: skill.id.clone(),
@@ -446,6 +444,9 @@ impl Router {
             .filter(|(d, _, _)| d.agency_id().is_some())
             .map(|(d, s, c)| (d, *s, *c))
             .collect();
+        // Another service named in the question, and no agency there.
+        let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
+        let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
         // Tasks of two or more agencies that all belong to one life event are that life event.
         let agencies_with_tasks_of = |event_id: &str| -> usize {
             evidence
@@ -506,9 +507,7 @@ impl Router {
             };
             // Other services' words and no agency's (or other services' words in
             // the question and no agency's there): not ours, even after a death.
-            let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
             let (_, oos_concepts) = score_of(&out_of_scope);
-            let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
             if !asks_what_now && ((with_concepts.is_empty() && oos_concepts > 0.0) || asks_another_service) {
                 return decide(
                     Some(&Domain::Master(MasterIntent::OutOfScope)),
@@ -555,9 +554,7 @@ impl Router {
                 );
             }
         }
-        let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
         let (oos_score, oos_concepts) = score_of(&out_of_scope);
-        let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
         if (oos_concepts > 0.0 && !agency_concepts)
             || asks_another_service
             || (best_agency >= t.route_above && best_agency - oos_score < t.out_of_scope_margin)
