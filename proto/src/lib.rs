@@ -10,6 +10,8 @@
 /// The encoded `FileDescriptorSet` of every Veiviser proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/veiviser_descriptor.bin"));
 
+pub mod codec;
+
 pub mod agency {
     pub mod v1 {
         tonic::include_proto!("veiviser.agency.v1");

@@ -15,8 +15,8 @@ use veiviser_proto::master::v1::{
 use veiviser_testkit::federation::built_in_assistants;
 
 use crate::support::{
-    READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, session,
-    synthetic_agency, transcript,
+    READY, ask, ask_status, connect, event_kinds, federation, federation_with, master_config, raw_request_status,
+    session, synthetic_agency, transcript,
 };
 
 const FATHER_DIED: &str = "min far er død, hva må jeg gjøre?";
@@ -469,6 +469,32 @@ async fn bad_input_gets_a_clear_status_and_the_master_keeps_serving() {
         .await
         .expect_err("unknown language");
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+
+    // Text that is not UTF-8 is the caller's error, named by field, never echoed,
+    // at the master and at an agency alike.
+    let not_utf8 = b"hei \xff\xfe dagpenger";
+    let status = raw_request_status(
+        federation.master_address,
+        "/veiviser.master.v1.CitizenAssistant/Ask",
+        session_id.as_bytes(),
+        not_utf8,
+    )
+    .await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().contains("text") && status.message().contains("UTF-8"),
+        "names the field and the rule: {}",
+        status.message()
+    );
+    assert!(!status.message().contains("dagpenger"), "never echoes the input");
+    let status = raw_request_status(
+        federation.agencies[0].address,
+        "/veiviser.agency.v1.AgencyAssistant/Ask",
+        not_utf8,
+        b"nb",
+    )
+    .await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
 
     // The same session and a new one still work.
     let (_, answer) = ask(&mut client, &session_id, "hvordan søker jeg om dagpenger").await;

@@ -2,8 +2,8 @@
 //! the master masks it at the door:
 //!
 //! - `routing-eval.tsv`, the first held-out set (its thresholds were chosen on it);
-//! - `routing-blind-dev*.tsv` and `routing-blind-test.tsv`, five blind sets
-//!   from nine writers who never saw the code, the cards or the training
+//! - `routing-blind-dev*.tsv` and `routing-blind-test.tsv`, six blind sets
+//!   from eleven writers who never saw the code, the cards or the training
 //!   examples (see `tests/data/README.md`). Routing is tuned on the `dev`
 //!   splits; `test` is scored, never tuned on, and its misses are not printed.
 
@@ -24,17 +24,29 @@ const BLIND_DEV6: &str = include_str!("../data/routing-blind-dev6.tsv");
 const BLIND_DEV7: &str = include_str!("../data/routing-blind-dev7.tsv");
 const BLIND_DEV8: &str = include_str!("../data/routing-blind-dev8.tsv");
 const BLIND_DEV9: &str = include_str!("../data/routing-blind-dev9.tsv");
+const BLIND_DEV10: &str = include_str!("../data/routing-blind-dev10.tsv");
+const BLIND_DEV11: &str = include_str!("../data/routing-blind-dev11.tsv");
 const BLIND_TEST: &str = include_str!("../data/routing-blind-test.tsv");
 
 /// Every split tuned on: the first blind set (dev, and its test split, scored
 /// twice, then tuned on), the second (dev3, and its test split dev4, scored
 /// once, then tuned on), the third (dev5, and its test split dev6, scored
 /// twice, then tuned on), the fourth (dev7, and its test split dev8, scored
-/// twice, then tuned on) and half of the fifth (dev9).
+/// twice, then tuned on), the fifth (dev9, and its test split dev10, scored
+/// twice, then tuned on) and half of the sixth (dev11).
 fn blind_dev_splits() -> String {
     let body = |set: &'static str| set.split_once('\n').map_or("", |(_, rows)| rows);
     [
-        BLIND_DEV2, BLIND_DEV3, BLIND_DEV4, BLIND_DEV5, BLIND_DEV6, BLIND_DEV7, BLIND_DEV8, BLIND_DEV9,
+        BLIND_DEV2,
+        BLIND_DEV3,
+        BLIND_DEV4,
+        BLIND_DEV5,
+        BLIND_DEV6,
+        BLIND_DEV7,
+        BLIND_DEV8,
+        BLIND_DEV9,
+        BLIND_DEV10,
+        BLIND_DEV11,
     ]
     .into_iter()
     .fold(BLIND_DEV.to_string(), |all, set| all + body(set))
@@ -210,6 +222,8 @@ fn evaluation_sets_are_held_out_and_large_enough() {
         ("blind dev7", BLIND_DEV7, 180, 0.04),
         ("blind dev8", BLIND_DEV8, 180, 0.04),
         ("blind dev9", BLIND_DEV9, 180, 0.04),
+        ("blind dev10", BLIND_DEV10, 180, 0.04),
+        ("blind dev11", BLIND_DEV11, 180, 0.04),
         ("blind test", BLIND_TEST, 180, 0.04),
     ] {
         let rows = rows(set);

@@ -108,6 +108,53 @@ pub async fn ask_status(client: &mut MasterClient, session_id: &str, text: &str,
     }
 }
 
+/// A request of two string fields written as raw bytes, so a test can send what a
+/// client that skips UTF-8 checks sends.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawRequest {
+    #[prost(bytes = "vec", tag = "1")]
+    field_1: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    field_2: Vec<u8>,
+}
+
+/// Any reply, unread: the tests of refused raw requests only look at the status.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Unread {}
+
+/// Calls `path` on `address` with fields 1 and 2 as raw bytes and returns the
+/// status the request was refused with.
+pub async fn raw_request_status(
+    address: std::net::SocketAddr,
+    path: &'static str,
+    field_1: &[u8],
+    field_2: &[u8],
+) -> tonic::Status {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("address")
+        .connect()
+        .await
+        .expect("reachable");
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("ready");
+    let request = RawRequest {
+        field_1: field_1.to_vec(),
+        field_2: field_2.to_vec(),
+    };
+    let codec = tonic_prost::ProstCodec::<RawRequest, Unread>::default();
+    match grpc
+        .unary(
+            tonic::Request::new(request),
+            http::uri::PathAndQuery::from_static(path),
+            codec,
+        )
+        .await
+    {
+        Ok(_) => panic!("the request was accepted"),
+        Err(status) => status,
+    }
+}
+
 /// Kinds of events in order: "routing", "answer:<agency>", "unavailable:<agency>", "final".
 pub fn event_kinds(events: &[AskEvent]) -> Vec<String> {
     events
