@@ -241,8 +241,12 @@ impl Master {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                if let Err(error) = master.purge() {
-                    tracing::error!(%error, "purge failed");
+                // Archiving and deleting touch files: off the async threads.
+                let purging = Arc::clone(&master);
+                match tokio::task::spawn_blocking(move || purging.purge()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => tracing::error!(%error, "purge failed"),
+                    Err(_) => tracing::error!("purge stopped"),
                 }
             }
         });

@@ -572,3 +572,48 @@ async fn instances_sharing_a_database_follow_each_others_key_rotation() {
     assert_eq!(published.len(), 2, "new and retired key");
     assert!(published.contains(&Some(kid(&first))));
 }
+
+#[tokio::test]
+async fn a_silent_trust_service_costs_at_most_half_the_deadline_and_the_agency_still_answers() {
+    // A trust service that takes connections and never answers.
+    let silent = tokio::net::TcpListener::bind(any_port()).await.expect("bind");
+    let address = silent.local_addr().expect("address");
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let mut config = master_config();
+    config.agency_timeout = Duration::from_secs(4);
+    config.trust = Some(veiviser_master::profiles::TrustLink {
+        address: format!("http://{address}"),
+        purpose: "dodsfall-og-arv".into(),
+    });
+    let limit = config.agency_timeout;
+    let federation = crate::support::federation_with(
+        veiviser_testkit::federation::built_in_assistants().expect("content"),
+        config,
+    )
+    .await;
+    let mut client = connect(&federation).await;
+    let session = client
+        .start_session(StartSessionRequest {
+            acknowledged_no_personal_data: true,
+            language: "nb".into(),
+            citizen_token: "a citizen token the silent service never reads".into(),
+        })
+        .await
+        .expect("session")
+        .into_inner();
+
+    let started = tokio::time::Instant::now();
+    let (_, answer) = ask(&mut client, &session.session_id, "hvordan søker jeg om dagpenger").await;
+    let took = started.elapsed();
+    assert_eq!(answer.agency_ids, ["nav"], "answered without profile data");
+    // The token and the call share one deadline: before, the mint had a
+    // deadline of its own and the call another, twice the stated limit.
+    assert!(took < limit, "one deadline for the mint and the call: {took:?}");
+    held.abort();
+    federation.shutdown().await.expect("clean shutdown");
+}

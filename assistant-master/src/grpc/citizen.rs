@@ -68,6 +68,7 @@ impl CitizenService {
         let language = self.master.content().language(&request.language)?;
         let started = self.master.sessions().start(&language.language)?;
         if let Some(unused) = started.evicted {
+            // Never used, so nothing to archive: no file is touched here.
             self.master.close_session(unused, CloseReason::Evicted);
         }
         let session_id = started.id;
@@ -307,7 +308,11 @@ impl CitizenAssistant for CitizenService {
             .sessions()
             .end(&request.into_inner().session_id)
             .map_err(|e| self.fail(e))?;
-        self.master.close_session(session, CloseReason::Citizen);
+        // Archiving writes and flushes a file: off the async threads.
+        let master = std::sync::Arc::clone(&self.master);
+        tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
+            .await
+            .map_err(|_| self.fail(Error::Internal("closing the session stopped".into())))?;
         Ok(Response::new(EndSessionResponse {}))
     }
 

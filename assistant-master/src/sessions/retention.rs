@@ -140,9 +140,7 @@ impl TranscriptArchive {
         match &self.dir {
             Some(dir) => {
                 let bytes = serde_json::to_vec(&archived).map_err(|e| Error::Config(e.to_string()))?;
-                let partial = dir.join(format!(".{id}.partial"));
-                std::fs::write(&partial, bytes)?;
-                std::fs::rename(&partial, dir.join(format!("{id}.json")))?;
+                write_durably(dir, &id, &bytes)?;
                 self.lock().insert(id, (archived.delete_after, None));
             }
             None => {
@@ -155,12 +153,14 @@ impl TranscriptArchive {
     /// Deletes every transcript whose retention has run out; returns how many.
     pub fn purge(&self, now: SystemTime) -> Result<usize, Error> {
         let now = unix_seconds(now);
-        let mut entries = self.lock();
-        let expired: Vec<String> = entries
+        let expired: Vec<String> = self
+            .lock()
             .iter()
             .filter(|(_, (delete_after, _))| *delete_after <= now)
             .map(|(id, _)| id.clone())
             .collect();
+        // Files are deleted without the lock held, so archiving goes on meanwhile;
+        // an entry leaves the map only once its file is gone.
         for id in &expired {
             if let Some(dir) = &self.dir {
                 match std::fs::remove_file(dir.join(format!("{id}.json"))) {
@@ -169,7 +169,7 @@ impl TranscriptArchive {
                     Err(error) => return Err(error.into()),
                 }
             }
-            entries.remove(id);
+            self.lock().remove(id);
         }
         Ok(expired.len())
     }
@@ -182,6 +182,21 @@ impl TranscriptArchive {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Writes `<id>.json` in `dir` so that after a crash it is either whole or
+/// absent: written to a hidden partial file, flushed to disk, renamed, and the
+/// directory flushed so the rename itself survives.
+fn write_durably(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let partial = dir.join(format!(".{id}.partial"));
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, dir.join(format!("{id}.json")))?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 /// The archive id of a file named `<id>.json`; other files are not the archive's.

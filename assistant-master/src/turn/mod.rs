@@ -561,7 +561,9 @@ impl<'a> Turn<'a> {
             .await
     }
 
-    /// One call to one agency, with its own deadline.
+    /// One call to one agency, with its own deadline. The deadline covers the
+    /// profile token too: minting may take at most half of it, and without a
+    /// token by then the agency is asked without profile data.
     async fn ask(
         &self,
         agency_id: &str,
@@ -570,6 +572,8 @@ impl<'a> Turn<'a> {
         life_event: &str,
         referral_path: &[String],
     ) -> Result<AskResponse, Failure> {
+        let limit = self.master.config().agency_timeout;
+        let deadline = tokio::time::Instant::now() + limit;
         let agency = self.snapshot.agency(agency_id).ok_or(Failure::Unreachable)?;
         // The turn's language if the agency speaks it, else the agency's first.
         let card_languages = agency
@@ -593,9 +597,16 @@ impl<'a> Turn<'a> {
             ),
             referral_path: referral_path.to_vec(),
         });
-        request.set_timeout(self.master.config().agency_timeout);
         self.trace.child().inject(request.metadata_mut());
-        if let Some(token) = self.profile_token(agency_id, agency).await {
+        let token = match tokio::time::timeout(limit / 2, self.profile_token(agency_id, agency)).await {
+            Ok(token) => token,
+            Err(_) => {
+                tracing::warn!(agency = %agency_id, "no profile token within half the call's deadline");
+                None
+            }
+        };
+        request.set_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        if let Some(token) = token {
             match format!("Bearer {token}").parse() {
                 Ok(value) => {
                     request.metadata_mut().insert("authorization", value);
@@ -604,7 +615,7 @@ impl<'a> Turn<'a> {
             }
         }
         let mut client = agency.client.clone();
-        let outcome = match tokio::time::timeout(self.master.config().agency_timeout, client.ask(request)).await {
+        let outcome = match tokio::time::timeout_at(deadline, client.ask(request)).await {
             Err(_) => Err(Failure::Timeout),
             // One set of rules for every answer, single or part of a plan.
             Ok(Ok(response)) => {
