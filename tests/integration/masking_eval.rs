@@ -2,9 +2,9 @@
 //!
 //! - on the generated corpus (`tests/data/masking-corpus.jsonl`, made by
 //!   `gen_masking_corpus.py`): a regression floor, with idempotence;
-//! - on the blind hand-written corpus (`masking-blind-dev.jsonl` and
-//!   `masking-blind-dev2.jsonl`, tuned on, and `masking-blind-test.jsonl`,
-//!   written later by another hand and scored once at the end; see
+//! - on the blind hand-written corpus (`masking-blind-dev*.jsonl`, from three
+//!   writers, tuned on, and `masking-blind-test.jsonl`, half of a fourth
+//!   writer's messages, scored once before and once after the tuning; see
 //!   `tests/data/README.md`): the targets, per kind. The test split's
 //!   messages are never printed, only its figures.
 
@@ -14,6 +14,8 @@ use veiviser_masking::evaluation::{Labelled, Scores};
 const GENERATED: &str = include_str!("../data/masking-corpus.jsonl");
 const BLIND_DEV: &str = include_str!("../data/masking-blind-dev.jsonl");
 const BLIND_DEV2: &str = include_str!("../data/masking-blind-dev2.jsonl");
+const BLIND_DEV3: &str = include_str!("../data/masking-blind-dev3.jsonl");
+const BLIND_DEV4: &str = include_str!("../data/masking-blind-dev4.jsonl");
 const BLIND_TEST: &str = include_str!("../data/masking-blind-test.jsonl");
 
 /// Per kind, the least share of labelled values masked: identity, account,
@@ -30,20 +32,21 @@ const FLOORS: [(&str, f64); 8] = [
 ];
 const MIN_DECOYS_KEPT: f64 = 0.97;
 
-/// The blind test split was scored once, after the tuning ended (BENCHMARKS.md):
-/// where it fell short of the targets, its own figures are the floor, so that
-/// a change can only hold or raise them; only a fresh blind set may move them.
+/// The blind test split (half of writer D's messages) was scored once before
+/// and once after the tuning on the dev splits (BENCHMARKS.md): where it fell
+/// short of the targets, its own figures are the floor, so that a change can
+/// only hold or raise them; only a fresh blind set may move them.
 const TEST_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
-    ("kontonummer", 0.92),
+    ("kontonummer", 0.967),
     ("iban", 0.995),
-    ("card", 0.995),
-    ("phone", 0.90),
-    ("email", 0.97),
-    ("name", 0.90),
-    ("address", 0.775),
+    ("card", 0.888),
+    ("phone", 0.97),
+    ("email", 0.842),
+    ("name", 0.861),
+    ("address", 0.727),
 ];
-const TEST_MIN_DECOYS_KEPT: f64 = 0.966;
+const TEST_MIN_DECOYS_KEPT: f64 = 0.981;
 
 fn corpus(lines: &str) -> Vec<Labelled> {
     lines
@@ -122,8 +125,11 @@ fn masking_holds_on_the_generated_corpus() {
 
 #[test]
 fn masking_meets_its_targets_on_the_blind_dev_splits() {
-    let messages: Vec<Labelled> = corpus(BLIND_DEV).into_iter().chain(corpus(BLIND_DEV2)).collect();
-    assert!(messages.len() >= 300, "only {} messages", messages.len());
+    let messages: Vec<Labelled> = [BLIND_DEV, BLIND_DEV2, BLIND_DEV3, BLIND_DEV4]
+        .into_iter()
+        .flat_map(corpus)
+        .collect();
+    assert!(messages.len() >= 600, "only {} messages", messages.len());
     let scores = Scores::score(&masker(), &messages);
     println!("blind dev splits: {}", scores.table());
     for (kind, value, text) in &scores.misses {
@@ -138,7 +144,7 @@ fn masking_meets_its_targets_on_the_blind_dev_splits() {
 #[test]
 fn masking_holds_its_scored_figures_on_the_blind_test_split() {
     let messages = corpus(BLIND_TEST);
-    assert!(messages.len() >= 150, "only {} messages", messages.len());
+    assert!(messages.len() >= 140, "only {} messages", messages.len());
     let scores = Scores::score(&masker(), &messages);
     // Figures only: the test split is not to be read while tuning.
     println!("blind test split: {}", scores.table());

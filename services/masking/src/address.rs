@@ -68,13 +68,16 @@ const STREET_ENDINGS: &[&str] = &[
     "platz",
     "allee",
     "ulica",
+    "vegur",
+    "stræti",
+    "braut",
 ];
 
 /// Street words that are a street only as the last word of a longer name
 /// ("Kong Oscars gate"), never alone.
 const STREET_WORDS: &[&str] = &[
     "gate", "gata", "vei", "veg", "veien", "vegen", "allé", "plass", "straße", "strasse", "gatan", "vägen", "gade",
-    "vej", "ulica", "gt", "str",
+    "vej", "ulica", "gt", "str", "vn", "pr",
 ];
 
 /// English street words, after the name: "Baker Street", "Kensington Rd".
@@ -114,7 +117,7 @@ static HOUSE_NUMBER: LazyLock<Regex> =
 /// 3+2, Polish 2-3, German 5) and the place.
 static POSTCODE_AND_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^,?[ \u{a0}]{1,2}(?:\d{3} \d{2}|\d{2}-\d{3}|\d{4,5})[ \u{a0}]{1,2}\p{L}[\p{L}\-]*(?: \p{Lu}[\p{L}\-]*)?",
+        r"^,?[ \u{a0}]{1,2}(?:(?:\d{3} \d{2}|\d{2}-\d{3}|(?:[A-Z]{1,2}-)?\d{4,5})[ \u{a0}]{1,2}\p{L}[\p{L}\-]*|\d{3}[ \u{a0}]\p{Lu}[\p{L}\-]*)(?: \p{Lu}[\p{L}\-]*| i \p{Lu}[\p{L}\-]*)?",
     )
     .expect("valid")
 });
@@ -138,10 +141,11 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return; // every address here has a number
     }
+    let from = out.len();
     let postcode_somewhere = has_four_digits(text);
     let mut lower = String::new();
     for (i, word) in words.iter().enumerate() {
-        let number_follows = text[word.end..]
+        let number_follows = text[abbreviation_end(text, word)..]
             .trim_start_matches([' ', '\u{a0}'])
             .starts_with(|c: char| c.is_ascii_digit());
         if number_follows {
@@ -169,6 +173,14 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         }
     }
     english_order(text, words, out);
+    if postcode_somewhere {
+        // "Bakken, 2975 Vang i Valdres": a farm or place named before its postcode.
+        out.extend(
+            FARM_AND_POSTCODE
+                .find_iter(text)
+                .map(|m| (EntityKind::Address, m.start(), m.end())),
+        );
+    }
     let cadastral_words = [
         "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
     ];
@@ -177,6 +189,33 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
             if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
                 out.push((EntityKind::Address, m.start(), m.end()));
             }
+        }
+    }
+    with_care_of(text, &mut out[from..]);
+}
+
+/// "c/o Ravn, " before an address belongs to it.
+static CARE_OF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)c/o[ ]\p{L}[\p{L} .\-]{0,40},?[ ]$").expect("valid"));
+
+/// A capitalised place or farm name, a comma, a postcode and its place.
+static FARM_AND_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)\p{Lu}[\p{L}\-]+,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*(?:[ ]i[ ]\p{Lu}[\p{L}\-]*)?").expect("valid")
+});
+
+/// Where the house number of a street ending at `word` may start: after a
+/// dot that abbreviates the street word ("Thorvald Meyers gt. 58B").
+fn abbreviation_end(text: &str, word: &Word<'_>) -> usize {
+    const ABBREVIATED: [&str; 6] = ["gt", "vn", "v", "pr", "str", "gate"];
+    let dotted = text[word.end..].starts_with('.') && ABBREVIATED.iter().any(|a| word.text.eq_ignore_ascii_case(a));
+    if dotted { word.end + 1 } else { word.end }
+}
+
+/// Moves the start of each address in `out` back over a "c/o" before it.
+fn with_care_of(text: &str, out: &mut [Finding]) {
+    for finding in out.iter_mut().filter(|f| f.0 == EntityKind::Address) {
+        if let Some(m) = CARE_OF.find(&text[..finding.1]) {
+            finding.1 = m.start();
         }
     }
 }
@@ -201,16 +240,17 @@ fn has_four_digits(text: &str) -> bool {
     false
 }
 
+/// Words that begin a street or place name in lower case as well: "vestre gate", "nedre berg".
+const PREFIXES: [&str; 12] = [
+    "vestre", "østre", "nordre", "søndre", "øvre", "nedre", "store", "lille", "gamle", "nye", "kong", "dronning",
+];
+
 /// Word `i` ends a street name: a compound ending in a street word
 /// ("Fjellveien", "storgata"), or a street word after a capitalised word
 /// ("Kong Oscars gate").
 fn is_street_name_end(lower: &str, i: usize, words: &[Word<'_>]) -> bool {
     if STREET_WORDS.contains(&lower) || ENGLISH_STREETS.contains(&lower) {
         // "Kong Oscars gate", and in lower case "vestre gate", "thereses gate".
-        const PREFIXES: [&str; 12] = [
-            "vestre", "østre", "nordre", "søndre", "øvre", "nedre", "store", "lille", "gamle", "nye", "kong",
-            "dronning",
-        ];
         let previous = i.checked_sub(1).map(|p| &words[p]);
         return previous.is_some_and(|p| {
             let joined = words[i].start - p.end == 1;
@@ -242,7 +282,7 @@ fn first_capitalised_before(text: &str, words: &[Word<'_>], i: usize) -> usize {
 
 /// A street name ending at word `i`, its house number, postcode and place.
 fn street_then_number(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
-    let Some(end) = house_number_after(text, words[i].end) else {
+    let Some(end) = house_number_after(text, abbreviation_end(text, &words[i])) else {
         return;
     };
     // The street name's first word: capitalised words before it, one space apart.
@@ -261,9 +301,13 @@ fn street_then_number(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Fi
 /// A place with a house number and a postcode but no street ending
 /// ("Hovin 23, 2830 Raufoss"): one or two words, the first capitalised.
 fn place_number_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
+    let previous_joined = i > 0 && text[words[i - 1].end..words[i].start] == *" ";
     let first = if words[i].is_capitalised() {
         i
-    } else if i > 0 && words[i - 1].is_capitalised() && text[words[i - 1].end..words[i].start] == *" " {
+    } else if previous_joined
+        && (words[i - 1].is_capitalised() || PREFIXES.iter().any(|p| words[i - 1].text.eq_ignore_ascii_case(p)))
+    {
+        // "Øvre Berg 14", and in lower case "nedre berg 14, 6800 førde".
         i - 1
     } else {
         return;
@@ -285,13 +329,13 @@ fn house_number_after(text: &str, at: usize) -> Option<usize> {
         .strip_prefix(' ')
         .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
         && !rest.starts_with(" \u{a0}");
-    (!more_digits || POSTCODE_AND_PLACE.is_match(rest)).then_some(at + m.end())
+    (!more_digits || POSTCODE_AND_PLACE.is_match(rest) || UNIT.is_match(rest)).then_some(at + m.end())
 }
 
 /// A flat or floor after the house number: "H0201", "3. etg", "3º B", "leil. 4", "Flat 2".
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^,?[ \u{a0}]{1,2}(?:[hukl]\d{4}(?-u:\b)|oppg(?:ang)?\.?[ ]?[a-z](?-u:\b)|\d{1,2}\.?[ ]?(?:etg|etasje|et|floor)(?-u:\b)\.?|\d{1,2}º[ ]?[a-z]?(?-u:\b)|\d{1,2}(?:st|nd|rd|th)[ ]floor(?-u:\b)|(?:leil|leilighet|apt|flat|unit|suite)\.?[ ]?\d{1,4}[a-z]?(?-u:\b))",
+        r"(?i)^,?[ \u{a0}]{1,2}(?:[hukl]\d{4}(?-u:\b)|oppg(?:ang)?\.?[ ]?[a-z\d]{1,2}(?-u:\b)|\d{1,2}\.?[ ]?(?:etg|etasje|et|floor)(?-u:\b)\.?|\d{1,2}\.[ ]?(?:tv|th|mf)(?-u:\b)\.?|\d{1,2}º(?:[ ]?[a-z]{1,4}(?-u:\b)\.?)?|\d{1,2}(?:st|nd|rd|th)[ ]floor(?-u:\b)|(?:leil|leilighet|leiligheit|leilegheit|lgh|apt|apartment|flat|unit|suite|m)\.?[ ]?(?:[hukl]\d{4}|\d[a-z]\d|\d{1,4}[a-z]?)(?-u:\b))",
     )
     .expect("valid")
 });
@@ -302,7 +346,8 @@ static TRAILING_PLACES: LazyLock<Regex> = LazyLock::new(|| {
 static DIRECTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ (?:NW|NE|SW|SE|N|S|E|W)(?-u:\b)").expect("valid"));
 /// A room, flat or unit before an English-order street: "Room 1203, No. ".
 static LEADING_UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:(?:room|flat|apt|apartment|unit|suite)[ ]\d{1,5}[a-z]?,?[ ])?(?:no\.?[ ])?$").expect("valid")
+    Regex::new(r"(?i)(?:(?:room|flat|apt|apartment|unit|suite)[ ](?:\d[a-z]\d|\d{1,5}[a-z]?),?[ ])?(?:no\.?[ ])?$")
+        .expect("valid")
 });
 /// Street words that come first in Romance languages: "Calle del Mar 14", "Rua Augusta 5".
 const STREET_FIRST: &[&str] = &[
@@ -312,7 +357,14 @@ const STREET_FIRST: &[&str] = &[
 
 /// `end`, moved past a flat or floor, and a postcode and place, if they follow.
 fn with_postcode(text: &str, end: usize) -> usize {
-    let end = UNIT.find(&text[end..]).map_or(end, |m| end + m.end());
+    let mut end = end;
+    // "leil. H0304", "oppgang 2, 3. etg": up to three flats, floors and entrances.
+    for _ in 0..3 {
+        match UNIT.find(&text[end..]) {
+            Some(m) => end += m.end(),
+            None => break,
+        }
+    }
     if let Some(m) = POSTCODE_AND_PLACE.find(&text[end..]) {
         return end + m.end();
     }
@@ -348,9 +400,13 @@ fn english_order(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         if is_number {
             let start = LEADING_UNIT.find(digits_at).map_or(digits_at.len(), |m| m.start());
             // A compass direction may follow the street: "Kensington Rd NW".
-            let street_end = DIRECTION
+            let mut street_end = DIRECTION
                 .find(&text[word.end..])
                 .map_or(word.end, |m| word.end + m.end());
+            // A flat after the street: "1427 Maple Avenue, Apt 3B, Evanston".
+            if let Some(m) = UNIT.find(&text[street_end..]) {
+                street_end += m.end();
+            }
             let end = TRAILING_PLACES
                 .find(&text[street_end..])
                 .map_or(with_postcode(text, street_end), |m| street_end + m.end());
@@ -400,6 +456,28 @@ mod tests {
         assert_eq!(
             addresses("på Calle del Mar 14, 3º B, 03181 Torrevieja."),
             ["Calle del Mar 14, 3º B, 03181 Torrevieja"]
+        );
+        assert_eq!(
+            addresses("flytta til Solbakken 7, leil. H0302, oppgang 2, 2317 Hamar i fjor"),
+            ["Solbakken 7, leil. H0302, oppgang 2, 2317 Hamar"]
+        );
+        assert_eq!(addresses("bur i storgata 9c 3 etg no"), ["storgata 9c 3 etg"]);
+        assert_eq!(addresses("i Parkveien gt. 4B her"), ["Parkveien gt. 4B"]);
+        assert_eq!(
+            addresses("til Ola, c/o Berg, Sandvegen 3, 6900 Florø."),
+            ["c/o Berg, Sandvegen 3, 6900 Florø"]
+        );
+        assert_eq!(
+            addresses("garden Hauge, 6823 Sandane i Gloppen."),
+            ["Hauge, 6823 Sandane i Gloppen"]
+        );
+        assert_eq!(
+            addresses("adressa er øvre lid 4, 5700 voss. takk"),
+            ["øvre lid 4, 5700 voss"]
+        );
+        assert_eq!(
+            addresses("býr á Hringbraut 12, 107 Reykjavík nú"),
+            ["Hringbraut 12, 107 Reykjavík"]
         );
     }
 

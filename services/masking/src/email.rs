@@ -16,8 +16,8 @@ static PLAIN: LazyLock<Regex> = LazyLock::new(|| {
 /// The written-out forms. An `at` on its own must come with a written-out dot
 /// too, since "at" is also an English word.
 static WRITTEN_OUT: LazyLock<Regex> = LazyLock::new(|| {
-    let at_words = r"(?:krøll-?alfa|krøll alfa|alfakrøll|snabel-?a|snabel a|małpa|malpa|arroba|klammeraffe)";
-    let at_marked = format!(r"(?:\s*@\s*|\s*[(\[{{<]\s*(?:at|@|{at_words})\s*[)\]}}>]\s*|\s+{at_words}\s+)");
+    let at_words = r"(?:krøll-?alfa|krøll alfa|alfakrøll|krøll|snabel-?a|snabel a|małpa|malpa|arroba|klammeraffe)";
+    let at_marked = format!(r"(?:\s*@\s*|\s*[(\[{{<]\s*(?:at|a|@|{at_words})\s*[)\]}}>]\s*|\s+{at_words}\s+)");
     let dot_marked = r"(?:\s*[(\[{<]\s*(?:dot|punktum|prikk)\s*[)\]}>]\s*|\s+(?:dot|punktum|prikk)\s+)";
     let dot = format!(r"(?:[ ]?\.[ ]?|{dot_marked})");
     let label = r"[a-z0-9][a-z0-9\-]*";
@@ -36,7 +36,7 @@ static WRITTEN_OUT: LazyLock<Regex> = LazyLock::new(|| {
 /// "at", or a spelled-out dot. Cheap to look for; the full pattern runs only
 /// when one is there.
 static MAYBE_WRITTEN_OUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)@|[(\[{<] ?at|krøll|alfakrøll|snabel|małpa|malpa|arroba|klammeraffe| dot | punktum | prikk |[(\[{<] ?(?:dot|punktum|prikk)")
+    Regex::new(r"(?i)@|[(\[{<] ?at|[(\[{<]a[)\]}>]|krøll|alfakrøll|snabel|małpa|malpa|arroba|klammeraffe| dot | punktum | prikk |[(\[{<] ?(?:dot|punktum|prikk)")
         .expect("valid")
 });
 
@@ -82,6 +82,8 @@ mod tests {
             "kari(małpa)example.pl",
             "kari . nordmann @ example . no",
             "kari.nordmann@example .com",
+            "kari.nordmann krøll example.no",
+            "kari.n(a)example.com",
         ] {
             assert_eq!(emails(&format!("skriv til {written} takk")), [written], "{written}");
         }

@@ -10,7 +10,7 @@ use crate::kinds::EntityKind;
 use crate::numbers::Finding;
 
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)[a-z]{2}[ \u{a0}\-]?\d{2}(?:(?:[ \u{a0}\u{202f}\-]|\s-\s)?[a-z0-9]){11,30}(?-u:\b)")
+    Regex::new(r"(?i)(?-u:\b)[a-z]{2}[ \u{a0}\-]?\d{2}(?:(?:[ \u{a0}\u{202f}\-]{1,2}|\s-\s)?[a-z0-9]){11,30}(?-u:\b)")
         .expect("valid")
 });
 

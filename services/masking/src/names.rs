@@ -95,6 +95,7 @@ const RELATIONS_LIST: &[&str] = &[
     "dattera",
     "dotter",
     "dottera",
+    "dotra",
     "barnebarn",
     "barnebarnet",
     "svigerfar",
@@ -672,6 +673,7 @@ const PLACE_AFTER_LIST: &[&str] = &[
     "sokn",
     "bydel",
     "municipality",
+    "herad",
     "county",
     "hospital",
     "church",
@@ -689,7 +691,8 @@ const PLACE_AFTER_LIST: &[&str] = &[
 
 /// Particles inside a name when a capitalised part follows ("van Dijk").
 const PARTICLES_LIST: &[&str] = &[
-    "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "bin", "ibn", "ben",
+    "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "bin", "ibn", "ben", "la", "le", "du", "dos",
+    "das", "do", "af", "ter", "ten",
 ];
 
 // The lists above as sets: every word of a message is looked up in them.
@@ -804,7 +807,7 @@ impl Names<'_, '_> {
         if lowercase_unknown || token.known == Known::Place || self.never_a_name(i) {
             return None;
         }
-        if self.after_a_place_word(i) || self.before_a_place_word(i) {
+        if self.after_a_place_word(i) || self.before_a_place_word(i) || self.names_a_place(i) {
             return None;
         }
         let capitalised = token.word.is_capitalised();
@@ -848,7 +851,12 @@ impl Names<'_, '_> {
         while last + 1 < self.tokens.len() && last - first < 3 && self.adjacent(last + 1) {
             let next = &self.tokens[last + 1];
             let continues = if PARTICLES.contains(next.lower.as_ref()) {
-                last + 2 < self.tokens.len() && self.adjacent(last + 2) && self.tokens[last + 2].word.is_capitalised()
+                // One or two particles before a capitalised part: "van Dijk", "van der Berg".
+                let capitalised_at =
+                    |at: usize| at < self.tokens.len() && self.adjacent(at) && self.tokens[at].word.is_capitalised();
+                let second_particle =
+                    last + 2 < self.tokens.len() && PARTICLES.contains(self.tokens[last + 2].lower.as_ref());
+                capitalised_at(last + 2) || (second_particle && self.adjacent(last + 2) && capitalised_at(last + 3))
             } else if self.never_a_name(last + 1) || self.before_a_place_word(last + 1) {
                 // A surname may be a place's name too ("Kari Nes"), so places
                 // continue a name; "Oslo kommune" does not.
@@ -910,6 +918,19 @@ impl Names<'_, '_> {
         postcode || preposition || saint
     }
 
+    /// "en liten bygd som heter Lie", "a town called Gjøvik": a naming verb
+    /// after a word for a place names a place.
+    fn names_a_place(&self, i: usize) -> bool {
+        const PLACE_NOUNS: &[&str] = &[
+            "bygd", "bygda", "by", "byen", "sted", "stad", "stadet", "stedet", "plass", "grend", "grenda", "gard",
+            "garden", "gård", "gården", "øy", "øya", "dal", "dalen", "kommune", "town", "village", "place", "city",
+            "island", "farm", "street", "gate", "gata", "vei", "veien", "vegen",
+        ];
+        i >= 2
+            && NAMING_VERBS.contains(self.lower(i - 1))
+            && (2..=4).any(|back| i >= back && PLACE_NOUNS.contains(&self.lower(i - back)))
+    }
+
     /// What the words before word `i` say of it.
     fn cue_before(&self, i: usize) -> Option<Cue> {
         if i == 0 {
@@ -934,10 +955,37 @@ impl Names<'_, '_> {
         if relation(1) || (is(1, &POSSESSIVES) && relation(2)) {
             return Some(Cue::Strong);
         }
-        // "dotter til Gudmund Ese", "son of Zhang Guoqiang".
-        if matches!(before(1), Some("til" | "av" | "of" | "åt" | "te"))
+        // "dotter til Gudmund Ese", "son of Zhang Guoqiang", "dotra tel Arnfinn".
+        if matches!(before(1), Some("til" | "av" | "of" | "åt" | "te" | "tel"))
             && relation(2)
             && self.tokens[i].word.is_capitalised()
+        {
+            return Some(Cue::Strong);
+        }
+        let capitalised = self.tokens[i].word.is_capitalised();
+        // "Mrs Thorsen", "fru Hansen", "Dr. Ali".
+        if capitalised
+            && matches!(
+                before(1),
+                Some("mrs" | "mr" | "ms" | "miss" | "dr" | "fru" | "herr" | "frk" | "frøken" | "mister")
+            )
+        {
+            return Some(Cue::Strong);
+        }
+        // "Thank you Ingvild", "takk Kari".
+        if capitalised
+            && (matches!(before(1), Some("takk" | "thanks"))
+                || (before(1) == Some("you") && before(2) == Some("thank")))
+        {
+            return Some(Cue::Strong);
+        }
+        // "alle kalla henne Dunna", "they called him Bjørn".
+        if capitalised
+            && matches!(
+                before(1),
+                Some("henne" | "han" | "ham" | "him" | "her" | "meg" | "me" | "oss" | "us")
+            )
+            && is(2, &NAMING_VERBS)
         {
             return Some(Cue::Strong);
         }
@@ -1061,7 +1109,9 @@ impl Names<'_, '_> {
             return;
         }
         for (i, token) in self.tokens.iter().enumerate() {
-            if is_name[i] || self.never_a_name(i) {
+            // "Ingrid Lom … på sykehjem i Lom", "Olav Kvam … i Kvam herad": a
+            // surname that is a place's name too, where a place stands.
+            if is_name[i] || self.never_a_name(i) || self.after_a_place_word(i) || self.before_a_place_word(i) {
                 continue;
             }
             let lower: &str = &token.lower;
@@ -1100,6 +1150,11 @@ mod tests {
 
     #[test]
     fn a_relation_names_the_capitalised_word_after_it() {
+        assert_eq!(names("dattera tel Arnfinn Hovde"), ["Arnfinn Hovde"]);
+        assert_eq!(names("Mrs Thorsen's son here"), ["Thorsen's"]);
+        assert_eq!(names("Thank you Ingvild, that helped"), ["Ingvild"]);
+        assert_eq!(names("alle kalla henne Tulla"), ["Tulla"]);
+        assert_eq!(names("my uncle Pieter van der Meer died"), ["Pieter van der Meer"]);
         assert_eq!(names("faren min Terje Olsen døde"), ["Terje Olsen"]);
         assert_eq!(names("Min far, Wojciech Kowalczyk, døde"), ["Wojciech Kowalczyk"]);
         assert_eq!(names("my late husband Bartholomew died"), ["Bartholomew"]);
@@ -1127,6 +1182,8 @@ mod tests {
 
     #[test]
     fn places_and_institutions_are_no_names() {
+        assert_eq!(names("en liten bygd som heter Lie"), Vec::<&str>::new());
+        assert_eq!(names("Kari Vang bor på sjukeheim i Vang"), ["Kari Vang"]);
         assert_eq!(
             names("Jeg ringte Trondheim kommune om Bydel Frogner"),
             Vec::<&str>::new()

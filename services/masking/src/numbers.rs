@@ -43,7 +43,16 @@ const PHONE_CUES: &[&str] = &[
     "nås",
     "treffes",
     "telefonu",
+    "landline",
+    "fasttelefon",
+    "fasttelefonen",
+    "text",
+    "signal",
 ];
+
+/// Words that announce a phone number unless a reference word stands among
+/// them: "nummeret mitt er …", but "order number …".
+const WEAK_PHONE_CUES: &[&str] = &["nummer", "nummeret", "number", "numbers", "nr"];
 
 /// Words that make the number after them a reference, not a phone number.
 const REFERENCE_CUES: &[&str] = &[
@@ -183,7 +192,8 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
         // the word is a short one typed without its space ("er15061123455og",
         // "216kl"); check digits vouch for a number even then.
         let digits = groups.iter().map(|g| g.len()).sum::<usize>();
-        if digits >= MIN_DIGITS && glued_before != Glued::Word && glued_after != Glued::Word {
+        let glued = glued_before == Glued::Word || glued_after == Glued::Word;
+        if digits >= MIN_DIGITS && (!glued || vouched_for_when_glued(&groups, text)) {
             let plus = at > 0 && bytes[at - 1] == b'+';
             let start = if plus { at - 1 } else { at };
             let before = &text[..start];
@@ -193,15 +203,17 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
             // The three words before the run, read once for every cue.
             let words_before: Vec<String> = lowercase_words_before(before, 3).collect();
             let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_str()));
-            let phone_cue = has(PHONE_CUES);
+            let reference = has(REFERENCE_CUES);
+            let phone_cue = has(PHONE_CUES) || (has(WEAK_PHONE_CUES) && !reference);
             let run = Run {
                 text,
                 plus,
                 phone_cue,
                 // The nearer phone word wins: "versjon 2.3 tlf 98517114".
-                reference_cue: has(REFERENCE_CUES) && !phone_cue,
+                reference_cue: reference && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
-                organisation: has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]),
+                organisation: (has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]))
+                    || told_to_call_organisation(before),
                 currency: has_currency(before, &text[end..]),
                 groups,
                 loose,
@@ -211,6 +223,29 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
         }
         at = end;
     }
+}
+
+/// "Bergen kommune ba meg ringe 55 56 55 56": a verb of calling right before
+/// the number, and an organisation named earlier in the same sentence, make
+/// the number the organisation's ("ring meg på …" stays the citizen's).
+fn told_to_call_organisation(before: &str) -> bool {
+    const CALL: &[&str] = &["ringe", "ring", "ringje", "call", "kontakte", "contact"];
+    let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
+    let words: Vec<String> = lowercase_words_before(sentence, 8).collect();
+    let called = words.first().is_some_and(|w| CALL.contains(&w.as_str()))
+        || (words.first().is_some_and(|w| matches!(w.as_str(), "på" | "til" | "on"))
+            && words.get(1).is_some_and(|w| CALL.contains(&w.as_str())));
+    called && words.iter().any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
+}
+
+/// Digits glued to a word ("18135858540tilhører", "on90887412") are a number
+/// only when they are one run of digits that its check digits or its
+/// Norwegian mobile form vouch for; "abc123" and product codes stay.
+fn vouched_for_when_glued(groups: &[Group], text: &str) -> bool {
+    let [group] = groups else { return false };
+    let digits = &text[group.start..group.end];
+    let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
+    mobile || is_national_identity_number(digits) || is_account_number(digits)
 }
 
 /// "fødselsdatoen er 108647, og personnummeret er 16607": a date of birth
@@ -288,23 +323,64 @@ fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
     }
 }
 
-/// Words that join the parts of one number as people dictate it: " og ",
-/// " og så ", " and ", " then ".
+/// Words that join the parts of one number as people dictate it ("og så",
+/// "punktum", "then", "dot", "og så personnummeret"), with commas and dashes
+/// around them: at most four words and 48 bytes, before the next digit.
 fn connector_len(rest: &str) -> Option<usize> {
-    const CONNECTORS: &[&str] = &[
-        " og så ",
-        " og saa ",
-        " og deretter ",
-        " og ",
-        " and then ",
-        " and ",
-        " then ",
-        " så ",
+    const WORDS: &[&str] = &[
+        "og",
+        "så",
+        "saa",
+        "deretter",
+        "etterpå",
+        "punktum",
+        "prikk",
+        "komma",
+        "strek",
+        "bindestrek",
+        "mellomrom",
+        "and",
+        "then",
+        "dot",
+        "point",
+        "dash",
+        "hyphen",
+        "space",
+        "personnummeret",
+        "personnummer",
+        "resten",
+        "the",
+        "rest",
+        "last",
+        "five",
+        "fem",
+        "siste",
+        "er",
+        "is",
     ];
-    CONNECTORS
-        .iter()
-        .find(|c| rest.len() >= c.len() && rest.is_char_boundary(c.len()) && rest[..c.len()].eq_ignore_ascii_case(c))
-        .map(|c| c.len())
+    // It starts apart from the digits before it: a space or a comma.
+    if !rest.starts_with([' ', ',']) {
+        return None;
+    }
+    let (mut at, mut words) = (0, 0);
+    while at < rest.len() && at <= 48 {
+        let tail = &rest[at..];
+        at += tail.len()
+            - tail
+                .trim_start_matches([' ', ',', '-', '\u{2013}', '\u{a0}', ':'])
+                .len();
+        let tail = &rest[at..];
+        if tail.starts_with(|c: char| c.is_ascii_digit()) {
+            return (words > 0 && at <= 48).then_some(at);
+        }
+        let word_len = tail.find(|c: char| !c.is_alphabetic()).unwrap_or(tail.len());
+        if word_len == 0 || words == 4 || !WORDS.iter().any(|w| tail[..word_len].eq_ignore_ascii_case(w)) {
+            return None;
+        }
+        at += word_len;
+        words += 1;
+    }
+    None
 }
 
 /// The length of a separator between digit groups at the start of `rest`: up
@@ -395,11 +471,14 @@ impl Run<'_> {
     /// part of the run not yet taken by other numbers.
     fn kind(&self, first: usize, last: usize, window: (usize, usize), allowed: &[String]) -> Option<EntityKind> {
         let digits = self.digits(first, last);
-        if is_national_identity_number(&digits) {
+        // After "+47 ", the digits are a phone number's, whatever their check
+        // digits say, and " / " sets two numbers side by side.
+        let after_country_code = (self.plus && first <= 1) || (first..last).any(|i| self.separator(i).contains(" /"));
+        if is_national_identity_number(&digits) && !after_country_code {
             return Some(EntityKind::NationalIdentityNumber);
         }
         let amount = self.is_amount(first, last);
-        if is_account_number(&digits) && !amount {
+        if is_account_number(&digits) && !amount && !after_country_code {
             return Some(EntityKind::AccountNumber);
         }
         let worded = (first..last).any(|i| self.worded[i]);
@@ -434,7 +513,9 @@ impl Run<'_> {
             to += 1;
         }
         let beside_short = (from..first).chain(last + 1..=to).all(|i| self.is_short_or_clock(i));
-        if !beside_short {
+        // Numbers side by side (" / ") are two numbers, never one; and
+        // opening hours ("0800-1600", "08-15") are no part of one.
+        if !beside_short || (first..last).any(|i| self.loose[i]) || (first..=last).any(|i| self.in_time_range(i)) {
             return false;
         }
         if self.is_date(first, last)
@@ -459,13 +540,19 @@ impl Run<'_> {
                 && (8..=15).contains(&international.len())
                 && (!international.starts_with("47") || international.len() == 10);
         }
+        // Norway's country code without its "+": "4791234560".
+        if d.len() == 10 && digits.starts_with("47") && matches!(d[2], b'4' | b'9') && (self.phone_cue || !grouped) {
+            return true;
+        }
+        // A trunk digit on its own before a foreign number: "8 612 34567" (Lithuania).
+        let trunk_apart = grouped && self.groups[first].len() == 1 && self.separator(first) == " ";
         match d.len() {
             // Norwegian subscriber numbers: 4 and 9 are mobile, 2, 3, 5, 6 and 7
             // fixed lines; 8xx numbers are service numbers, 1xx short codes.
             // A fixed line right after an organisation's name is its own.
             8 => matches!(d[0], b'4' | b'9') || (matches!(d[0], b'2'..=b'7') && !self.organisation),
             // A foreign national form with its trunk 0 (07… in Britain and Sweden).
-            10 | 11 if d[0] == b'0' && d[1] != b'0' => grouped || self.phone_cue,
+            10..=12 if d[0] == b'0' && d[1] != b'0' => grouped || self.phone_cue,
             // North American 3-3-4, and 1-3-3-4 with its country code.
             10 if self.lengths(first, last) == [3, 3, 4] && d[0] != b'0' && d[0] != b'1' => true,
             11 if self.lengths(first, last) == [1, 3, 3, 4] && d[0] == b'1' => true,
@@ -473,9 +560,30 @@ impl Run<'_> {
             11 if self.lengths(first, last) == [3, 4, 4] && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]) => true,
             // After a phone word, a foreign number without its country code,
             // in groups of two digits or more (a lone digit is an hour, "8-16").
-            9..=12 => self.phone_cue && grouped && self.groups[first..=last].iter().all(|g| g.len() >= 2),
+            9..=12 => {
+                self.phone_cue
+                    && grouped
+                    && self.groups[first..=last]
+                        .iter()
+                        .enumerate()
+                        .all(|(n, g)| g.len() >= 2 || (n == 0 && trunk_apart))
+            }
             _ => false,
         }
+    }
+
+    /// Group `i` begins or ends a span of hours: two clock times joined by a
+    /// dash, "0800-1600", "08–15", "8 - 16".
+    fn in_time_range(&self, i: usize) -> bool {
+        let clock = |i: usize| {
+            let g = self.groups[i];
+            let value = self.text[g.start..g.end].parse::<u32>().unwrap_or(9999);
+            (g.len() <= 2 && value <= 24) || (g.len() == 4 && value / 100 <= 24 && value % 100 <= 59)
+        };
+        let dashed = |i: usize| matches!(self.separator(i).trim(), "-" | "\u{2013}");
+        let with_next = i + 1 < self.groups.len() && dashed(i) && clock(i) && clock(i + 1);
+        let with_previous = i > 0 && dashed(i - 1) && clock(i - 1) && clock(i);
+        with_next || with_previous
     }
 
     /// Group `i` is one or two digits, or a clock time ("0800").
@@ -659,6 +767,34 @@ mod tests {
         assert_eq!(
             kinds("kontoen er 8601 11 og så 17947"),
             [("kontonummer", "8601 11 og så 17947")]
+        );
+        // Dictated with other words between the groups, glued to a word, after a country code.
+        assert_eq!(
+            kinds("kontoen: 8601 punktum 11 punktum 17947 takk"),
+            [("kontonummer", "8601 punktum 11 punktum 17947")]
+        );
+        assert_eq!(kinds("konto 86011117947var mors"), [("kontonummer", "86011117947")]);
+        assert_eq!(kinds("send sms til93456712 i kveld"), [("phone", "93456712")]);
+        assert_eq!(kinds("ring +47 934 56 712 9–15"), [("phone", "+47 934 56 712")]);
+        assert_eq!(kinds("tlf 4793456712"), [("phone", "4793456712")]);
+        assert_eq!(kinds("nummeret mitt er 93456712 09-15"), [("phone", "93456712")]);
+        assert_eq!(
+            kinds("tlf. 22 68 41 93 / 934 56 712"),
+            [("phone", "22 68 41 93"), ("phone", "934 56 712")]
+        );
+        assert_eq!(
+            kinds("Her number is 0171 22233344 after six"),
+            [("phone", "0171 22233344")]
+        );
+    }
+
+    #[test]
+    fn references_and_an_organisation_s_own_number_stay() {
+        assert!(kinds("order number 5412 7788 0931 2266").is_empty());
+        assert!(kinds("Hamar kommune sa jeg skulle ringe 62 56 30 00 i morgen").is_empty());
+        assert_eq!(
+            kinds("kommunen kan ringe meg på 62 56 30 01"),
+            [("phone", "62 56 30 01")]
         );
     }
 
