@@ -1,7 +1,7 @@
 //! The master's configuration: a typed struct with defaults that tests build
 //! directly, and the command-line/environment form that fills it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,7 @@ use crate::handover::hours::HoursPolicy;
 use crate::profiles::TrustLink;
 use crate::routing::Thresholds;
 use crate::sessions::retention::RetentionPolicy;
+use crate::sessions::starts::StartRate;
 
 /// What the deployment templates write where a secret must be filled in.
 const PLACEHOLDER_MARK: &str = "CHANGE-ME";
@@ -39,6 +40,11 @@ pub struct MasterConfig {
     /// A session unused this long is forgotten.
     pub session_idle_timeout: Duration,
     pub max_sessions: usize,
+    /// New sessions one client may start (by its address).
+    pub session_starts: StartRate,
+    /// Proxies whose `X-Forwarded-For` names the client (the web chat's and
+    /// gRPC's); any other peer is the client itself.
+    pub trusted_proxies: Vec<IpAddr>,
     /// The longest citizen message, in characters.
     pub max_message_chars: usize,
     pub thresholds: Thresholds,
@@ -91,6 +97,8 @@ impl Default for MasterConfig {
             max_referral_hops: 2,
             session_idle_timeout: Duration::from_secs(30 * 60),
             max_sessions: DEFAULT_MAX_SESSIONS,
+            session_starts: StartRate::default(),
+            trusted_proxies: Vec::new(),
             max_message_chars: 2_000,
             thresholds: Thresholds::default(),
             content_dir: None,
@@ -173,6 +181,15 @@ pub struct MasterArgs {
     /// Open sessions at most; when full, the oldest never used makes room.
     #[arg(long, env = "VEIVISER_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
     pub max_sessions: usize,
+    /// New sessions one client address may start a minute, on average (0: no limit).
+    #[arg(long, env = "VEIVISER_SESSION_STARTS_PER_MINUTE", default_value_t = StartRate::default().per_minute)]
+    pub session_starts_per_minute: u32,
+    /// New sessions one client address may start at once.
+    #[arg(long, env = "VEIVISER_SESSION_START_BURST", default_value_t = StartRate::default().burst)]
+    pub session_start_burst: u32,
+    /// Proxies (IP addresses, comma-separated) whose X-Forwarded-For names the client.
+    #[arg(long = "trusted-proxy", env = "VEIVISER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
     /// Host names the web chat answers to (comma-separated; any port); loopback names when unset.
     #[arg(long = "web-host", env = "VEIVISER_WEB_HOSTS", value_delimiter = ',')]
     pub web_hosts: Vec<String>,
@@ -239,6 +256,11 @@ impl MasterArgs {
             advisor_hours: self.advisor_hours,
             advisor_key,
             max_sessions: self.max_sessions.max(1),
+            session_starts: StartRate {
+                per_minute: self.session_starts_per_minute,
+                burst: self.session_start_burst,
+            },
+            trusted_proxies: self.trusted_proxies.clone(),
             web_hosts: if self.web_hosts.is_empty() {
                 loopback_hosts()
             } else {

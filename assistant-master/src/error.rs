@@ -27,6 +27,9 @@ pub enum Error {
     Unauthenticated,
     #[error("too many open sessions; try again later")]
     TooManySessions,
+    /// One client started sessions faster than its limit allows.
+    #[error("too many new sessions from one address; wait a minute and try again")]
+    TooManyNewSessions,
     /// Too many wrong desk keys from this client lately.
     #[error("too many wrong desk keys; wait a minute and try again")]
     DeskKeyThrottled,
@@ -70,7 +73,9 @@ impl Error {
             Self::InvalidArgument(_) => Code::InvalidArgument,
             Self::ShuttingDown => Code::Unavailable,
             Self::Unauthenticated => Code::Unauthenticated,
-            Self::TooManySessions | Self::TooManyActions | Self::DeskKeyThrottled => Code::ResourceExhausted,
+            Self::TooManySessions | Self::TooManyNewSessions | Self::TooManyActions | Self::DeskKeyThrottled => {
+                Code::ResourceExhausted
+            }
             Self::NoTrustService(_) => Code::Unimplemented,
             Self::Config(_)
             | Self::Content(_)

@@ -19,6 +19,7 @@ use crate::network::Network;
 use crate::profiles::ProfileTokens;
 use crate::sessions::export::TranscriptDocument;
 use crate::sessions::retention::{Retention, TranscriptArchive};
+use crate::sessions::starts::SessionStarts;
 use crate::sessions::{CloseReason, ClosedSession, Sessions};
 
 /// The master's state, shared by every request.
@@ -32,6 +33,8 @@ pub struct Master {
     desk: Desk,
     /// Wrong desk keys per client, shared by the gRPC desk and the advisor page.
     desk_keys: DeskKeys,
+    /// New sessions per client, shared by gRPC and the web chat.
+    session_starts: SessionStarts,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
     pseudonyms: RandomState,
@@ -71,6 +74,10 @@ impl Master {
     /// Conversations handed to human advisors.
     pub fn desk_keys(&self) -> &DeskKeys {
         &self.desk_keys
+    }
+
+    pub fn session_starts(&self) -> &SessionStarts {
+        &self.session_starts
     }
 
     pub fn desk(&self) -> &Desk {
@@ -130,8 +137,10 @@ impl Master {
             None => TranscriptArchive::in_memory(),
         };
         let desk_keys = DeskKeys::new(Arc::clone(&config.clock));
+        let session_starts = SessionStarts::new(config.session_starts, Arc::clone(&config.clock));
         Ok(Arc::new(Self {
             desk_keys,
+            session_starts,
             config,
             content,
             network,

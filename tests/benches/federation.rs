@@ -74,6 +74,8 @@ fn round_trips(c: &mut Criterion) {
             Addresses::ephemeral(3),
             MasterConfig {
                 advisor_hours: HoursPolicy::AlwaysOpen,
+                // One loopback client starts every session of the benchmarks.
+                session_starts: veiviser_master::sessions::starts::StartRate::OFF,
                 ..MasterConfig::default()
             },
             veiviser_agency_sdk::AgencyConfig::default(),

@@ -255,6 +255,8 @@ async fn metrics_count_sessions_messages_masking_routes_fallbacks_and_errors() {
 async fn a_flood_of_sessions_from_one_client_locks_no_citizen_out() {
     let mut config = master_config();
     config.max_sessions = 50;
+    // The cap alone, as when many clients flood at once (each under its own limit).
+    config.session_starts = veiviser_master::sessions::starts::StartRate::OFF;
     let federation = federation_with(built_in_assistants().expect("content"), config).await;
     let (mut talking, talking_session) = session(&federation, "nb").await;
     ask(&mut talking, &talking_session, "hvordan søker jeg gravferdsstønad").await;
@@ -282,5 +284,57 @@ async fn a_flood_of_sessions_from_one_client_locks_no_citizen_out() {
         .expect("evictions counted");
     assert!(count >= 950, "{count} unused sessions made room");
     assert_eq!(federation.master.sessions().open_count(), 50);
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+/// Behind a trusted proxy, one address that starts sessions in a flood is
+/// refused after its burst (RESOURCE_EXHAUSTED, counted, the address never
+/// in the message), while another address, and the citizen already talking,
+/// are served.
+#[tokio::test]
+async fn one_address_starting_sessions_in_a_flood_is_held_to_its_rate() {
+    let mut config = master_config();
+    config.session_starts = veiviser_master::sessions::starts::StartRate {
+        per_minute: 1,
+        burst: 20,
+    };
+    config.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
+    let federation = federation_with(built_in_assistants().expect("content"), config).await;
+    let mut client = crate::support::connect(&federation).await;
+    let start_from = |address: &'static str| {
+        let mut client = client.clone();
+        async move {
+            let mut request = tonic::Request::new(veiviser_proto::master::v1::StartSessionRequest {
+                acknowledged_no_personal_data: true,
+                language: "nb".into(),
+                ..Default::default()
+            });
+            request
+                .metadata_mut()
+                .insert("x-forwarded-for", address.parse().expect("metadata"));
+            client.start_session(request).await.map(|r| r.into_inner().session_id)
+        }
+    };
+    let talking = start_from("192.0.2.10").await.expect("a citizen starts");
+    let mut refused = Vec::new();
+    for _ in 0..100 {
+        if let Err(status) = start_from("198.51.100.7").await {
+            refused.push(status);
+        }
+    }
+    assert_eq!(refused.len(), 80, "the burst of 20 and nothing after");
+    let status = &refused[0];
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+    assert!(!status.message().contains("198.51.100.7"), "never echoes the address");
+    start_from("203.0.113.9")
+        .await
+        .expect("a new citizen elsewhere is served");
+    let (_, answer) = ask(&mut client, &talking, "hvordan søker jeg dagpenger").await;
+    assert!(!answer.text.is_empty(), "the talking citizen goes on");
+    let metrics = scrape_metrics(&federation).await;
+    assert!(
+        metrics.contains("veiviser_master_refusals_total{reason=\"too-many-new-sessions\"} 80"),
+        "refusals counted"
+    );
     federation.shutdown().await.expect("clean shutdown");
 }

@@ -26,6 +26,7 @@ use crate::handover::Handovers;
 use crate::metrics::{CodeLabel, KindLabel, LanguageLabel, Metrics, RouteLabels};
 use crate::sessions::CloseReason;
 use crate::sessions::export::TranscriptDocument;
+use crate::sessions::starts::client_address;
 use crate::sessions::{Entry, Role};
 use crate::state::Master;
 use crate::text::checked_text;
@@ -61,9 +62,21 @@ impl CitizenService {
         status
     }
 
-    fn start(&self, request: StartSessionRequest) -> Result<StartSessionResponse, Error> {
+    fn start(
+        &self,
+        request: StartSessionRequest,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<StartSessionResponse, Error> {
         if !request.acknowledged_no_personal_data {
             return Err(Error::NotAcknowledged);
+        }
+        if !self.master.session_starts().admit(client) {
+            crate::metrics::Metrics::count(&self.master.metrics().refusals, "too-many-new-sessions");
+            tracing::warn!(
+                reason = "too-many-new-sessions",
+                "session refused: one address starts too many"
+            );
+            return Err(Error::TooManyNewSessions);
         }
         let language = self.master.content().language(&request.language)?;
         let started = self.master.sessions().start(&language.language)?;
@@ -287,7 +300,13 @@ impl CitizenAssistant for CitizenService {
         &self,
         request: Request<StartSessionRequest>,
     ) -> Result<Response<StartSessionResponse>, Status> {
-        self.start(request.into_inner())
+        let forwarded_for = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let client = client_address(
+            request.remote_addr(),
+            forwarded_for,
+            &self.master.config().trusted_proxies,
+        );
+        self.start(request.into_inner(), client)
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }

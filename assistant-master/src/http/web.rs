@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -308,16 +309,34 @@ struct StartBody {
     citizen_token: String,
 }
 
-async fn start_session(State(web): State<Web>, body: Result<Json<StartBody>, JsonRejection>) -> WebResult<Response> {
+async fn start_session(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<StartBody>, JsonRejection>,
+) -> WebResult<Response> {
     let Json(body) = body?;
-    let started = web
-        .citizen
-        .start_session(Request::new(StartSessionRequest {
-            acknowledged_no_personal_data: body.acknowledged_no_personal_data,
-            language: body.language,
-            citizen_token: body.citizen_token,
-        }))
-        .await?;
+    let mut request = Request::new(StartSessionRequest {
+        acknowledged_no_personal_data: body.acknowledged_no_personal_data,
+        language: body.language,
+        citizen_token: body.citizen_token,
+    });
+    // The browser's address (and a trusted proxy's X-Forwarded-For) count
+    // towards the client's limit on new sessions, as on gRPC.
+    request
+        .extensions_mut()
+        .insert(tonic::transport::server::TcpConnectInfo {
+            local_addr: None,
+            remote_addr: Some(peer),
+        });
+    if let Some(value) = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+    {
+        request.metadata_mut().insert("x-forwarded-for", value);
+    }
+    let started = web.citizen.start_session(request).await?;
     Ok(Json(started.into_inner()).into_response())
 }
 

@@ -1,9 +1,11 @@
 //! Citizen sessions and what becomes of them: the live sessions
-//! ([`store`]), how long an ended transcript is kept ([`retention`]), and
-//! the transcript's downloadable shapes ([`export`]).
+//! ([`store`]), how fast one client may start them ([`starts`]), how long an
+//! ended transcript is kept ([`retention`]), and the transcript's
+//! downloadable shapes ([`export`]).
 
 pub mod export;
 pub mod retention;
+pub mod starts;
 mod store;
 
 pub use store::{ClosedSession, Entry, MAX_TRANSCRIPT_ENTRIES, Role, Sessions};

@@ -213,7 +213,7 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 reference_cue: reference && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
                 organisation: (has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]))
-                    || told_to_call_organisation(before),
+                    || told_to_call_organisation(before, &words_before),
                 currency: has_currency(before, &text[end..]),
                 groups,
                 loose,
@@ -228,14 +228,19 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
 /// "Bergen kommune ba meg ringe 55 56 55 56": a verb of calling right before
 /// the number, and an organisation named earlier in the same sentence, make
 /// the number the organisation's ("ring meg på …" stays the citizen's).
-fn told_to_call_organisation(before: &str) -> bool {
+fn told_to_call_organisation(before: &str, last_words: &[String]) -> bool {
     const CALL: &[&str] = &["ringe", "ring", "ringje", "call", "kontakte", "contact"];
+    let is_call = |at: usize| last_words.get(at).is_some_and(|w| CALL.contains(&w.as_str()));
+    let called = is_call(0)
+        || (last_words
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "på" | "til" | "on"))
+            && is_call(1));
+    if !called {
+        return false;
+    }
     let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
-    let words: Vec<String> = lowercase_words_before(sentence, 8).collect();
-    let called = words.first().is_some_and(|w| CALL.contains(&w.as_str()))
-        || (words.first().is_some_and(|w| matches!(w.as_str(), "på" | "til" | "on"))
-            && words.get(1).is_some_and(|w| CALL.contains(&w.as_str())));
-    called && words.iter().any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
+    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
 }
 
 /// Digits glued to a word ("18135858540tilhører", "on90887412") are a number
