@@ -8,7 +8,18 @@ use sqlx::Row;
 use tokio::sync::Mutex;
 
 use crate::Error;
-use crate::store::{Store, attributes_column, attributes_from_column};
+use crate::store::{ConsentRow, Store, attributes_column, attributes_from_column};
+
+/// The state change an audit entry records, written in the same transaction.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// Nothing besides the entry: a token issued or used.
+    None,
+    /// A new consent.
+    Grant(&'a ConsentRow),
+    /// A consent in force revoked: (citizen, consent id, when).
+    Revoke(&'a str, &'a str, i64),
+}
 
 /// The `prev_hash` of the first entry.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -112,54 +123,80 @@ impl AuditLog {
 
     /// Appends an entry; returns its sequence number.
     pub async fn append(&self, new: NewEntry<'_>) -> Result<i64, Error> {
+        // With no change to make, the entry is always written.
+        Ok(self.record(new, Change::None).await?.unwrap_or_default())
+    }
+
+    /// Makes `change` and appends `new` in one transaction: both land or
+    /// neither does, whatever fails or crashes between them. Returns the
+    /// entry's sequence number, or `None` when the change had nothing to do
+    /// (a consent revoked already), in which case nothing is written.
+    pub async fn record(&self, new: NewEntry<'_>, change: Change<'_>) -> Result<Option<i64>, Error> {
         let _serialised = self.append.lock().await;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(self.store.pool())
-                .await?;
-            let (seq, prev_hash) = match last {
-                Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
-                None => (1, GENESIS.to_string()),
-            };
-            let entry = AuditEntry {
-                seq,
-                at: new.at,
-                event: new.event.as_str().to_string(),
-                citizen: new.citizen.to_string(),
-                agency_id: new.agency_id.to_string(),
-                attributes: new.attributes.to_vec(),
-                purpose: new.purpose.to_string(),
-                consent_id: new.consent_id.to_string(),
-                token_id: new.token_id.to_string(),
-            };
-            let hash = entry_hash(&prev_hash, &entry);
-            let inserted = sqlx::query(
-                "INSERT INTO audit (seq, at, event, citizen, agency_id, attributes, purpose, consent_id, token_id, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(entry.seq)
-            .bind(entry.at)
-            .bind(&entry.event)
-            .bind(&entry.citizen)
-            .bind(&entry.agency_id)
-                        .bind(attributes_column(&entry.attributes))
-            .bind(&entry.purpose)
-            .bind(&entry.consent_id)
-            .bind(&entry.token_id)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(self.store.pool())
-            .await;
-            match inserted {
-                Ok(_) => return Ok(seq),
-                Err(error) if attempts < 5 => {
+            match self.try_record(&new, change).await {
+                Ok(seq) => return Ok(seq),
+                // Another instance appended in between: the transaction rolled back whole.
+                Err(Error::Database(error)) if attempts < 5 => {
                     tracing::debug!(%error, "audit append raced, retrying");
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
         }
+    }
+
+    async fn try_record(&self, new: &NewEntry<'_>, change: Change<'_>) -> Result<Option<i64>, Error> {
+        let mut transaction = self.store.pool().begin().await?;
+        match change {
+            Change::None => {}
+            Change::Grant(consent) => Store::insert_consent(&mut transaction, consent).await?,
+            Change::Revoke(citizen, id, now) => {
+                if !Store::revoke(&mut transaction, citizen, id, now).await? {
+                    transaction.rollback().await?;
+                    return Ok(None);
+                }
+            }
+        }
+        let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let (seq, prev_hash) = match last {
+            Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
+            None => (1, GENESIS.to_string()),
+        };
+        let entry = AuditEntry {
+            seq,
+            at: new.at,
+            event: new.event.as_str().to_string(),
+            citizen: new.citizen.to_string(),
+            agency_id: new.agency_id.to_string(),
+            attributes: new.attributes.to_vec(),
+            purpose: new.purpose.to_string(),
+            consent_id: new.consent_id.to_string(),
+            token_id: new.token_id.to_string(),
+        };
+        let hash = entry_hash(&prev_hash, &entry);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, event, citizen, agency_id, attributes, purpose, consent_id, token_id, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.event)
+        .bind(&entry.citizen)
+        .bind(&entry.agency_id)
+                    .bind(attributes_column(&entry.attributes))
+        .bind(&entry.purpose)
+        .bind(&entry.consent_id)
+        .bind(&entry.token_id)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Some(seq))
     }
 
     fn entry_from(row: &sqlx::any::AnyRow) -> Result<(AuditEntry, String, String), sqlx::Error> {
@@ -239,6 +276,76 @@ mod tests {
             .expect("appended");
         }
         log
+    }
+
+    fn consent(id: &str) -> ConsentRow {
+        ConsentRow {
+            id: id.into(),
+            citizen: "c1".into(),
+            agency_id: "nav".into(),
+            attributes: vec!["children_ages".into()],
+            purpose: "dodsfall-og-arv".into(),
+            created_at: 1_795_521_600,
+            valid_until: 1_795_521_600 + 86_400,
+            revoked_at: None,
+        }
+    }
+
+    fn entry<'a>(event: AuditEvent, consent: &'a ConsentRow) -> NewEntry<'a> {
+        NewEntry {
+            at: consent.created_at,
+            event,
+            citizen: &consent.citizen,
+            agency_id: &consent.agency_id,
+            attributes: &consent.attributes,
+            purpose: &consent.purpose,
+            consent_id: &consent.id,
+            token_id: "",
+        }
+    }
+
+    async fn count(log: &AuditLog, table: &str) -> i64 {
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(log.store.pool())
+            .await
+            .expect("counted")
+            .try_get("n")
+            .expect("a count")
+    }
+
+    /// A grant or revocation whose audit entry cannot be written is not
+    /// made either: the consent and its entry land in one transaction.
+    #[tokio::test]
+    async fn a_grant_and_a_revocation_land_with_their_entry_or_not_at_all() {
+        let log = log_with(0).await;
+        let kept = consent("k1");
+        log.record(entry(AuditEvent::ConsentGranted, &kept), Change::Grant(&kept))
+            .await
+            .expect("granted");
+        assert_eq!((count(&log, "consents").await, count(&log, "audit").await), (1, 1));
+
+        // From here on, the audit log refuses every entry.
+        sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            .execute(log.store.pool())
+            .await
+            .expect("trigger");
+        let lost = consent("k2");
+        assert!(
+            log.record(entry(AuditEvent::ConsentGranted, &lost), Change::Grant(&lost))
+                .await
+                .is_err()
+        );
+        assert_eq!(count(&log, "consents").await, 1, "no consent without its entry");
+        assert!(
+            log.record(
+                entry(AuditEvent::ConsentRevoked, &kept),
+                Change::Revoke("c1", "k1", 1_795_521_700)
+            )
+            .await
+            .is_err()
+        );
+        let revoked = log.store.consent("c1", "k1").await.expect("read").expect("there");
+        assert_eq!(revoked.revoked_at, None, "no revocation without its entry");
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@
 use std::str::FromStr;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::Error;
 
@@ -162,7 +162,9 @@ impl Store {
         Ok(row.try_get("value")?)
     }
 
-    pub async fn insert_consent(&self, consent: &ConsentRow) -> Result<(), Error> {
+    /// Inserts `consent` on `connection` (the audit log's transaction: a grant
+    /// lands with its audit entry or not at all).
+    pub(crate) async fn insert_consent(connection: &mut AnyConnection, consent: &ConsentRow) -> Result<(), Error> {
         sqlx::query(
             "INSERT INTO consents (id, citizen, agency_id, attributes, purpose, created_at, valid_until, revoked_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
@@ -174,7 +176,7 @@ impl Store {
         .bind(&consent.purpose)
         .bind(consent.created_at)
         .bind(consent.valid_until)
-        .execute(&self.pool)
+        .execute(connection)
         .await?;
         Ok(())
     }
@@ -188,14 +190,26 @@ impl Store {
         Ok(rows.iter().map(consent_from).collect::<Result<_, _>>()?)
     }
 
-    /// Marks a consent revoked; `None` if the citizen has no such consent.
-    pub async fn revoke(&self, citizen: &str, id: &str, now: i64) -> Result<Option<ConsentRow>, Error> {
-        sqlx::query("UPDATE consents SET revoked_at = $1 WHERE citizen = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(citizen)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Marks a consent in force revoked on `connection` (the audit log's
+    /// transaction); false when it was not in force any more.
+    pub(crate) async fn revoke(
+        connection: &mut AnyConnection,
+        citizen: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let updated =
+            sqlx::query("UPDATE consents SET revoked_at = $1 WHERE citizen = $2 AND id = $3 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(citizen)
+                .bind(id)
+                .execute(connection)
+                .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// The citizen's consent `id`, if there is one.
+    pub async fn consent(&self, citizen: &str, id: &str) -> Result<Option<ConsentRow>, Error> {
         let row = sqlx::query("SELECT * FROM consents WHERE citizen = $1 AND id = $2")
             .bind(citizen)
             .bind(id)

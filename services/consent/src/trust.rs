@@ -16,7 +16,7 @@ use veiviser_runtime::tokens::{
     PROFILE_AUTHORIZATION_TYPE, PROFILE_TOKEN_TYPE, Profile, ProfileClaims, ProfileVerifier,
 };
 
-use crate::audit::{AuditEntry, AuditEvent, AuditLog, ChainReport, NewEntry, hex};
+use crate::audit::{AuditEntry, AuditEvent, AuditLog, ChainReport, Change, NewEntry, hex};
 use crate::keys::SigningKeys;
 use crate::people::People;
 use crate::store::{ConsentRow, Store};
@@ -247,18 +247,20 @@ impl Trust {
             valid_until: now + i64::try_from(valid_for.as_secs()).unwrap_or(0),
             revoked_at: None,
         };
-        self.store.insert_consent(&consent).await?;
         self.audit
-            .append(NewEntry {
-                at: now,
-                event: AuditEvent::ConsentGranted,
-                citizen: &consent.citizen,
-                agency_id,
-                attributes: &consent.attributes,
-                purpose,
-                consent_id: &consent.id,
-                token_id: "",
-            })
+            .record(
+                NewEntry {
+                    at: now,
+                    event: AuditEvent::ConsentGranted,
+                    citizen: &consent.citizen,
+                    agency_id,
+                    attributes: &consent.attributes,
+                    purpose,
+                    consent_id: &consent.id,
+                    token_id: "",
+                },
+                Change::Grant(&consent),
+            )
             .await?;
         tracing::info!(agency = %agency_id, attributes = consent.attributes.len(), "consent granted");
         Ok(consent)
@@ -273,14 +275,18 @@ impl Trust {
         let pid = self.citizen(citizen_token).await?;
         let citizen = self.citizen_ref(&pid);
         let now = self.now();
-        let consent = self
+        let mut consent = self
             .store
-            .revoke(&citizen, consent_id, now)
+            .consent(&citizen, consent_id)
             .await?
             .ok_or(Error::NotFound("consent"))?;
-        if consent.revoked_at == Some(now) {
-            self.audit
-                .append(NewEntry {
+        if consent.revoked_at.is_some() {
+            return Ok(consent);
+        }
+        let recorded = self
+            .audit
+            .record(
+                NewEntry {
                     at: now,
                     event: AuditEvent::ConsentRevoked,
                     citizen: &citizen,
@@ -289,11 +295,23 @@ impl Trust {
                     purpose: &consent.purpose,
                     consent_id: &consent.id,
                     token_id: "",
-                })
-                .await?;
-            tracing::info!(agency = %consent.agency_id, "consent revoked");
+                },
+                Change::Revoke(&citizen, consent_id, now),
+            )
+            .await?;
+        match recorded {
+            Some(_) => {
+                consent.revoked_at = Some(now);
+                tracing::info!(agency = %consent.agency_id, "consent revoked");
+                Ok(consent)
+            }
+            // Revoked in between by another request: as it stands now.
+            None => self
+                .store
+                .consent(&citizen, consent_id)
+                .await?
+                .ok_or(Error::NotFound("consent")),
         }
-        Ok(consent)
     }
 
     /// A profile token for `agency_id`: the consented attributes the agency
