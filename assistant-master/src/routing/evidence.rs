@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use veiviser_textmatch::{Found, Index, Vocabulary};
+use veiviser_textmatch::{Found, Index, Vocabulary, normalize, words};
 
 use super::{Domain, Target};
 
@@ -95,7 +95,28 @@ impl<'r> Evidence<'r> {
         let asked = if whole_is_asked {
             concepts.clone()
         } else {
-            vocabulary.find(&questions.join(" . "))
+            let mut asked = vocabulary.find(&questions.join(" . "));
+            // "Han budde i kommunal leilegheit. Kva skjer med leilegheita?": a
+            // question that names the head (the last word, of five letters or
+            // more) of a term the story holds asks about that concept.
+            let question_stems: HashSet<String> = questions
+                .iter()
+                .flat_map(|q| words(&normalize(q)))
+                .filter(|w| w.folded.chars().count() >= 5 && !question_words.contains(&w.folded))
+                .map(|w| w.stem)
+                .collect();
+            for found in &concepts {
+                let already = asked.iter().any(|a| a.label == found.label);
+                if !already
+                    && matches!(found.label.domain, Domain::Agency(_))
+                    && words(&normalize(found.term))
+                        .last()
+                        .is_some_and(|head| question_stems.contains(&head.stem))
+                {
+                    asked.push(found.clone());
+                }
+            }
+            asked
         };
         let asked_text = if whole_is_asked { vec![text] } else { questions.clone() };
         let mut clauses: Vec<String> = Vec::new();
