@@ -30,6 +30,10 @@ pub struct MasterConfig {
     pub agency_timeout: Duration,
     /// Calls in flight to one agency; more are shed at once.
     pub agency_concurrency: usize,
+    /// Turns (questions being answered) at most at once; beyond it a question
+    /// is refused at once with UNAVAILABLE and a hint to retry. As many as one
+    /// agency client carries calls, so every turn admitted can make its calls.
+    pub max_turns_in_flight: usize,
     /// How often a reachable agency's card is fetched again.
     pub refresh_interval: Duration,
     /// First and longest wait before retrying an unreachable agency.
@@ -91,6 +95,7 @@ impl Default for MasterConfig {
             agencies: Vec::new(),
             agency_timeout: Duration::from_secs(3),
             agency_concurrency: 64,
+            max_turns_in_flight: 64,
             refresh_interval: Duration::from_secs(30),
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),

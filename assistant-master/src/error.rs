@@ -27,6 +27,9 @@ pub enum Error {
     Unauthenticated,
     #[error("too many open sessions; try again later")]
     TooManySessions,
+    /// As many questions are being answered as the master admits at once.
+    #[error("the assistant is busy; try again in a moment")]
+    Busy,
     /// One client started sessions faster than its limit allows.
     #[error("too many new sessions from one address; wait a minute and try again")]
     TooManyNewSessions,
@@ -71,7 +74,7 @@ impl Error {
                 Code::NotFound
             }
             Self::InvalidArgument(_) => Code::InvalidArgument,
-            Self::ShuttingDown => Code::Unavailable,
+            Self::ShuttingDown | Self::Busy => Code::Unavailable,
             Self::Unauthenticated => Code::Unauthenticated,
             Self::TooManySessions | Self::TooManyNewSessions | Self::TooManyActions | Self::DeskKeyThrottled => {
                 Code::ResourceExhausted
@@ -98,10 +101,24 @@ impl From<Error> for Status {
                 Error::InvalidArgument(message) => Status::invalid_argument(message),
                 other => Status::invalid_argument(other.to_string()),
             },
-            code => Status::new(code, error.to_string()),
+            code => {
+                let busy = matches!(error, Error::Busy);
+                let mut status = Status::new(code, error.to_string());
+                if busy {
+                    // gRPC's retry hint: try again after this many milliseconds.
+                    status.metadata_mut().insert(
+                        "grpc-retry-pushback-ms",
+                        tonic::metadata::MetadataValue::from(BUSY_RETRY_MS),
+                    );
+                }
+                status
+            }
         }
     }
 }
+
+/// How long a client refused as busy is asked to wait, in milliseconds.
+pub const BUSY_RETRY_MS: u32 = 1_000;
 
 /// The HTTP status for a gRPC code, as the web endpoints answer it.
 pub fn http_status(code: Code) -> StatusCode {

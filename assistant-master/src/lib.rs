@@ -20,6 +20,7 @@ pub mod grpc;
 pub mod handover;
 pub mod http;
 pub mod language;
+pub mod logs;
 pub mod metrics;
 pub mod network;
 pub mod profiles;

@@ -36,6 +36,11 @@ pub struct CodeLabel {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AgencyLabel {
+    pub agency: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AgencyOutcomeLabels {
     pub agency: String,
     pub outcome: String,
@@ -71,6 +76,8 @@ pub struct Metrics {
     /// Calls to agencies by outcome: "ok", "timeout", "unreachable", "overloaded", "error",
     /// "invalid-answer" (the answer broke a contract rule and was not used).
     pub agency_calls: Family<AgencyOutcomeLabels, Counter>,
+    /// Calls asked again because the agency said it was overloaded.
+    pub agency_retries: Family<AgencyLabel, Counter>,
     /// Errors returned to citizens, by gRPC code.
     pub errors: Family<CodeLabel, Counter>,
     /// Transcripts at session end or purge: "archived", "deleted-session-only", "purged-expired".
@@ -98,6 +105,7 @@ impl Default for Metrics {
             entities_masked: Family::default(),
             answers: Family::default(),
             fallbacks: Family::default(),
+            agency_retries: Family::default(),
             agency_calls: Family::default(),
             errors: Family::default(),
             transcripts: Family::default(),
@@ -151,6 +159,11 @@ impl Default for Metrics {
             "handovers",
             "Handovers to human advisors offered and asked for, by outcome",
             metrics.handovers.clone(),
+        );
+        registry.register(
+            "agency_retries",
+            "Agency calls asked again after the agency said it was overloaded, by agency",
+            metrics.agency_retries.clone(),
         );
         registry.register(
             "refusals",

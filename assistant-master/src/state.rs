@@ -14,6 +14,7 @@ use crate::content::MasterContent;
 use crate::desk::Desk;
 use crate::desk::keys::DeskKeys;
 use crate::error::Error;
+use crate::logs::Aggregated;
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::profiles::ProfileTokens;
@@ -35,6 +36,10 @@ pub struct Master {
     desk_keys: DeskKeys,
     /// New sessions per client, shared by gRPC and the web chat.
     session_starts: SessionStarts,
+    /// One permit per turn being answered (`max_turns_in_flight`).
+    turns: Arc<tokio::sync::Semaphore>,
+    /// Warnings that come in floods, one line a second for each kind.
+    warnings: Aggregated,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
     pseudonyms: RandomState,
@@ -78,6 +83,16 @@ impl Master {
 
     pub fn session_starts(&self) -> &SessionStarts {
         &self.session_starts
+    }
+
+    /// Warnings that come in floods under load: see [`Aggregated`].
+    pub fn warnings(&self) -> &Aggregated {
+        &self.warnings
+    }
+
+    /// A permit to answer one question, if fewer than `max_turns_in_flight` are being answered.
+    pub fn admit_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.turns).try_acquire_owned().ok()
     }
 
     pub fn desk(&self) -> &Desk {
@@ -138,9 +153,12 @@ impl Master {
         };
         let desk_keys = DeskKeys::new(Arc::clone(&config.clock));
         let session_starts = SessionStarts::new(config.session_starts, Arc::clone(&config.clock));
+        let turns = Arc::new(tokio::sync::Semaphore::new(config.max_turns_in_flight.max(1)));
         Ok(Arc::new(Self {
             desk_keys,
             session_starts,
+            turns,
+            warnings: Aggregated::default(),
             config,
             content,
             network,

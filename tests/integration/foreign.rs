@@ -227,3 +227,91 @@ fn the_documented_checklist_keys_are_the_keys_in_use() {
         }
     }
 }
+
+/// An agency that sheds load (RESOURCE_EXHAUSTED) is asked again after a
+/// pause, within the call's deadline: a short spell of overload costs the
+/// citizen nothing, and a long one ends in "overloaded" at the deadline,
+/// not in a wait without end.
+#[tokio::test]
+async fn an_overloaded_agency_is_asked_again_within_the_deadline() {
+    let mut config = master_config();
+    config.agency_timeout = Duration::from_secs(2);
+    let network = RecordingNetwork::start_with(config).await;
+    let mut client = client::connect(&network.master_address.to_string())
+        .await
+        .expect("master");
+    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    network.tamper(Tampering {
+        overloaded_for: 2,
+        ..Tampering::default()
+    });
+    let before = network.received().len();
+    let (events, answer) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
+    assert_eq!(answer.agency_ids, ["nav"], "answered on the third try");
+    assert!(refused_reasons(&events).is_empty());
+    assert_eq!(network.received().len() - before, 3);
+
+    network.tamper(Tampering {
+        overloaded_for: usize::MAX,
+        ..Tampering::default()
+    });
+    let before = network.received().len();
+    let (events, answer) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
+    assert_eq!(refused_reasons(&events), ["nav:overloaded"]);
+    assert_eq!(answer.missing_agency_ids, ["nav"]);
+    let tries = network.received().len() - before;
+    assert!(
+        (2..=8).contains(&tries),
+        "a few tries with growing pauses, not a busy loop: {tries}"
+    );
+    network.stop().await;
+}
+
+/// The master admits only as many questions at once as it can answer in
+/// full: the next is refused at once with UNAVAILABLE and a retry hint, its
+/// message not kept, and questions are admitted again as turns end.
+#[tokio::test]
+async fn questions_beyond_what_the_master_admits_are_refused_at_once_with_a_retry_hint() {
+    let mut config = master_config();
+    config.max_turns_in_flight = 1;
+    let network = RecordingNetwork::start_with(config).await;
+    let mut client = client::connect(&network.master_address.to_string())
+        .await
+        .expect("master");
+    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    network.tamper(Tampering {
+        delay: Some(Duration::from_millis(500)),
+        ..Tampering::default()
+    });
+    let request = |text: &str| veiviser_proto::master::v1::AskRequest {
+        session_id: session.session_id.clone(),
+        text: text.to_string(),
+        language: String::new(),
+    };
+    let mut slow = client.clone();
+    let in_flight = slow.ask(request(NAV_QUESTION)).await.expect("admitted").into_inner();
+    let refused = client.ask(request("og hvor mye får jeg?")).await.expect_err("busy");
+    assert_eq!(refused.code(), tonic::Code::Unavailable);
+    assert!(
+        refused.metadata().get("grpc-retry-pushback-ms").is_some(),
+        "a hint when to try again"
+    );
+    let events: Vec<AskEvent> = futures::StreamExt::collect::<Vec<_>>(in_flight)
+        .await
+        .into_iter()
+        .map(|e| e.expect("event"))
+        .collect();
+    assert!(
+        events.iter().any(|e| matches!(&e.event, Some(Event::Final(f)) if f.agency_ids == ["nav"])),
+        "the admitted question is answered in full"
+    );
+    network.tamper(Tampering::default());
+    let (_, answer) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
+    assert_eq!(answer.agency_ids, ["nav"], "admitted again once the turn ended");
+    let transcript = crate::support::transcript(&mut client, &session.session_id).await;
+    assert!(
+        transcript.entries.iter().all(|e| !e.text.contains("hvor mye får jeg")),
+        "the refused message was not kept"
+    );
+    network.stop().await;
+}

@@ -268,6 +268,11 @@ pub struct Recorded {
 pub struct Tampering {
     pub card: Option<fn(&mut veiviser_proto::agency::v1::AssistantCard)>,
     pub answer: Option<fn(&mut veiviser_proto::agency::v1::AskResponse)>,
+    /// The next this many questions are refused with RESOURCE_EXHAUSTED, as an
+    /// agency shedding load refuses them.
+    pub overloaded_for: usize,
+    /// How long the agency takes before it answers.
+    pub delay: Option<Duration>,
 }
 
 /// An agency written directly against the contract (no SDK server) that
@@ -307,6 +312,17 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
             life_event: request.get_ref().life_event.clone(),
             traceparent,
         });
+        let delay = {
+            let mut tampering = self.tampering.lock().expect("lock");
+            if tampering.overloaded_for > 0 {
+                tampering.overloaded_for -= 1;
+                return Err(tonic::Status::resource_exhausted("overloaded"));
+            }
+            tampering.delay
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         let mut answer = self.assistant.answer(request.get_ref()).map_err(tonic::Status::from)?;
         if let Some(spoil) = self.tampering.lock().expect("lock").answer {
             spoil(&mut answer);

@@ -151,6 +151,18 @@ impl CitizenService {
             };
             return Ok(Box::pin(tokio_stream::once(Ok(event))));
         }
+        // Admitted only if it can be answered in full; refused at once
+        // otherwise, before the message is kept, so a retry loses nothing.
+        let Some(permit) = self.master.admit_turn() else {
+            if let Some(count) = self.master.warnings().tick("busy") {
+                tracing::warn!(
+                    reason = "busy",
+                    count,
+                    "questions refused: as many turns in flight as admitted"
+                );
+            }
+            return Err(Error::Busy);
+        };
         self.master
             .sessions()
             .record(&request.session_id, Entry::citizen(&text));
@@ -159,6 +171,7 @@ impl CitizenService {
         let master = Arc::clone(&self.master);
         let span = tracing::info_span!("turn", trace_id = %trace.trace_id_hex());
         let turn_task = async move {
+            let _permit = permit;
             let started = Instant::now();
             let snapshot = master.network().snapshot();
             let Ok(language) = master.content().language(&language) else {

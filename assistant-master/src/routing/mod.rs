@@ -720,7 +720,8 @@ mod tests {
         assert!(matches!(both, Decision::LifeEvent { .. }), "two agencies: {both:?}");
         // The question names the head of a term the story holds ("kvorning"):
         // it asks that agency too.
-        let story = "Zorblat skjedde. Han fikk penger til kvorning. Hva skjer med kvorningen, og når kommer frimpbrevet?";
+        let story =
+            "Zorblat skjedde. Han fikk penger til kvorning. Hva skjer med kvorningen, og når kommer frimpbrevet?";
         assert!(matches!(router.decide(story), Decision::LifeEvent { .. }), "{story}");
         let (only_event, explanation) = router.explain("zorblat i familien");
         assert!(matches!(only_event, Decision::LifeEvent { .. }), "{only_event:?}");

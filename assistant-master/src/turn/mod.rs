@@ -23,11 +23,14 @@ use veiviser_runtime::trace::TraceContext;
 
 use crate::content::{MasterLanguage, fill};
 use crate::handover::{HandoverReason, Handovers, HoursInWords};
-use crate::metrics::AgencyOutcomeLabels;
+use crate::metrics::{AgencyLabel, AgencyOutcomeLabels};
 use crate::network::{Agency, Snapshot, too_large};
 use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
 use crate::text::{in_words, localized};
+
+/// The first pause before asking an overloaded agency again; it doubles each time.
+const OVERLOADED_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Where the events of one answer go.
 pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
@@ -524,15 +527,22 @@ impl<'a> Turn<'a> {
     /// Tells the citizen an agency is missing and returns the line for the answer text.
     async fn unavailable(&self, agency_id: &str, failure: Failure) -> String {
         let agency_name = self.name_of(agency_id);
-        // The status code or the rule broken, never the agency's message (it may quote the question).
-        match failure {
-            Failure::Error(code) => {
-                tracing::warn!(agency = %agency_id, reason = failure.as_str(), code = ?code, "agency gave no answer");
+        // The status code or the rule broken, never the agency's message (it
+        // may quote the question); under load one line a second with a count.
+        if let Some(count) = self
+            .master
+            .warnings()
+            .tick(&format!("{agency_id}/{}", failure.as_str()))
+        {
+            match failure {
+                Failure::Error(code) => {
+                    tracing::warn!(agency = %agency_id, reason = failure.as_str(), code = ?code, count, "agency gave no answer");
+                }
+                Failure::InvalidAnswer(rule) => {
+                    tracing::warn!(agency = %agency_id, reason = failure.as_str(), rule = rule.rule(), count, "agency answer refused");
+                }
+                _ => tracing::warn!(agency = %agency_id, reason = failure.as_str(), count, "agency gave no answer"),
             }
-            Failure::InvalidAnswer(rule) => {
-                tracing::warn!(agency = %agency_id, reason = failure.as_str(), rule = rule.rule(), "agency answer refused");
-            }
-            _ => tracing::warn!(agency = %agency_id, reason = failure.as_str(), "agency gave no answer"),
         }
         self.emit(Event::AgencyUnavailable(AgencyUnavailable {
             agency_id: agency_id.to_string(),
@@ -549,6 +559,48 @@ impl<'a> Turn<'a> {
             &self.language.texts.agency_unavailable,
             &[("agency", &agency_name), ("url", &url)],
         )
+    }
+
+    /// One call to an agency, its answer checked against the contract.
+    async fn attempt(
+        &self,
+        agency_id: &str,
+        agency: &Agency,
+        language: &str,
+        request: tonic::Request<agency::AskRequest>,
+        deadline: tokio::time::Instant,
+    ) -> Result<AskResponse, Failure> {
+        let mut client = agency.client.clone();
+        match tokio::time::timeout_at(deadline, client.ask(request)).await {
+            Err(_) => Err(Failure::Timeout),
+            // One set of rules for every answer, single or part of a plan.
+            Ok(Ok(response)) => {
+                let mut response = response.into_inner();
+                match agency
+                    .card
+                    .as_deref()
+                    .map(|card| contract::check_answer(card, language, &response))
+                {
+                    Some(Ok(())) => {
+                        // Items with no owner are the answering agency's.
+                        for item in response.checklist.iter_mut().filter(|i| i.agency_id.is_empty()) {
+                            item.agency_id = agency_id.to_string();
+                        }
+                        Ok(response)
+                    }
+                    Some(Err(rule)) => Err(Failure::InvalidAnswer(rule)),
+                    None => Err(Failure::Unreachable),
+                }
+            }
+            // Larger than the client decodes: too long by any rule.
+            Ok(Err(status)) if too_large(&status) => Err(Failure::InvalidAnswer(Violation::AnswerTooLong)),
+            Ok(Err(status)) => Err(match status.code() {
+                tonic::Code::Unavailable => Failure::Unreachable,
+                tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => Failure::Timeout,
+                tonic::Code::ResourceExhausted => Failure::Overloaded,
+                code => Failure::Error(code),
+            }),
+        }
     }
 
     /// The citizen's profile token for `agency_id`, when they logged in and consented.
@@ -586,7 +638,7 @@ impl<'a> Turn<'a> {
         } else {
             card_languages[0].clone()
         };
-        let mut request = tonic::Request::new(agency::AskRequest {
+        let message = agency::AskRequest {
             text: text.to_string(),
             language: language.clone(),
             skill_id: skill.to_string(),
@@ -596,8 +648,7 @@ impl<'a> Turn<'a> {
                 self.master.pseudonyms().hash_one((self.session_id, agency_id))
             ),
             referral_path: referral_path.to_vec(),
-        });
-        self.trace.child().inject(request.metadata_mut());
+        };
         let token = match tokio::time::timeout(limit / 2, self.profile_token(agency_id, agency)).await {
             Ok(token) => token,
             Err(_) => {
@@ -605,45 +656,41 @@ impl<'a> Turn<'a> {
                 None
             }
         };
-        request.set_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
-        if let Some(token) = token {
-            match format!("Bearer {token}").parse() {
-                Ok(value) => {
-                    request.metadata_mut().insert("authorization", value);
-                }
-                Err(_) => tracing::warn!(agency = %agency_id, "profile token not usable as metadata"),
-            }
-        }
-        let mut client = agency.client.clone();
-        let outcome = match tokio::time::timeout_at(deadline, client.ask(request)).await {
-            Err(_) => Err(Failure::Timeout),
-            // One set of rules for every answer, single or part of a plan.
-            Ok(Ok(response)) => {
-                let mut response = response.into_inner();
-                match agency
-                    .card
-                    .as_deref()
-                    .map(|card| contract::check_answer(card, &language, &response))
-                {
-                    Some(Ok(())) => {
-                        // Items with no owner are the answering agency's.
-                        for item in response.checklist.iter_mut().filter(|i| i.agency_id.is_empty()) {
-                            item.agency_id = agency_id.to_string();
-                        }
-                        Ok(response)
-                    }
-                    Some(Err(rule)) => Err(Failure::InvalidAnswer(rule)),
-                    None => Err(Failure::Unreachable),
+        let authorization = token.and_then(|token| {
+            match format!("Bearer {token}").parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>() {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    tracing::warn!(agency = %agency_id, "profile token not usable as metadata");
+                    None
                 }
             }
-            // Larger than the client decodes: too long by any rule.
-            Ok(Err(status)) if too_large(&status) => Err(Failure::InvalidAnswer(Violation::AnswerTooLong)),
-            Ok(Err(status)) => Err(match status.code() {
-                tonic::Code::Unavailable => Failure::Unreachable,
-                tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => Failure::Timeout,
-                tonic::Code::ResourceExhausted => Failure::Overloaded,
-                code => Failure::Error(code),
-            }),
+        });
+        // An agency that says it is overloaded is asked again after a pause
+        // that doubles, as long as the pause and another try fit in the deadline.
+        let mut pause = OVERLOADED_FIRST_PAUSE;
+        let outcome = loop {
+            let mut request = tonic::Request::new(message.clone());
+            self.trace.child().inject(request.metadata_mut());
+            if let Some(value) = &authorization {
+                request.metadata_mut().insert("authorization", value.clone());
+            }
+            request.set_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            let outcome = self.attempt(agency_id, agency, &language, request, deadline).await;
+            let retry_fits = tokio::time::Instant::now() + pause * 3 < deadline;
+            match outcome {
+                Err(Failure::Overloaded) if retry_fits => {
+                    self.master
+                        .metrics()
+                        .agency_retries
+                        .get_or_create(&AgencyLabel {
+                            agency: agency_id.to_string(),
+                        })
+                        .inc();
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                outcome => break outcome,
+            }
         };
         self.master
             .metrics()
