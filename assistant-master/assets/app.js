@@ -644,6 +644,9 @@
     const plan = final.checklist || [];
     if (isLifeEvent && plan.length) {
       appendParagraphs(body, firstParagraph(final.text));
+      if (final.plan_counted_from) {
+        body.append(el("p", "plan-counted-from", t("planCountedFrom", { date: formatDate(final.plan_counted_from) })));
+      }
       body.append(renderPlan(plan));
     } else {
       appendParagraphs(body, final.text);
@@ -678,6 +681,15 @@
   // ---------------------------------------------------------------------
   // Chat: the life-event plan
   // ---------------------------------------------------------------------
+
+  /** An ISO date (2026-11-30) in words in the page's language. */
+  function formatDate(iso) {
+    const day = new Date(iso + "T12:00:00");
+    if (Number.isNaN(day.getTime())) return iso;
+    return day.toLocaleDateString(document.documentElement.lang || undefined, {
+      weekday: "long", day: "numeric", month: "long", year: "numeric",
+    });
+  }
 
   /** The plan as a checklist, one section per deadline group. */
   function renderPlan(items) {

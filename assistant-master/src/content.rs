@@ -78,6 +78,18 @@ pub struct Texts {
     pub weekdays: String,
     /// The days of the week, Monday first.
     pub day_names: [String; 7],
+    /// The months, January first.
+    pub month_names: [String; 12],
+    /// A calendar day: `{weekday}`, `{day}`, `{month}`, `{year}`.
+    pub date: String,
+    /// A deadline with its day worked out: `{deadline}`, `{date}`.
+    pub deadline_due: String,
+    /// What the plan's days are counted from: `{date}`.
+    pub plan_counted_from: String,
+    /// Phrases for a day counted back from today ("i går" = 1), to read a date of death.
+    pub days_ago: std::collections::BTreeMap<String, u32>,
+    /// Words before a weekday that put it in the past ("sist søndag").
+    pub past_day_markers: Vec<String>,
     pub transcript_title: String,
     pub transcript_masked: String,
     pub transcript_deleted_at_end: String,

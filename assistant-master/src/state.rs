@@ -22,6 +22,7 @@ use crate::sessions::export::TranscriptDocument;
 use crate::sessions::retention::{Retention, TranscriptArchive};
 use crate::sessions::starts::SessionStarts;
 use crate::sessions::{CloseReason, ClosedSession, Sessions};
+use crate::turn::dates::DayWords;
 
 /// The master's state, shared by every request.
 #[derive(Debug)]
@@ -40,6 +41,8 @@ pub struct Master {
     turns: Arc<tokio::sync::Semaphore>,
     /// Warnings that come in floods, one line a second for each kind.
     warnings: Aggregated,
+    /// The words for naming a day in every language of the content.
+    day_words: DayWords,
     /// Random per process: the conversation ids agencies see cannot be linked
     /// across agencies or back to the session id.
     pseudonyms: RandomState,
@@ -83,6 +86,18 @@ impl Master {
 
     pub fn session_starts(&self) -> &SessionStarts {
         &self.session_starts
+    }
+
+    /// The words for naming a day ("i går", month names), to read a date of death.
+    pub fn day_words(&self) -> &DayWords {
+        &self.day_words
+    }
+
+    /// Today in Norway, by the master's clock.
+    pub fn today(&self) -> jiff::civil::Date {
+        let now = jiff::Timestamp::try_from(self.config.clock.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let oslo = jiff::tz::TimeZone::get("Europe/Oslo").unwrap_or(jiff::tz::TimeZone::UTC);
+        now.to_zoned_datetime(oslo).date()
     }
 
     /// Warnings that come in floods under load: see [`Aggregated`].
@@ -154,11 +169,13 @@ impl Master {
         let desk_keys = DeskKeys::new(Arc::clone(&config.clock));
         let session_starts = SessionStarts::new(config.session_starts, Arc::clone(&config.clock));
         let turns = Arc::new(tokio::sync::Semaphore::new(config.max_turns_in_flight.max(1)));
+        let day_words = DayWords::new(content.languages().map(|language| &language.texts));
         Ok(Arc::new(Self {
             desk_keys,
             session_starts,
             turns,
             warnings: Aggregated::default(),
+            day_words,
             config,
             content,
             network,

@@ -22,6 +22,9 @@ pub struct AnswerJson {
     pub language: String,
     /// The merged plan, ordered by deadline.
     pub checklist: Vec<ChecklistJson>,
+    /// The date of death the plan's days are counted from (2026-11-30); empty
+    /// when the question gave none.
+    pub plan_counted_from: String,
     /// Choices offered when route is "clarify".
     pub options: Vec<String>,
     pub human_needed: bool,
@@ -66,6 +69,8 @@ pub struct ChecklistJson {
     pub group: String,
     /// The condition under which the task applies; empty when it applies to everyone.
     pub only_if: String,
+    /// The deadline's last day (2026-12-14), from `plan_counted_from`; empty without one.
+    pub due_date: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -99,6 +104,7 @@ impl From<&FinalAnswer> for AnswerJson {
             answer: answer.text.clone(),
             language: answer.language.clone(),
             checklist: answer.checklist.iter().map(ChecklistJson::from).collect(),
+            plan_counted_from: answer.plan_counted_from.clone(),
             options: answer.options.clone(),
             human_needed: answer.human_needed,
             masked: answer.masked.clone(),
@@ -144,6 +150,7 @@ impl From<&PlanItem> for ChecklistJson {
             agencies: item.agency_ids.clone(),
             group: item.group.clone(),
             only_if: item.only_if.clone(),
+            due_date: item.due_date.clone(),
         }
     }
 }

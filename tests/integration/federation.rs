@@ -611,3 +611,54 @@ async fn routing_explains_itself_and_reports_what_it_could_not_route() {
     assert!(!report.to_string().contains("passet"), "counts, never text: {report}");
     federation.shutdown().await.expect("clean shutdown");
 }
+
+/// "i går" in the message: the plan's deadlines fall on calendar days counted
+/// from the day before the master's today, working days skipping weekends and
+/// holidays, and the answer says what they are counted from.
+#[tokio::test]
+async fn a_plan_works_out_its_days_from_the_date_of_death_the_message_gives() {
+    // Tuesday 1 December 2026, noon in Oslo.
+    let clock = veiviser_runtime::clock::ManualClock::new(
+        std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_126_400),
+    );
+    let mut config = master_config();
+    config.clock = std::sync::Arc::new(clock);
+    let federation = federation_with(built_in_assistants().expect("content"), config).await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (_, answer) = ask(&mut client, &session_id, "Far døde i går. Hva må vi gjøre nå?").await;
+    assert_eq!(answer.plan_counted_from, "2026-11-30");
+    let funeral = answer
+        .checklist
+        .iter()
+        .find(|item| {
+            item.deadline.as_ref().is_some_and(|d| {
+                d.within == 10 && d.unit == i32::from(veiviser_proto::agency::v1::DeadlineUnit::WorkingDays)
+            })
+        })
+        .expect("the funeral's ten working days");
+    assert_eq!(
+        funeral.due_date, "2026-12-14",
+        "ten working days after Monday 30 November"
+    );
+    assert!(
+        funeral.deadline_text.contains("14. desember 2026"),
+        "{}",
+        funeral.deadline_text
+    );
+    assert!(
+        answer.text.contains("30. november 2026"),
+        "the answer says what it counts from"
+    );
+    assert!(
+        answer
+            .checklist
+            .iter()
+            .all(|item| item.deadline.is_some() != item.due_date.is_empty()),
+        "every deadline has its day, and only deadlines"
+    );
+
+    let (_, undated) = ask(&mut client, &session_id, "Hva må vi gjøre når noen dør?").await;
+    assert!(undated.plan_counted_from.is_empty());
+    assert!(undated.checklist.iter().all(|item| item.due_date.is_empty()));
+    federation.shutdown().await.expect("clean shutdown");
+}

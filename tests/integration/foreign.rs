@@ -302,7 +302,9 @@ async fn questions_beyond_what_the_master_admits_are_refused_at_once_with_a_retr
         .map(|e| e.expect("event"))
         .collect();
     assert!(
-        events.iter().any(|e| matches!(&e.event, Some(Event::Final(f)) if f.agency_ids == ["nav"])),
+        events
+            .iter()
+            .any(|e| matches!(&e.event, Some(Event::Final(f)) if f.agency_ids == ["nav"])),
         "the admitted question is answered in full"
     );
     network.tamper(Tampering::default());

@@ -3,6 +3,7 @@
 //! referrals between them, and compose the final answer. Events are streamed
 //! to the citizen as they happen.
 
+pub mod dates;
 pub mod plan;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -258,7 +259,7 @@ impl<'a> Turn<'a> {
                     parts.push(response.text.clone());
                 }
                 answer.human_needed |= response.human_needed;
-                answer.checklist = plan::merge(response.checklist.iter().cloned(), &self.language.texts);
+                answer.checklist = plan::merge(response.checklist.iter().cloned(), &self.language.texts, None);
                 pending.extend(response.referrals.iter().map(|r| (agency_id.to_string(), r.clone(), 1)));
                 answer.agency_ids.push(agency_id.to_string());
                 self.emit_answer(response, "").await;
@@ -370,7 +371,10 @@ impl<'a> Turn<'a> {
             .collect();
 
         let texts = &self.language.texts;
-        answer.checklist = plan::merge(responses.iter().flat_map(|r| r.checklist.iter().cloned()), texts);
+        // The deadlines fall on days when the message says when the death was.
+        let death = self.master.day_words().date_of_death(text, self.master.today());
+        answer.checklist = plan::merge(responses.iter().flat_map(|r| r.checklist.iter().cloned()), texts, death);
+        answer.plan_counted_from = death.map(|day| day.to_string()).unwrap_or_default();
         let event_name = serving
             .iter()
             .find_map(|(_, card)| card.life_events.iter().find(|e| e.id == event_id))
@@ -390,6 +394,12 @@ impl<'a> Turn<'a> {
                 .map(|r| format!("{}: {}", self.name_of(&r.agency_id), r.text)),
         );
         parts.extend(missing);
+        if let Some(day) = death {
+            parts.push(fill(
+                &texts.plan_counted_from,
+                &[("date", &dates::in_words(day, texts))],
+            ));
+        }
         parts.push(self.render_plan(&answer.checklist));
         answer.text = parts.join("\n\n");
         answer

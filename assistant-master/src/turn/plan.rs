@@ -7,6 +7,9 @@
 use veiviser_proto::agency::v1::{ChecklistItem, DeadlineUnit, RelativeDeadline};
 use veiviser_proto::master::v1::PlanItem;
 
+use jiff::civil::Date;
+
+use super::dates;
 use crate::content::{Texts, fill};
 
 /// A phase of the plan, by how soon its deadline falls.
@@ -112,7 +115,10 @@ pub fn deadline_text(deadline: &RelativeDeadline, texts: &Texts) -> String {
 /// attribution. The result is ordered by phase, then by deadline within it
 /// (a task with a phase and no deadline after the dated ones of its phase),
 /// keeping the given order among equals; tasks with a condition come last.
-pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> Vec<PlanItem> {
+///
+/// With a date of death, each deadline gets its calendar day (`due_date`) and
+/// says it in words.
+pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts, death: Option<Date>) -> Vec<PlanItem> {
     let mut merged: Vec<((Phase, u32), PlanItem)> = Vec::new();
     for item in items {
         if let Some((_, existing)) = merged
@@ -131,14 +137,25 @@ pub fn merge(items: impl IntoIterator<Item = ChecklistItem>, texts: &Texts) -> V
             (None, Some(named)) => named,
         };
         let order = (phase, deadline_days.or(phase.typical_days()).unwrap_or(u32::MAX));
+        let due = death
+            .zip(item.deadline.as_ref())
+            .and_then(|(death, d)| dates::due(death, d));
+        let in_words = item
+            .deadline
+            .as_ref()
+            .map(|d| deadline_text(d, texts))
+            .unwrap_or_default();
         merged.push((
             order,
             PlanItem {
-                deadline_text: item
-                    .deadline
-                    .as_ref()
-                    .map(|d| deadline_text(d, texts))
-                    .unwrap_or_default(),
+                deadline_text: match due {
+                    Some(day) => fill(
+                        &texts.deadline_due,
+                        &[("deadline", &in_words), ("date", &dates::in_words(day, texts))],
+                    ),
+                    None => in_words,
+                },
+                due_date: due.map(|day| day.to_string()).unwrap_or_default(),
                 key: item.key,
                 title: item.title,
                 action: item.action,
@@ -193,12 +210,33 @@ mod tests {
                 item("settle", "skatteetaten", Some((60, DeadlineUnit::Days))),
             ],
             &texts(),
+            None,
         );
         let keys: Vec<&str> = plan.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["funeral", "settle", "grant", "tax"]);
         let groups: Vec<&str> = plan.iter().map(|p| p.group.as_str()).collect();
         assert_eq!(groups, ["first-days", "first-weeks", "six-months", "no-deadline"]);
         assert!(plan[0].deadline_text.contains("10"), "{}", plan[0].deadline_text);
+        assert!(plan.iter().all(|p| p.due_date.is_empty()), "no date of death, no days");
+    }
+
+    #[test]
+    fn with_a_date_of_death_each_deadline_gets_its_day() {
+        let plan = merge(
+            [
+                item("funeral", "kommune", Some((10, DeadlineUnit::WorkingDays))),
+                item("tax", "skatteetaten", None),
+            ],
+            &texts(),
+            Some(jiff::civil::date(2026, 11, 30)),
+        );
+        assert_eq!(plan[0].due_date, "2026-12-14");
+        assert!(
+            plan[0].deadline_text.contains("10") && plan[0].deadline_text.contains("Monday 14 December 2026"),
+            "{}",
+            plan[0].deadline_text
+        );
+        assert_eq!(plan[1].due_date, "", "no deadline, no day");
     }
 
     #[test]
@@ -210,6 +248,7 @@ mod tests {
                 item("settle", "kommune", Some((60, DeadlineUnit::Days))),
             ],
             &texts(),
+            None,
         );
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].agency_ids, ["skatteetaten", "kommune"]);
@@ -234,6 +273,7 @@ mod tests {
                 arranger,
             ],
             &texts(),
+            None,
         );
         let keys: Vec<&str> = plan.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["arranger", "funeral", "services", "settle", "open", "abroad"]);
