@@ -5,6 +5,7 @@
 
 use jiff::civil::{Date, Weekday};
 use jiff::{Span, ToSpan};
+use veiviser_agency_sdk::opening_hours::is_public_holiday;
 use veiviser_proto::agency::v1::{DeadlineUnit, RelativeDeadline};
 
 use crate::content::Texts;
@@ -217,41 +218,10 @@ pub fn due(death: Date, deadline: &RelativeDeadline) -> Option<Date> {
     }
 }
 
-/// Not a Saturday, a Sunday or a Norwegian public holiday.
+/// Not a Saturday, a Sunday or a Norwegian public holiday (the SDK's calendar,
+/// which the agencies' advisor hours use too).
 pub fn is_working_day(day: Date) -> bool {
     !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) && !is_public_holiday(day)
-}
-
-/// Norway's public holidays (helligdager and 1 and 17 May).
-fn is_public_holiday(day: Date) -> bool {
-    let fixed = matches!(
-        (day.month(), day.day()),
-        (1, 1) | (5, 1) | (5, 17) | (12, 25) | (12, 26)
-    );
-    let Some(easter) = easter_sunday(day.year()) else {
-        return fixed;
-    };
-    // Maundy Thursday, Good Friday, Easter Monday, Ascension Day, Whit Monday.
-    let movable = [-3, -2, 1, 39, 50]
-        .iter()
-        .any(|offset: &i64| easter.checked_add(offset.days()).is_ok_and(|holiday| holiday == day));
-    fixed || movable
-}
-
-/// Easter Sunday in the Gregorian calendar (the anonymous algorithm).
-fn easter_sunday(year: i16) -> Option<Date> {
-    let y = i32::from(year);
-    let (a, b, c) = (y % 19, y / 100, y % 100);
-    let (d, e) = (b / 4, b % 4);
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let (i, k) = (c / 4, c % 4);
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
 }
 
 /// `day` in words in the session language: "tirsdag 15. desember 2026".
