@@ -105,6 +105,14 @@ enum Command {
     },
     /// List the agencies the master knows.
     Agencies,
+    /// Check an agency assistant against what the master asks of it: its
+    /// card and answers by the contract's rules, health, every skill in
+    /// every language, its life-event part, referrals and bad input. Run it
+    /// against your own agency before it plugs in; exits 1 when a check fails.
+    Conformance {
+        /// The agency's gRPC address, e.g. http://127.0.0.1:50064.
+        address: String,
+    },
     /// List the synthetic people of the demo login.
     People,
     /// Grant, list or revoke consent for the person given with --person.
@@ -217,6 +225,7 @@ async fn main() -> ExitCode {
         Command::Consent { ref action } => consent_command(&cli, action).await,
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
+        Command::Conformance { ref address } => conformance(address).await,
         Command::Route { ref question } => route(&question.join(" ")),
         Command::Mask { json } => mask(json),
         Command::Transcript {
@@ -602,6 +611,21 @@ async fn transcript(
         }
     }
     Ok(())
+}
+
+async fn conformance(address: &str) -> Result<(), String> {
+    let channel = client::channel(address).await?;
+    let report = veiviser_agency_sdk::conformance::check(channel).await;
+    println!("{report}");
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {} checks failed",
+            report.failures().count(),
+            report.checks.len()
+        ))
+    }
 }
 
 async fn agencies(master: &str) -> Result<(), String> {

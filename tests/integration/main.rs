@@ -4,6 +4,7 @@
 mod advisor_web;
 mod agency;
 mod browser;
+mod conformance;
 mod consent;
 mod consent_durability;
 mod consent_postgres;

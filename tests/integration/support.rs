@@ -343,6 +343,8 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
 /// A master with one recording agency (NAV's content) behind it.
 pub struct RecordingNetwork {
     pub master_address: std::net::SocketAddr,
+    /// The recording agency's own address.
+    pub agency_address: std::net::SocketAddr,
     received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
     tampering: std::sync::Arc<std::sync::Mutex<Tampering>>,
     /// The master's view of the network, to wait for it to change.
@@ -404,6 +406,7 @@ impl RecordingNetwork {
             .expect("alive");
         Self {
             master_address,
+            agency_address,
             received,
             tampering,
             snapshots,

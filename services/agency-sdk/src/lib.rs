@@ -16,6 +16,7 @@
 
 mod assistant;
 pub mod config;
+pub mod conformance;
 pub mod content;
 pub mod contract;
 mod door;
