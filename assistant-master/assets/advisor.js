@@ -87,6 +87,9 @@
       const config = await api("GET", "/api/config");
       if (config.max_advisor_name_chars) ui.name.maxLength = config.max_advisor_name_chars;
       if (config.max_message_chars) ui.reply.maxLength = config.max_message_chars;
+      // The demos' published key is named only when it is the key in use.
+      const demoHint = document.getElementById("demo-key-hint");
+      if (demoHint) demoHint.hidden = !config.demo_desk_key;
     } catch {
       // Without them the master still refuses what is too long, with a message.
     }

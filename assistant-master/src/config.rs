@@ -77,6 +77,11 @@ pub struct MasterConfig {
     pub server: ServerConfig,
 }
 
+/// The advisor desk key of the demos (`veiviser demo`, docker compose's
+/// default): published, so the advisor page mentions it only when it is the
+/// key in use.
+pub const DEMO_DESK_KEY: &str = "demo-desk-key";
+
 /// Open sessions at most: sized for a national service (an idle session costs
 /// well under a kilobyte); when full, unused sessions make room first.
 pub const DEFAULT_MAX_SESSIONS: usize = 500_000;

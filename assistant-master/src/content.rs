@@ -110,6 +110,8 @@ pub struct Texts {
     pub handover_handed_back: String,
     pub handover_closed_by_advisor: String,
     pub handover_left: String,
+    /// The citizen left the queue before an advisor took the conversation.
+    pub handover_left_queue: String,
     pub handover_session_ended: String,
     pub transcript_advisor: String,
     pub date_time: String,

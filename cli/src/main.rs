@@ -11,6 +11,9 @@ use veiviser_cli::consent;
 use veiviser_cli::output::{AnswerJson, route_name};
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
+// The demo's advisor desk key, the same as docker compose's default: the
+// advisor page is off without one, and the demo is for loopback only.
+use veiviser_master::config::DEMO_DESK_KEY;
 use veiviser_master::handover::hours::HoursPolicy;
 use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
@@ -18,10 +21,6 @@ use veiviser_runtime::shutdown_signal;
 use veiviser_runtime::telemetry::{self, LogFormat};
 use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
 use veiviser_testkit::trust::{DEMO_TRUST_PORTS, TrustProcess};
-
-/// The demo's advisor desk key, the same as docker compose's default: the
-/// advisor page is off without one, and the demo is for loopback only.
-const DEMO_DESK_KEY: &str = "demo-desk-key";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -434,6 +434,11 @@ async fn an_advisor_who_disconnects_puts_the_conversation_back_in_the_queue() {
         .expect("left")
         .into_inner();
     assert_eq!(left.state, i32::from(HandoverState::Ended));
+    assert!(
+        left.text.contains("køen") && !left.text.contains("rettleiar"),
+        "leaving the queue is no goodbye to an advisor: {}",
+        left.text
+    );
     second.queue_of(0).await;
     let repeat = client.leave_handover(LeaveHandoverRequest { session_id }).await;
     assert_eq!(repeat.map(|_| ()).unwrap_err().code(), Code::NotFound);

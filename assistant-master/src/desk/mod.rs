@@ -657,6 +657,8 @@ impl Desk {
         let text = match ending {
             Ending::HandedBack => &texts.handover_handed_back,
             Ending::ClosedByAdvisor => &texts.handover_closed_by_advisor,
+            // Leaving the queue before any advisor took the conversation is no goodbye to one.
+            Ending::CitizenLeft if handover.advisor.is_none() => &texts.handover_left_queue,
             Ending::CitizenLeft => &texts.handover_left,
             Ending::SessionEnded => &texts.handover_session_ended,
         };

@@ -169,6 +169,8 @@ struct ConfigBody<'a> {
     handover_states: BTreeMap<&'static str, i32>,
     /// The page's own texts, by language and key (the content's `[page]`).
     texts: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
+    /// The desk key is the demos' published one, which the advisor page may then name.
+    demo_desk_key: bool,
 }
 
 async fn config(State(web): State<Web>) -> Response {
@@ -182,6 +184,7 @@ async fn config(State(web): State<Web>) -> Response {
         routes: enum_names(|n| Route::try_from(n).ok().map(|r| r.as_str_name())),
         handover_states: enum_names(|n| HandoverState::try_from(n).ok().map(|s| s.as_str_name())),
         texts: content.languages().map(|l| (l.language.as_str(), &l.page)).collect(),
+        demo_desk_key: web.master.config().advisor_key.as_deref() == Some(crate::config::DEMO_DESK_KEY),
     })
     .into_response()
 }
