@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod desk;
 mod error;
 pub mod grpc;

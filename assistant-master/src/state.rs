@@ -11,6 +11,7 @@ use veiviser_runtime::clock::rfc3339;
 
 use crate::config::MasterConfig;
 use crate::content::MasterContent;
+use crate::dates::DayWords;
 use crate::desk::Desk;
 use crate::desk::keys::DeskKeys;
 use crate::error::Error;
@@ -22,7 +23,6 @@ use crate::sessions::export::TranscriptDocument;
 use crate::sessions::retention::{Retention, TranscriptArchive};
 use crate::sessions::starts::SessionStarts;
 use crate::sessions::{CloseReason, ClosedSession, Sessions};
-use crate::turn::dates::DayWords;
 
 /// The master's state, shared by every request.
 #[derive(Debug)]

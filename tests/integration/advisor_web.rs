@@ -249,7 +249,10 @@ async fn the_page_learns_limits_and_enum_numbers_from_the_master() {
         HandoverState::WithAdvisor as i32
     );
     assert_eq!(body["forwarded_intent"], veiviser_master::grpc::FORWARDED_INTENT);
-    assert_eq!(body["demo_desk_key"], false, "no desk key here, so the page names no demo key");
+    assert_eq!(
+        body["demo_desk_key"], false,
+        "no desk key here, so the page names no demo key"
+    );
     // The page's own texts, in every language the master speaks, with the same keys.
     let texts = body["texts"].as_object().expect("texts");
     assert_eq!(texts.len(), 3);

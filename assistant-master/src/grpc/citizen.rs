@@ -72,10 +72,14 @@ impl CitizenService {
         }
         if !self.master.session_starts().admit(client) {
             crate::metrics::Metrics::count(&self.master.metrics().refusals, "too-many-new-sessions");
-            tracing::warn!(
-                reason = "too-many-new-sessions",
-                "session refused: one address starts too many"
-            );
+            // A flood is what this refuses: one line a second, with the count.
+            if let Some(count) = self.master.warnings().tick("too-many-new-sessions") {
+                tracing::warn!(
+                    reason = "too-many-new-sessions",
+                    count,
+                    "sessions refused: one address starts too many"
+                );
+            }
             return Err(Error::TooManyNewSessions);
         }
         let language = self.master.content().language(&request.language)?;
@@ -313,7 +317,12 @@ impl CitizenAssistant for CitizenService {
         &self,
         request: Request<StartSessionRequest>,
     ) -> Result<Response<StartSessionResponse>, Status> {
-        let forwarded_for = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let forwarded_for: Vec<&str> = request
+            .metadata()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         let client = client_address(
             request.remote_addr(),
             forwarded_for,

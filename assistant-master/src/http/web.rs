@@ -332,12 +332,13 @@ async fn start_session(
             local_addr: None,
             remote_addr: Some(peer),
         });
-    if let Some(value) = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
+    for value in headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.parse().ok())
     {
-        request.metadata_mut().insert("x-forwarded-for", value);
+        request.metadata_mut().append("x-forwarded-for", value);
     }
     let started = web.citizen.start_session(request).await?;
     Ok(Json(started.into_inner()).into_response())

@@ -3,7 +3,6 @@
 //! referrals between them, and compose the final answer. Events are streamed
 //! to the citizen as they happen.
 
-pub mod dates;
 pub mod plan;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -23,6 +22,7 @@ use veiviser_agency_sdk::contract::{self, Violation};
 use veiviser_runtime::trace::TraceContext;
 
 use crate::content::{MasterLanguage, fill};
+use crate::dates;
 use crate::handover::{HandoverReason, Handovers, HoursInWords};
 use crate::metrics::{AgencyLabel, AgencyOutcomeLabels};
 use crate::network::{Agency, Snapshot, too_large};

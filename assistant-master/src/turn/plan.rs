@@ -9,8 +9,8 @@ use veiviser_proto::master::v1::PlanItem;
 
 use jiff::civil::Date;
 
-use super::dates;
 use crate::content::{Texts, fill};
+use crate::dates;
 
 /// A phase of the plan, by how soon its deadline falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -92,8 +92,9 @@ pub async fn check(channel: Channel) -> Report {
         });
     report.record("health", serving);
 
-    let mut client = AgencyAssistantClient::new(channel).max_decoding_message_size(MAX_CARD_BYTES * 2);
-    let card = match client.describe(DescribeRequest {}).await {
+    // As the master reads an agency: nothing larger than the largest card.
+    let mut client = AgencyAssistantClient::new(channel).max_decoding_message_size(MAX_CARD_BYTES);
+    let card = match client.describe(with_deadline(DescribeRequest {})).await {
         Ok(response) => response.into_inner(),
         Err(status) => {
             report.record("card", Err(format!("Describe answered {:?}", status.code())));
@@ -174,6 +175,16 @@ pub async fn check(channel: Channel) -> Report {
     report
 }
 
+/// The master's default deadline for an agency call: an answer later than
+/// this is one the master never shows.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn with_deadline<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(DEADLINE);
+    request
+}
+
 /// Asks the agency and checks every answer by the master's rules.
 struct Asker<'c> {
     client: AgencyAssistantClient<Channel>,
@@ -199,7 +210,7 @@ impl Asker<'_> {
         };
         let answer = self
             .client
-            .ask(request)
+            .ask(with_deadline(request))
             .await
             .map_err(|status| {
                 format!(
@@ -243,7 +254,7 @@ impl Asker<'_> {
             language: language.to_string(),
             ..AskRequest::default()
         };
-        match self.client.ask(request).await {
+        match self.client.ask(with_deadline(request)).await {
             Err(status) if status.code() == tonic::Code::InvalidArgument => Ok(()),
             Err(status) => Err(format!("refused with {:?}, not InvalidArgument", status.code())),
             Ok(_) => Err("answered instead of refusing with InvalidArgument".into()),

@@ -175,9 +175,11 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     english_order(text, words, out);
     if postcode_somewhere {
         // "Bakken, 2975 Vang i Valdres": a farm or place named before its postcode.
+        // Group 1 is the address; what matched before it is the boundary ("Øvergard" has no ASCII one).
         out.extend(
             FARM_AND_POSTCODE
-                .find_iter(text)
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
                 .map(|m| (EntityKind::Address, m.start(), m.end())),
         );
     }
@@ -200,7 +202,8 @@ static CARE_OF: LazyLock<Regex> =
 
 /// A capitalised place or farm name, a comma, a postcode and its place.
 static FARM_AND_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)\p{Lu}[\p{L}\-]+,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*(?:[ ]i[ ]\p{Lu}[\p{L}\-]*)?").expect("valid")
+    Regex::new(r"(?:^|[^\p{L}\p{N}])(\p{Lu}[\p{L}\-]+,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*(?:[ ]i[ ]\p{Lu}[\p{L}\-]*)?)")
+        .expect("valid")
 });
 
 /// Where the house number of a street ending at `word` may start: after a
@@ -471,6 +474,7 @@ mod tests {
             addresses("garden Hauge, 6823 Sandane i Gloppen."),
             ["Hauge, 6823 Sandane i Gloppen"]
         );
+        assert_eq!(addresses("garden Øvergard, 2975 Vang."), ["Øvergard, 2975 Vang"]);
         assert_eq!(
             addresses("adressa er øvre lid 4, 5700 voss. takk"),
             ["øvre lid 4, 5700 voss"]

@@ -848,7 +848,12 @@ impl Names<'_, '_> {
         // ("han het kjell-ivar sørbø."), up to three words.
         let named = first > 0 && NAMING_VERBS.contains(self.lower(first - 1));
         let mut last = first;
-        while last + 1 < self.tokens.len() && last - first < 3 && self.adjacent(last + 1) {
+        // Up to four words of a name, particles not counted ("Anne Marie van der Berg").
+        let particles = |last: usize| (first..=last).filter(|&i| PARTICLES.contains(self.lower(i))).count();
+        while last + 1 < self.tokens.len()
+            && (last - first).saturating_sub(particles(last)) < 3
+            && self.adjacent(last + 1)
+        {
             let next = &self.tokens[last + 1];
             let continues = if PARTICLES.contains(next.lower.as_ref()) {
                 // One or two particles before a capitalised part: "van Dijk", "van der Berg".
@@ -1155,6 +1160,12 @@ mod tests {
         assert_eq!(names("Thank you Ingvild, that helped"), ["Ingvild"]);
         assert_eq!(names("alle kalla henne Tulla"), ["Tulla"]);
         assert_eq!(names("my uncle Pieter van der Meer died"), ["Pieter van der Meer"]);
+        assert_eq!(
+            names("my aunt Anne Marie van der Berg died"),
+            ["Anne Marie van der Berg"]
+        );
+        // A name that starts with a word that is also a particle ("Al") is counted right.
+        assert_eq!(names("min bror Al Hassan døde"), ["Al Hassan"]);
         assert_eq!(names("faren min Terje Olsen døde"), ["Terje Olsen"]);
         assert_eq!(names("Min far, Wojciech Kowalczyk, døde"), ["Wojciech Kowalczyk"]);
         assert_eq!(names("my late husband Bartholomew died"), ["Bartholomew"]);

@@ -520,7 +520,7 @@ impl Run<'_> {
         let beside_short = (from..first).chain(last + 1..=to).all(|i| self.is_short_or_clock(i));
         // Numbers side by side (" / ") are two numbers, never one; and
         // opening hours ("0800-1600", "08-15") are no part of one.
-        if !beside_short || (first..last).any(|i| self.loose[i]) || (first..=last).any(|i| self.in_time_range(i)) {
+        if !beside_short || (first..last).any(|i| self.loose[i]) || self.cuts_hours(first, last) {
             return false;
         }
         if self.is_date(first, last)
@@ -577,18 +577,24 @@ impl Run<'_> {
         }
     }
 
-    /// Group `i` begins or ends a span of hours: two clock times joined by a
-    /// dash, "0800-1600", "08–15", "8 - 16".
-    fn in_time_range(&self, i: usize) -> bool {
+    /// Groups `first..=last` hold a span of hours ("0800-1600", "08–15": two
+    /// clock times joined by a dash), unless they are exactly that span after
+    /// a phone word: opening hours next to a number, or alone, are no part of
+    /// one, but "tlf 2312-0745" is a number.
+    fn cuts_hours(&self, first: usize, last: usize) -> bool {
         let clock = |i: usize| {
             let g = self.groups[i];
             let value = self.text[g.start..g.end].parse::<u32>().unwrap_or(9999);
             (g.len() <= 2 && value <= 24) || (g.len() == 4 && value / 100 <= 24 && value % 100 <= 59)
         };
         let dashed = |i: usize| matches!(self.separator(i).trim(), "-" | "\u{2013}");
-        let with_next = i + 1 < self.groups.len() && dashed(i) && clock(i) && clock(i + 1);
-        let with_previous = i > 0 && dashed(i - 1) && clock(i - 1) && clock(i);
-        with_next || with_previous
+        (0..self.groups.len().saturating_sub(1))
+            .filter(|&i| dashed(i) && clock(i) && clock(i + 1))
+            .any(|i| {
+                let (start_in, end_in) = ((first..=last).contains(&i), (first..=last).contains(&(i + 1)));
+                let whole = first == i && last == i + 1;
+                start_in != end_in || (start_in && end_in && !(whole && self.phone_cue))
+            })
     }
 
     /// Group `i` is one or two digits, or a clock time ("0800").
@@ -783,6 +789,12 @@ mod tests {
         assert_eq!(kinds("ring +47 934 56 712 9–15"), [("phone", "+47 934 56 712")]);
         assert_eq!(kinds("tlf 4793456712"), [("phone", "4793456712")]);
         assert_eq!(kinds("nummeret mitt er 93456712 09-15"), [("phone", "93456712")]);
+        assert_eq!(
+            kinds("tlf 2312-0745"),
+            [("phone", "2312-0745")],
+            "a landline written 4-4"
+        );
+        assert!(kinds("åpent 2000-2300 hver dag").is_empty(), "opening hours alone");
         assert_eq!(
             kinds("tlf. 22 68 41 93 / 934 56 712"),
             [("phone", "22 68 41 93"), ("phone", "934 56 712")]

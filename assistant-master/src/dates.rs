@@ -76,8 +76,8 @@ impl DayWords {
         let mut found: Vec<(usize, Date)> = Vec::new();
         // Phrases counted back from today, by where they stand in the text.
         for (phrase, days) in &self.days_ago {
-            if let Some(at) = find_phrase(&lower, phrase) {
-                found.push((at, today.checked_sub(days.days()).ok()?));
+            if let (Some(at), Ok(day)) = (find_phrase(&lower, phrase), today.checked_sub(days.days())) {
+                found.push((at, day));
             }
         }
         let mut at = 0;
@@ -85,7 +85,10 @@ impl DayWords {
             let position = lower[at..].find(word).map_or(at, |p| at + p);
             at = position + word.len();
             let word = word.trim_end_matches('.');
-            if let Some(date) = self.numeric(word, today) {
+            // "kl. 10.05" and "kr 12.50" are a time and an amount, not a day.
+            let after_time_or_amount =
+                i > 0 && matches!(words[i - 1].trim_end_matches('.'), "kl" | "kr" | "nok" | "at");
+            if let Some(date) = self.numeric(word, today).filter(|_| !after_time_or_amount) {
                 found.push((position, date));
             } else if let Some(month) = self.month(word) {
                 // "12. mars", "12 March 2026", "March 12", "March 12th".
@@ -94,8 +97,10 @@ impl DayWords {
                 let year = words
                     .get(i + 1 + usize::from(after.is_some()))
                     .and_then(|w| year_number(w));
-                if let Some(day) = before.or(after) {
-                    found.push((position, most_recent(year, month, day, today)?));
+                // A day to come ("begravelsen er 10. desember") is no date of death,
+                // and leaves the others found standing.
+                if let Some(date) = before.or(after).and_then(|day| most_recent(year, month, day, today)) {
+                    found.push((position, date));
                 }
             } else if let Some(weekday) = self.weekday(word)
                 && i > 0
@@ -104,11 +109,15 @@ impl DayWords {
                 // "sist søndag", "last Sunday": the latest such day before today.
                 let back = (today.weekday().to_monday_zero_offset() - weekday.to_monday_zero_offset() + 7) % 7;
                 let back = if back == 0 { 7 } else { back };
-                found.push((position, today.checked_sub(i64::from(back).days()).ok()?));
+                if let Ok(day) = today.checked_sub(i64::from(back).days()) {
+                    found.push((position, day));
+                }
             }
         }
         found.sort_by_key(|(position, _)| *position);
-        let oldest = today.checked_sub(OLDEST_DAYS.days()).ok()?;
+        let Ok(oldest) = today.checked_sub(OLDEST_DAYS.days()) else {
+            return None;
+        };
         found
             .into_iter()
             .map(|(_, date)| date)
@@ -274,6 +283,12 @@ mod tests {
             ("my husband died last Tuesday", Some(date(2026, 11, 24))),
             // A funeral next week and a death long ago give no date of death.
             ("Begravelsen er 20. desember", None),
+            ("Far døde i går, begravelsen er 10. desember", Some(date(2026, 11, 30))),
+            ("Mor døde 31. april, nei, 30. april", Some(date(2026, 4, 30))),
+            (
+                "jeg ringte kl. 10.05 og betalte kr 12.50, far døde 3.5",
+                Some(date(2026, 5, 3)),
+            ),
             ("Far døde i 2019, nå er mor død også", None),
             ("Hva må vi gjøre når noen dør?", None),
         ] {
