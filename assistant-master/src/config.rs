@@ -31,8 +31,9 @@ pub struct MasterConfig {
     /// Calls in flight to one agency; more are shed at once.
     pub agency_concurrency: usize,
     /// Turns (questions being answered) at most at once; beyond it a question
-    /// is refused at once with UNAVAILABLE and a hint to retry. As many as one
-    /// agency client carries calls, so every turn admitted can make its calls.
+    /// is refused at once with UNAVAILABLE and a hint to retry. Below
+    /// `agency_concurrency`, so every turn admitted can make its calls and
+    /// card refreshes still find room.
     pub max_turns_in_flight: usize,
     /// How often a reachable agency's card is fetched again.
     pub refresh_interval: Duration,
@@ -100,7 +101,8 @@ impl Default for MasterConfig {
             agencies: Vec::new(),
             agency_timeout: Duration::from_secs(3),
             agency_concurrency: 64,
-            max_turns_in_flight: 64,
+            // A few calls to each agency to spare for card refreshes.
+            max_turns_in_flight: 60,
             refresh_interval: Duration::from_secs(30),
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),

@@ -16,6 +16,9 @@ use crate::desk::Desk;
 use crate::desk::keys::DeskKeys;
 use crate::error::Error;
 use crate::logs::Aggregated;
+
+/// How long a question waits for a turn that is just ending before it is refused as busy.
+const ADMISSION_GRACE: std::time::Duration = std::time::Duration::from_millis(5);
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::profiles::ProfileTokens;
@@ -106,8 +109,18 @@ impl Master {
     }
 
     /// A permit to answer one question, if fewer than `max_turns_in_flight` are being answered.
-    pub fn admit_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        Arc::clone(&self.turns).try_acquire_owned().ok()
+    ///
+    /// A turn that is just ending (its answer sent, its transcript being
+    /// written) is waited for a moment, so a citizen who asks again at once
+    /// is not refused for the turn that answered them.
+    pub async fn admit_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Ok(permit) = Arc::clone(&self.turns).try_acquire_owned() {
+            return Some(permit);
+        }
+        tokio::time::timeout(ADMISSION_GRACE, Arc::clone(&self.turns).acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     pub fn desk(&self) -> &Desk {

@@ -104,6 +104,28 @@ enum Command {
     },
     /// List the agencies the master knows.
     Agencies,
+    /// Measure the master under load against a bare relay over the same
+    /// agencies, on loopback: throughput, p50, p99 and the CPU per request of
+    /// each middle box, at 1 and 64 questions in flight; prints a Markdown
+    /// table. Needs the `veiviser-master` binary beside this one (`cargo build
+    /// --release --bin veiviser --bin veiviser-master`).
+    Loadtest {
+        /// Seconds each path runs at each level.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Questions in flight, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
+        in_flight: Vec<usize>,
+    },
+    /// A bare relay that only forwards Ask to agencies (the load test's floor).
+    #[command(hide = true)]
+    Relay {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Agency addresses; a single question goes to the first.
+        #[arg(long = "agency", required = true)]
+        agencies: Vec<String>,
+    },
     /// Check an agency assistant against what the master asks of it: its
     /// card and answers by the contract's rules, health, every skill in
     /// every language, its life-event part, referrals and bad input. Run it
@@ -225,6 +247,8 @@ async fn main() -> ExitCode {
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
         Command::Conformance { ref address } => conformance(address).await,
+        Command::Loadtest { seconds, ref in_flight } => loadtest(seconds, in_flight).await,
+        Command::Relay { listen, ref agencies } => veiviser_cli::relay::serve(listen, agencies).await,
         Command::Route { ref question } => route(&question.join(" ")),
         Command::Mask { json } => mask(json),
         Command::Transcript {
@@ -609,6 +633,22 @@ async fn transcript(
             std::io::stdout().write_all(&file.content).map_err(|e| e.to_string())?;
         }
     }
+    Ok(())
+}
+
+async fn loadtest(seconds: u64, in_flight: &[usize]) -> Result<(), String> {
+    let test = veiviser_cli::loadtest::LoadTest {
+        seconds: seconds.clamp(1, 600),
+        in_flight: in_flight.iter().map(|n| (*n).clamp(1, 1024)).collect(),
+    };
+    eprintln!(
+        "load test: {} paths x {} levels x {} s each, loopback only",
+        4,
+        test.in_flight.len(),
+        test.seconds
+    );
+    let lines = veiviser_cli::loadtest::run(&test).await?;
+    println!("{}", veiviser_cli::loadtest::table(&lines));
     Ok(())
 }
 

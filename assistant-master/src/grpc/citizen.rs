@@ -113,7 +113,12 @@ impl CitizenService {
         })
     }
 
-    fn ask_stream(&self, request: AskRequest, trace: TraceContext) -> Result<EventStream, Error> {
+    fn ask_stream(
+        &self,
+        request: AskRequest,
+        trace: TraceContext,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<EventStream, Error> {
         let session_language = self.master.sessions().touch(&request.session_id)?;
         let text = checked_text(&request.text, self.master.config().max_message_chars, "message")?.to_string();
         // Masked at the door: nothing below this line sees the text as typed.
@@ -157,7 +162,7 @@ impl CitizenService {
         }
         // Admitted only if it can be answered in full; refused at once
         // otherwise, before the message is kept, so a retry loses nothing.
-        let Some(permit) = self.master.admit_turn() else {
+        let Some(permit) = permit else {
             if let Some(count) = self.master.warnings().tick("busy") {
                 tracing::warn!(
                     reason = "busy",
@@ -338,7 +343,8 @@ impl CitizenAssistant for CitizenService {
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<EventStream>, Status> {
         // Continue the caller's trace when it sends one; start one otherwise.
         let trace = TraceContext::from_metadata(request.metadata()).unwrap_or_else(TraceContext::new_root);
-        self.ask_stream(request.into_inner(), trace)
+        let permit = self.master.admit_turn().await;
+        self.ask_stream(request.into_inner(), trace, permit)
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }
