@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use veiviser_cli::client;
 use veiviser_proto::agency::v1::{AskResponse, AssistantCard};
 use veiviser_proto::master::v1::ask_event::Event;
 use veiviser_proto::master::v1::{AskEvent, ListAgenciesRequest};
@@ -34,10 +33,7 @@ async fn a_card_that_breaks_a_rule_takes_the_agency_out_of_routing_until_it_is_s
         ..master_config()
     })
     .await;
-    let mut client = client::connect(&network.master_address.to_string())
-        .await
-        .expect("master");
-    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (mut client, session) = network.citizen().await;
     let (_, before) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
     assert_eq!(before.agency_ids, ["nav"]);
 
@@ -82,10 +78,7 @@ async fn a_card_that_breaks_a_rule_takes_the_agency_out_of_routing_until_it_is_s
 #[tokio::test]
 async fn an_answer_that_breaks_a_rule_is_not_shown_and_the_agency_is_named_missing() {
     let network = RecordingNetwork::start().await;
-    let mut client = client::connect(&network.master_address.to_string())
-        .await
-        .expect("master");
-    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (mut client, session) = network.citizen().await;
     const PLAN_QUESTION: &str = "Far døde i går, hva må vi gjøre nå?";
     let (_, sound) = ask(&mut client, &session.session_id, NAV_QUESTION).await;
     let (_, sound_plan) = ask(&mut client, &session.session_id, PLAN_QUESTION).await;
@@ -180,10 +173,7 @@ async fn a_second_address_claiming_an_agency_id_in_use_is_refused() {
 #[tokio::test]
 async fn a_life_event_request_carries_the_masked_message() {
     let network = RecordingNetwork::start().await;
-    let mut client = client::connect(&network.master_address.to_string())
-        .await
-        .expect("master");
-    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (mut client, session) = network.citizen().await;
     let (_, answer) = ask(
         &mut client,
         &session.session_id,
@@ -237,10 +227,7 @@ async fn an_overloaded_agency_is_asked_again_within_the_deadline() {
     let mut config = master_config();
     config.agency_timeout = Duration::from_secs(2);
     let network = RecordingNetwork::start_with(config).await;
-    let mut client = client::connect(&network.master_address.to_string())
-        .await
-        .expect("master");
-    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (mut client, session) = network.citizen().await;
     network.tamper(Tampering {
         overloaded_for: 2,
         ..Tampering::default()
@@ -275,10 +262,7 @@ async fn questions_beyond_what_the_master_admits_are_refused_at_once_with_a_retr
     let mut config = master_config();
     config.max_turns_in_flight = 1;
     let network = RecordingNetwork::start_with(config).await;
-    let mut client = client::connect(&network.master_address.to_string())
-        .await
-        .expect("master");
-    let session = client::start_session(&mut client, "nb", true).await.expect("session");
+    let (mut client, session) = network.citizen().await;
     network.tamper(Tampering {
         delay: Some(Duration::from_millis(500)),
         ..Tampering::default()

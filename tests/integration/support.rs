@@ -415,6 +415,13 @@ impl RecordingNetwork {
         }
     }
 
+    /// A client of the master and a session started in bokmål.
+    pub async fn citizen(&self) -> (MasterClient, veiviser_proto::master::v1::StartSessionResponse) {
+        let mut client = client::connect(&self.master_address.to_string()).await.expect("master");
+        let session = client::start_session(&mut client, "nb", true).await.expect("session");
+        (client, session)
+    }
+
     /// Every call the agency received so far.
     pub fn received(&self) -> Vec<Recorded> {
         self.received.lock().expect("lock").clone()
