@@ -204,6 +204,13 @@ impl MasterContent {
     }
 }
 
+impl Texts {
+    /// The name of `day` in this language.
+    pub fn day_name(&self, day: jiff::civil::Weekday) -> &str {
+        &self.day_names[usize::from(day.to_monday_zero_offset().unsigned_abs())]
+    }
+}
+
 impl MasterLanguage {
     /// The fixed answer of one of the master's own intents.
     pub fn answer(&self, intent_id: &str) -> &str {

@@ -235,7 +235,7 @@ pub fn is_working_day(day: Date) -> bool {
 
 /// `day` in words in the session language: "tirsdag 15. desember 2026".
 pub fn in_words(day: Date, texts: &Texts) -> String {
-    let weekday = &texts.day_names[day.weekday().to_monday_zero_offset() as usize];
+    let weekday = texts.day_name(day.weekday());
     let month = texts
         .month_names
         .get(usize::try_from(day.month() - 1).unwrap_or(0))

@@ -79,20 +79,19 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
     }
     let master_address = free_port()?;
     let relay_address = free_port()?;
+    let agency_flags = agencies
+        .iter()
+        .flat_map(|agency| ["--agency".to_string(), agency.clone()]);
     let mut master_args: Vec<String> = vec![
         "--listen".into(),
         master_address.to_string(),
         "--session-starts-per-minute".into(),
         "0".into(),
     ];
-    for agency in &agencies {
-        master_args.extend(["--agency".into(), agency.clone()]);
-    }
+    master_args.extend(agency_flags.clone());
     let mut master = spawn(&master_bin, &master_args)?;
     let mut relay_args = vec!["relay".into(), "--listen".into(), relay_address.to_string()];
-    for agency in &agencies {
-        relay_args.extend(["--agency".into(), agency.clone()]);
-    }
+    relay_args.extend(agency_flags);
     let mut relay = spawn(&here, &relay_args)?;
     let outcome = async {
         let master_client = wait_for_master(master_address).await?;
@@ -100,50 +99,19 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
         let mut lines = Vec::new();
         for &level in &test.in_flight {
             let seconds = Duration::from_secs(test.seconds);
-            lines.push(
-                drive_relay(
-                    "bare relay, one agency",
-                    &relay_channel,
-                    false,
-                    level,
-                    seconds,
-                    relay.id(),
-                )
-                .await?,
-            );
-            lines.push(
-                drive_master(
-                    "master, one agency",
-                    &master_client,
-                    SINGLE_QUESTION,
-                    level,
-                    seconds,
-                    master.id(),
-                )
-                .await?,
-            );
-            lines.push(
-                drive_relay(
-                    "bare relay, three agencies",
-                    &relay_channel,
+            // Each of the master's paths right after its floor.
+            for (life_event, question, floor, path) in [
+                (false, SINGLE_QUESTION, "bare relay, one agency", "master, one agency"),
+                (
                     true,
-                    level,
-                    seconds,
-                    relay.id(),
-                )
-                .await?,
-            );
-            lines.push(
-                drive_master(
-                    "master, life event (three agencies, one plan)",
-                    &master_client,
                     LIFE_EVENT_QUESTION,
-                    level,
-                    seconds,
-                    master.id(),
-                )
-                .await?,
-            );
+                    "bare relay, three agencies",
+                    "master, life event (three agencies, one plan)",
+                ),
+            ] {
+                lines.push(drive_relay(floor, &relay_channel, life_event, level, seconds, relay.id()).await?);
+                lines.push(drive_master(path, &master_client, question, level, seconds, master.id()).await?);
+            }
         }
         Ok::<_, String>(lines)
     }

@@ -72,14 +72,7 @@ impl CitizenService {
         }
         if !self.master.session_starts().admit(client) {
             crate::metrics::Metrics::count(&self.master.metrics().refusals, "too-many-new-sessions");
-            // A flood is what this refuses: one line a second, with the count.
-            if let Some(count) = self.master.warnings().tick("too-many-new-sessions") {
-                tracing::warn!(
-                    reason = "too-many-new-sessions",
-                    count,
-                    "sessions refused: one address starts too many"
-                );
-            }
+            self.log_refused_under_load("too-many-new-sessions");
             return Err(Error::TooManyNewSessions);
         }
         let language = self.master.content().language(&request.language)?;
@@ -111,6 +104,13 @@ impl CitizenService {
             idle_timeout_seconds: u32::try_from(self.master.config().session_idle_timeout.as_secs())
                 .unwrap_or(u32::MAX),
         })
+    }
+
+    /// Refusals come in floods under load: one line a second per reason, with the count.
+    fn log_refused_under_load(&self, reason: &'static str) {
+        if let Some(count) = self.master.warnings().tick(reason) {
+            tracing::warn!(reason, count, "requests refused under load");
+        }
     }
 
     fn ask_stream(
@@ -163,13 +163,7 @@ impl CitizenService {
         // Admitted only if it can be answered in full; refused at once
         // otherwise, before the message is kept, so a retry loses nothing.
         let Some(permit) = permit else {
-            if let Some(count) = self.master.warnings().tick("busy") {
-                tracing::warn!(
-                    reason = "busy",
-                    count,
-                    "questions refused: as many turns in flight as admitted"
-                );
-            }
+            self.log_refused_under_load("busy");
             return Err(Error::Busy);
         };
         self.master

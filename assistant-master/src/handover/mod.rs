@@ -197,11 +197,7 @@ impl HoursInWords {
                 days: if parsed.is_weekdays() {
                     texts.weekdays.clone()
                 } else {
-                    let names: Vec<&str> = parsed
-                        .days()
-                        .iter()
-                        .map(|day| texts.day_names[usize::from(day.to_monday_zero_offset().unsigned_abs())].as_str())
-                        .collect();
+                    let names: Vec<&str> = parsed.days().iter().map(|day| texts.day_name(*day)).collect();
                     names.join(", ")
                 },
                 opens: parsed.opens(),
