@@ -57,8 +57,30 @@
     replying: false, // a reply is on its way: Enter twice sends it once
   };
 
+  /** The API's messages are English; the page words each kind of refusal. */
+  const ERRORS = {
+    UNAUTHENTICATED: "Skrankenøkkelen er feil.",
+    RESOURCE_EXHAUSTED: "For mange forsøk. Vent litt og prøv igjen.",
+    FAILED_PRECONDITION: "Etaten tar ikke imot chat fra Veiviser nå, eller skranken er slått av.",
+    NOT_FOUND: "Fant ikke etaten eller samtalen. Last siden på nytt.",
+    INVALID_ARGUMENT: "Sjekk det du har skrevet inn.",
+    UNAVAILABLE: "Tjenesten har mye å gjøre. Prøv igjen om litt.",
+  };
+
+  /** Refused desk actions, by `ActionRefused.code`. */
+  const REFUSALS = {
+    "not-signed-in": "Du er ikke logget inn. Logg inn igjen.",
+    "already-signed-in": "Du er allerede logget inn.",
+    "nobody-waiting": "Ingen venter nå.",
+    "no-such-conversation": "Samtalen finnes ikke lenger.",
+    "other-agency": "Samtalen står i køen til en annen etat.",
+    "already-taken": "En annen veileder har allerede tatt samtalen.",
+    "not-yours": "Samtalen er ikke din.",
+    "reply-refused": "Svaret ble ikke sendt. Det kan ikke være tomt eller for langt.",
+  };
+
   function errorText(error) {
-    if (error instanceof ApiError && error.message) return error.message;
+    if (error instanceof ApiError && ERRORS[error.code]) return ERRORS[error.code];
     if (error instanceof TypeError) return "Fikk ikke kontakt med tjenesten. Prøv igjen.";
     return "Noe gikk galt. Prøv igjen.";
   }
@@ -197,7 +219,7 @@
   }
 
   function refused(refusal) {
-    ui.deskError.textContent = `Ikke utført: ${refusal.reason}`;
+    ui.deskError.textContent = REFUSALS[refusal.code] || "Handlingen ble ikke utført.";
     if (state.taking) {
       state.taking = false;
       enableTaking();

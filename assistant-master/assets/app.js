@@ -36,6 +36,10 @@
     advisorReplies: new Set(), // keys of replies already shown
     starting: false,
     ended: false,
+    // The language the citizen picked during the chat; until then the master
+    // answers in the language each message is written in.
+    chosenLanguage: "",
+    operator: "",
   };
 
   const byId = (id) => document.getElementById(id);
@@ -54,7 +58,6 @@
     actions: byId("chat-actions"),
     human: byId("human"),
     download: byId("download"),
-    downloadJson: byId("download-json"),
     end: byId("end"),
     endDialog: byId("end-dialog"),
     endDownload: byId("end-download"),
@@ -69,7 +72,12 @@
     composer: byId("composer"),
     message: byId("message"),
     closed: byId("closed"),
+    closedRetention: byId("closed-retention"),
+    closedDownload: byId("closed-download"),
     restart: byId("restart"),
+    privacyLink: byId("privacy-link"),
+    accessibilityLink: byId("accessibility-link"),
+    operator: byId("operator"),
   };
 
   function hasText(key) {
@@ -107,6 +115,20 @@
     for (const node of document.querySelectorAll("[data-i18n-label]")) {
       node.setAttribute("aria-label", t(node.dataset.i18nLabel));
     }
+    ui.privacyLink.href = `/personvern?lang=${encodeURIComponent(state.lang)}`;
+    ui.accessibilityLink.href = `/tilgjengelighet?lang=${encodeURIComponent(state.lang)}`;
+    if (state.operator) ui.operator.textContent = t("footerOperator", { operator: state.operator });
+    updateTitle();
+  }
+
+  /** The window's title says where the citizen is: start, chat, queue, advisor, ended. */
+  function updateTitle() {
+    let key = "titleStart";
+    if (state.ended) key = "titleEnded";
+    else if (state.handover && state.handover.state === HANDOVER.WITH_ADVISOR) key = "titleAdvisor";
+    else if (state.handover) key = "titleWaiting";
+    else if (state.session) key = "titleChat";
+    if (hasText(key)) document.title = t(key);
   }
 
   // ---------------------------------------------------------------------
@@ -178,11 +200,25 @@
     parent.append(text.slice(position));
   }
 
-  /** Paragraphs on blank lines, line breaks on single newlines. */
+  const BULLET = /^\s*[-•*]\s+/;
+
+  /** Paragraphs on blank lines, line breaks on single newlines, and a block
+   * whose lines all start with "- " (or "• ") as a list. */
   function appendParagraphs(parent, text) {
     const blocks = String(text ?? "").replace(/\r\n?/g, "\n").split(/\n\s*\n/);
     for (const block of blocks) {
       if (!block.trim()) continue;
+      const lines = block.trim().split("\n");
+      if (lines.length > 1 && lines.every((line) => BULLET.test(line))) {
+        const list = el("ul", "text-list");
+        for (const line of lines) {
+          const item = el("li");
+          appendLinkedText(item, line.replace(BULLET, ""));
+          list.append(item);
+        }
+        parent.append(list);
+        continue;
+      }
       const paragraph = el("p");
       block.trim().split("\n").forEach((line, index) => {
         if (index > 0) paragraph.append(el("br"));
@@ -218,9 +254,10 @@
 
   const { ApiError, api, errorFromResponse, parseJson, readEventStream } = window.VeiviserHttp;
 
-  /** The text to show for a failed request. */
+  /** The text to show for a failed request, in the page's language: the
+   * API's own messages are English, so the page words each kind of refusal. */
   function errorText(error) {
-    if (error instanceof ApiError) return error.message || t("genericError");
+    if (error instanceof ApiError && hasText(`error.${error.code}`)) return t(`error.${error.code}`);
     if (error instanceof TypeError) return t("networkError");
     return t("genericError");
   }
@@ -241,6 +278,7 @@
     server.handoverStates = config.handover_states || {};
     server.maxMessageChars = config.max_message_chars || 0;
     server.forwardedIntent = config.forwarded_intent || "";
+    state.operator = config.operator || "";
     Object.assign(STRINGS, config.texts || {});
     for (const [name, number] of Object.entries(server.routes)) ROUTE[name.replace(/^ROUTE_/, "")] = number;
     for (const [name, number] of Object.entries(server.handoverStates)) {
@@ -292,7 +330,9 @@
       return;
     }
     learnServer(config);
-    setLanguage(state.lang); // the texts, and the hint naming the message limit
+    // A link may ask for a language (?lang=nn), as the statements' links back do.
+    const requested = new URLSearchParams(window.location.search).get("lang");
+    setLanguage(STRINGS[requested] ? requested : ui.lang.value || state.lang); // the texts, and the hint naming the message limit
     if (Array.isArray(config.languages)) offerOnlyLanguages(config.languages);
     state.loginEnabled = Boolean(config.login);
     if (state.loginEnabled) await loadPeople();
@@ -371,6 +411,8 @@
 
   function onLanguageChange() {
     setLanguage(ui.lang.value);
+    // Chosen during the chat: the answers follow the choice from now on.
+    if (state.session && !state.ended) state.chosenLanguage = state.lang;
     refreshConsents();
   }
 
@@ -432,9 +474,9 @@
       }))
       .catch(() => {}); // names then come from the answers themselves
     ui.download.href = sessionUrl("/transcript?format=text");
-    ui.downloadJson.href = sessionUrl("/transcript?format=json");
     ui.startScreen.hidden = true;
     ui.chat.hidden = false;
+    updateTitle();
     addMessage("assistant", t("speakerAssistant"), session.welcome);
     ui.message.focus();
   }
@@ -469,11 +511,14 @@
     item.scrollIntoView({ block: item.offsetHeight <= ui.messages.clientHeight ? "nearest" : "start" });
   }
 
-  /** Scrolls so that the start of item is visible if it is above the view
-   * (of the conversation, which scrolls on its own, or of the window). */
+  /** Scrolls so that the start of item is visible if it is above or below
+   * the view (of the conversation, which scrolls on its own, or of the window). */
   function revealStart(item) {
-    const top = Math.max(0, ui.messages.getBoundingClientRect().top);
-    if (item.getBoundingClientRect().top < top) item.scrollIntoView({ block: "start" });
+    const view = ui.messages.getBoundingClientRect();
+    const top = Math.max(0, view.top);
+    const bottom = Math.min(window.innerHeight, view.bottom);
+    const start = item.getBoundingClientRect().top;
+    if (start < top || start > bottom - 24) item.scrollIntoView({ block: "start" });
   }
 
   function onComposerSubmit(event) {
@@ -509,7 +554,7 @@
       response = await fetch(sessionUrl("/messages"), {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ text }),
+        body: JSON.stringify({ text, language: state.chosenLanguage }),
       });
       if (!response.ok) throw await errorFromResponse(response);
     } catch (error) {
@@ -540,6 +585,7 @@
       this.body = null;
       this.progress = null;
       this.parts = null;
+      this.answers = []; // each agency's answer and name, for the plan's agency parts
       this.finished = false;
       if (showPending) this.ensureItem();
     }
@@ -554,6 +600,7 @@
       ui.messageList.append(item);
       this.item = item;
       this.body = body;
+      showNewest(item);
     }
 
     handle(payload) {
@@ -583,6 +630,7 @@
       }
       appendParagraphs(part, answer.text);
       this.parts.append(part);
+      this.answers.push({ answer, name: agencyName(answer.agency_id) });
     }
 
     onAgencyUnavailable(event) {
@@ -598,7 +646,7 @@
       } else {
         this.ensureItem();
         this.body.replaceChildren();
-        renderFinal(this.body, final);
+        renderFinal(this.body, final, this.answers);
         this.item.setAttribute("aria-busy", "false");
       }
       const masked = final.masked || [];
@@ -639,7 +687,7 @@
   }
 
   /** The final answer: text or plan, then notices, choices and handover. */
-  function renderFinal(body, final) {
+  function renderFinal(body, final, answers) {
     const isLifeEvent = enumNumber(final.route, server.routes) === ROUTE.LIFE_EVENT;
     const plan = final.checklist || [];
     if (isLifeEvent && plan.length) {
@@ -647,7 +695,18 @@
       if (final.plan_counted_from) {
         body.append(el("p", "plan-counted-from", t("planCountedFrom", { date: formatDate(final.plan_counted_from) })));
       }
+      // What an agency worked out for this citizen (with consent) comes first.
+      for (const { answer, name } of answers.filter(({ answer }) => answer.personalised)) {
+        body.append(renderAgencyPart(answer, name, true));
+      }
       body.append(renderPlan(plan));
+      const general = answers.filter(({ answer }) => !answer.personalised);
+      if (general.length) {
+        const more = el("details", "agency-parts");
+        more.append(el("summary", null, t("agencyParts")));
+        for (const { answer, name } of general) more.append(renderAgencyPart(answer, name, false));
+        body.append(more);
+      }
     } else {
       appendParagraphs(body, final.text);
     }
@@ -657,6 +716,16 @@
     }
     if ((final.options || []).length) body.append(renderOptions(final.options));
     if (final.handover && final.handover.open_now) body.append(renderHandoverOffer(final.handover));
+  }
+
+  /** One agency's own text in a plan; tailored ones carry a badge. */
+  function renderAgencyPart(answer, name, tailored) {
+    const part = el("section", tailored ? "agency-part agency-part-tailored" : "agency-part");
+    const heading = el("h3", null, name);
+    if (tailored) heading.append(" ", el("span", "badge", t("tailoredForYou")));
+    part.append(heading);
+    appendParagraphs(part, answer.text);
+    return part;
   }
 
   /** Clarifying choices; each sends its text as the next message. */
@@ -691,9 +760,23 @@
     });
   }
 
-  /** The plan as a checklist, one section per deadline group. */
+  /** The plan as a checklist, one section per deadline group; tasks that
+   * only apply in some situations wait behind a "show" toggle. */
   function renderPlan(items) {
     const plan = el("section", "plan");
+    const general = items.filter((item) => !item.only_if);
+    const conditional = items.filter((item) => item.only_if);
+    appendGroups(plan, general);
+    if (conditional.length) {
+      const more = el("details", "plan-conditional");
+      more.append(el("summary", null, t("showConditional", { n: conditional.length })));
+      appendGroups(more, conditional);
+      plan.append(more);
+    }
+    return plan;
+  }
+
+  function appendGroups(parent, items) {
     let list = null;
     let groupKey = null;
     for (const item of items) {
@@ -703,11 +786,10 @@
         list = el("ul", "plan-list");
         const group = el("section", "plan-group");
         group.append(el("h3", null, item.group_label || item.group || "—"), list);
-        plan.append(group);
+        parent.append(group);
       }
       list.append(renderPlanItem(item));
     }
-    return plan;
   }
 
   function renderPlanItem(item) {
@@ -814,6 +896,7 @@
     if (ui.handoverStatus.textContent !== text) ui.handoverStatus.textContent = text;
     ui.leaveHandover.textContent = t(handoverState === HANDOVER.WITH_ADVISOR ? "leaveAdvisor" : "leaveQueue");
     ui.leaveHandover.hidden = false;
+    updateTitle();
   }
 
   function handoverFallbackText(status, handoverState) {
@@ -829,6 +912,7 @@
     clearText(ui.handoverStatus);
     ui.leaveHandover.hidden = true;
     closeHandoverStream();
+    updateTitle();
   }
 
   function openHandoverStream() {
@@ -873,10 +957,21 @@
   // Ending the chat
   // ---------------------------------------------------------------------
 
-  /** «Avslutt» asks first: once ended, the conversation can no longer be downloaded. */
-  function askToEnd() {
+  /** «Avslutt» asks first, and says what becomes of the conversation: kept
+   * (and downloadable) for a while, or deleted at once. */
+  async function askToEnd() {
     if (!state.session || state.ended) return;
     ui.endDownload.href = sessionUrl("/transcript?format=text");
+    const text = byId("end-dialog-text");
+    text.textContent = t("endConfirmText");
+    try {
+      const transcript = await api("GET", sessionUrl("/transcript?format=json"));
+      if (transcript && transcript.retention && !transcript.retention.deleted_at_session_end) {
+        text.textContent = t("endConfirmTextKept");
+      }
+    } catch {
+      // The cautious text stays: download it first.
+    }
     ui.endDialog.showModal();
     ui.endCancel.focus();
   }
@@ -884,25 +979,36 @@
   async function endChat() {
     if (!state.session || state.ended) return;
     clearText(ui.chatError);
+    let keptUntil = "";
     try {
-      await api("DELETE", sessionUrl(""));
+      const ended = await api("DELETE", sessionUrl(""));
+      keptUntil = (ended && ended.transcript_kept_until) || "";
     } catch (error) {
       if (error.status !== 404) { // 404: the session is already gone
         showText(ui.chatError, errorText(error));
         return;
       }
     }
-    showChatEnded();
+    showChatEnded(keptUntil);
   }
 
-  function showChatEnded() {
+  function showChatEnded(keptUntil) {
     state.ended = true;
     clearHandover();
     ui.actions.hidden = true;
     ui.handoverBar.hidden = true;
     ui.composer.hidden = true;
     addSystemMessage(t("chatEnded"));
+    if (keptUntil) {
+      // The masked copy stays downloadable until it is deleted.
+      ui.closedRetention.textContent = t("keptUntil", { date: formatDate(keptUntil.slice(0, 10)) });
+      ui.closedDownload.href = sessionUrl("/transcript?format=text");
+      ui.closedDownload.hidden = false;
+    } else {
+      ui.closedRetention.textContent = t("deletedAtEnd");
+    }
     ui.closed.hidden = false;
+    updateTitle();
     ui.restart.focus();
   }
 

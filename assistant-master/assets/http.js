@@ -7,24 +7,29 @@
 (() => {
   "use strict";
 
-  /** A refused request: the API's short message (may be empty) and the HTTP status. */
+  /** A refused request: the API's short message (may be empty, and is in
+   * English: pages show their own text for `code`), the HTTP status and the
+   * gRPC code's name ("RESOURCE_EXHAUSTED"). */
   class ApiError extends Error {
-    constructor(message, status) {
+    constructor(message, status, code) {
       super(message);
       this.status = status;
+      this.code = code || "";
     }
   }
 
   /** The ApiError for a response that is not ok, with the body's "error" text. */
   async function errorFromResponse(response) {
     let message = "";
+    let code = "";
     try {
       const body = await response.json();
       if (body && typeof body.error === "string") message = body.error;
+      if (body && typeof body.code === "string") code = body.code;
     } catch {
       // Not JSON: the caller shows its own generic text.
     }
-    return new ApiError(message, response.status);
+    return new ApiError(message, response.status, code);
   }
 
   /** A JSON request; resolves to the parsed body (null for 204). */

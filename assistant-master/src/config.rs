@@ -75,8 +75,21 @@ pub struct MasterConfig {
     /// a request naming another is refused, so a page on another site cannot
     /// reach a chat on a laptop through DNS rebinding.
     pub web_hosts: Vec<String>,
+    /// Sites (origins, "https://www.nav.no") that may open the chat in their
+    /// own pages with `/embed.js`; no site may frame it when empty.
+    pub embed_origins: Vec<String>,
+    /// Who runs this installation and answers for it, as the privacy and
+    /// accessibility statements and the page's footer name them.
+    pub operator: String,
+    /// Where citizens reach the operator about privacy and accessibility (a URL or an address).
+    pub operator_contact: String,
     pub server: ServerConfig,
 }
+
+/// The operator the statements name unless configured: says plainly it is a test.
+pub const DEMO_OPERATOR: &str = "Veiviser (testinstallasjon)";
+/// The contact the statements give unless configured: a reserved example address.
+pub const DEMO_OPERATOR_CONTACT: &str = "veiviser@example.org";
 
 /// The advisor desk key of the demos (`veiviser demo`, docker compose's
 /// default): published, so the advisor page mentions it only when it is the
@@ -123,6 +136,9 @@ impl Default for MasterConfig {
             advisor_hours: HoursPolicy::Cards,
             advisor_key: None,
             web_hosts: loopback_hosts(),
+            embed_origins: Vec::new(),
+            operator: DEMO_OPERATOR.to_string(),
+            operator_contact: DEMO_OPERATOR_CONTACT.to_string(),
             server: ServerConfig::default(),
         }
     }
@@ -205,6 +221,15 @@ pub struct MasterArgs {
     /// Host names the web chat answers to (comma-separated; any port); loopback names when unset.
     #[arg(long = "web-host", env = "VEIVISER_WEB_HOSTS", value_delimiter = ',')]
     pub web_hosts: Vec<String>,
+    /// Sites that may embed the chat with /embed.js (origins, comma-separated: "https://www.nav.no").
+    #[arg(long = "embed-origin", env = "VEIVISER_EMBED_ORIGINS", value_delimiter = ',')]
+    pub embed_origins: Vec<String>,
+    /// Who runs this installation, as the privacy and accessibility statements name it.
+    #[arg(long, env = "VEIVISER_OPERATOR", default_value = DEMO_OPERATOR)]
+    pub operator: String,
+    /// Where citizens reach the operator (a URL or an e-mail address).
+    #[arg(long, env = "VEIVISER_OPERATOR_CONTACT", default_value = DEMO_OPERATOR_CONTACT)]
+    pub operator_contact: String,
     /// When human advisors answer: in the hours on each agency's card, or always (demos).
     #[arg(long, env = "VEIVISER_ADVISOR_HOURS", value_enum, default_value_t = HoursPolicy::Cards)]
     pub advisor_hours: HoursPolicy,
@@ -278,9 +303,39 @@ impl MasterArgs {
             } else {
                 self.web_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect()
             },
+            embed_origins: self
+                .embed_origins
+                .iter()
+                .map(|origin| embed_origin(origin))
+                .collect::<Result<_, _>>()?,
+            operator: self.operator.trim().to_string(),
+            operator_contact: self.operator_contact.trim().to_string(),
             server: self.server.server_config(),
             ..MasterConfig::default()
         })
+    }
+}
+
+/// An origin a site embeds the chat from, checked because it goes into the
+/// `Content-Security-Policy` header: `http(s)://host[:port]`, nothing else.
+pub fn embed_origin(origin: &str) -> Result<String, crate::error::Error> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or_default();
+    let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let port_ok = port.is_empty() || (port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()));
+    if host_ok && port_ok {
+        Ok(origin)
+    } else {
+        Err(crate::error::Error::Config(
+            "an embed origin must be scheme://host[:port], like https://www.nav.no".into(),
+        ))
     }
 }
 
@@ -303,5 +358,28 @@ mod tests {
         let config = config_with_key("a-real-key-from-the-vault").expect("a real key");
         assert_eq!(config.advisor_key.as_deref(), Some("a-real-key-from-the-vault"));
         assert_eq!(config_with_key("").expect("no key").advisor_key, None);
+    }
+
+    #[test]
+    fn embed_origins_are_plain_origins_or_refused() {
+        assert_eq!(
+            super::embed_origin("https://www.NAV.no/").expect("origin"),
+            "https://www.nav.no"
+        );
+        assert_eq!(
+            super::embed_origin("http://127.0.0.1:8080").expect("origin"),
+            "http://127.0.0.1:8080"
+        );
+        for hostile in [
+            "www.nav.no",
+            "https://*.nav.no",
+            "https://nav.no; script-src *",
+            "https://nav.no/path",
+            "javascript:alert(1)",
+            "https://",
+            "https://nav.no:99999x",
+        ] {
+            assert!(super::embed_origin(hostile).is_err(), "refused");
+        }
     }
 }

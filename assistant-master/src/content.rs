@@ -43,6 +43,37 @@ pub struct MasterLanguage {
     /// The web page's texts by key (labels, buttons, notices), with `{name}`
     /// placeholders the page fills; every language has the same keys.
     pub page: BTreeMap<String, String>,
+    /// The privacy and accessibility statements the web endpoint serves.
+    pub statement: Statements,
+}
+
+/// The statements a public service publishes about itself, in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statements {
+    /// Personvernerklæring: what is stored, for how long, who is responsible, the citizen's rights.
+    pub privacy: Statement,
+    /// Tilgjengelighetserklæring: the standard met, how it is tested, limits, where to complain.
+    pub accessibility: Statement,
+}
+
+/// One statement: a title, a summary and sections of plain paragraphs, with
+/// the placeholders `{operator}`, `{operator_contact}`, `{retention_days}`
+/// and `{idle_minutes}` filled from the master's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    pub title: String,
+    pub summary: String,
+    #[serde(rename = "section")]
+    pub sections: Vec<StatementSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSection {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
 }
 
 /// Reply texts; `{name}` placeholders are filled by [`fill`].
@@ -51,6 +82,8 @@ pub struct MasterLanguage {
 pub struct Texts {
     pub welcome: String,
     pub out_of_scope: String,
+    /// For a message nothing in the network recognises: not understood, which is not "can't help".
+    pub not_understood: String,
     pub clarify: String,
     pub clarify_life_event: String,
     pub life_event_intro: String,
@@ -177,6 +210,7 @@ impl MasterContent {
         };
         for (tag, language) in &languages {
             check_page_texts(tag, &language.page, &default.page)?;
+            check_statements(tag, &language.statement)?;
         }
         Ok(Self { languages })
     }
@@ -249,6 +283,32 @@ fn check_page_texts(
             return Err(Error::Content(format!(
                 "{tag}.toml [page] {key}: its {{placeholders}} differ from {DEFAULT_LANGUAGE}.toml"
             )));
+        }
+    }
+    Ok(())
+}
+
+/// What a statement may fill in from the configuration.
+pub const STATEMENT_PLACEHOLDERS: [&str; 4] = ["operator", "operator_contact", "retention_days", "idle_minutes"];
+
+/// A statement names only the placeholders the web endpoint fills.
+fn check_statements(tag: &str, statements: &Statements) -> Result<(), Error> {
+    for statement in [&statements.privacy, &statements.accessibility] {
+        let texts = [&statement.title, &statement.summary].into_iter().chain(
+            statement
+                .sections
+                .iter()
+                .flat_map(|s| std::iter::once(&s.heading).chain(&s.paragraphs)),
+        );
+        for text in texts {
+            if let Some(unknown) = placeholders(text)
+                .into_iter()
+                .find(|p| !STATEMENT_PLACEHOLDERS.contains(p))
+            {
+                return Err(Error::Content(format!(
+                    "{tag}.toml [statement]: unknown placeholder {{{unknown}}}"
+                )));
+            }
         }
     }
     Ok(())
@@ -366,6 +426,13 @@ mod tests {
     fn a_page_text_with_other_placeholders_is_refused() {
         let error = embedded_with("en", |text| text.replace("{name}", "{nmae}")).expect_err("placeholders differ");
         assert!(error.to_string().contains("placeholders"), "{error}");
+    }
+
+    #[test]
+    fn a_statement_with_an_unknown_placeholder_is_refused() {
+        let error =
+            embedded_with("nn", |text| text.replace("{operator_contact}", "{owner}")).expect_err("unknown placeholder");
+        assert!(error.to_string().contains("{owner}"), "{error}");
     }
 
     #[test]

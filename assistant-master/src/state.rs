@@ -228,8 +228,9 @@ impl Master {
     }
 
     /// Applies the retention rules to a session that has ended: deleted now
-    /// if it touched a session-only topic, archived otherwise.
-    pub fn close_session(&self, session: ClosedSession, reason: CloseReason) {
+    /// if it touched a session-only topic, archived otherwise; returns until
+    /// when its transcript can still be downloaded (`None`: it is gone).
+    pub fn close_session(&self, session: ClosedSession, reason: CloseReason) -> Option<std::time::SystemTime> {
         self.desk.session_ended(&session.id);
         if let Some(profiles) = &self.profiles {
             profiles.forget(&session.id);
@@ -241,24 +242,37 @@ impl Master {
         };
         Metrics::count(&self.metrics.sessions_ended, reason_label);
         self.metrics.sessions_open.set(self.sessions.open_count() as i64);
-        let outcome = match self.config.retention.for_topics(&session.topics) {
-            Retention::SessionOnly(_) => "deleted-session-only",
-            Retention::Keep(_) if session.transcript.is_empty() => return,
+        let (outcome, kept_until) = match self.config.retention.for_topics(&session.topics) {
+            Retention::SessionOnly(_) => ("deleted-session-only", None),
+            Retention::Keep(_) if session.transcript.is_empty() => return None,
             Retention::Keep(keep_for) => {
                 let now = self.config.clock.now();
+                // Archived without the session id; its hash finds it for the citizen.
                 let document = TranscriptDocument::new(&self.transcript("", &session), rfc3339(now));
-                match self.archive.store(document, now + keep_for) {
-                    Ok(()) => "archived",
+                let key = crate::sessions::retention::download_key(&session.id);
+                match self.archive.store(document, now + keep_for, key) {
+                    Ok(()) => ("archived", Some(now + keep_for)),
                     Err(error) => {
                         // Losing it deletes early, never late; the citizen could download it before.
                         tracing::error!(%error, "transcript could not be archived");
-                        "archive-failed"
+                        ("archive-failed", None)
                     }
                 }
             }
         };
         tracing::info!(reason = reason_label, outcome, "session closed");
         Metrics::count(&self.metrics.transcripts, outcome);
+        kept_until
+    }
+
+    /// The transcript of an ended session while it is archived, by the
+    /// session id its citizen held. Reads a file: call it off the async threads.
+    pub fn archived_transcript(&self, session_id: &str) -> Result<Option<TranscriptDocument>, Error> {
+        let key = crate::sessions::retention::download_key(session_id);
+        Ok(self
+            .archive
+            .fetch(&key, self.config.clock.now())?
+            .map(|archived| archived.transcript))
     }
 
     /// Closes idle sessions and deletes archived transcripts whose retention
@@ -271,7 +285,7 @@ impl Master {
         let idle = self.sessions.close_idle();
         let idle_sessions_closed = idle.len();
         for session in idle {
-            self.close_session(session, CloseReason::Idle);
+            let _ = self.close_session(session, CloseReason::Idle);
         }
         let transcripts_deleted = self.archive.purge(self.config.clock.now())?;
         self.metrics

@@ -27,6 +27,15 @@ pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// An agency's name as written inside a sentence in `language`: its card's
+/// `name_in_text` ("kommunen"), else its display name ("NAV").
+pub fn name_in_text<'a>(card: &'a AssistantCard, language: &str) -> &'a str {
+    card.name_in_text
+        .iter()
+        .find(|name| name.language == language && !name.text.trim().is_empty())
+        .map_or_else(|| localized(&card.display_name, language), |name| name.text.as_str())
+}
+
 /// The masker at the door for a network of `cards`: the agencies' published
 /// phone numbers stay readable, everything else that looks like personal
 /// data is masked.

@@ -3,7 +3,8 @@
 //! gives, with a readable message; a refused action arrives on the advisor's
 //! event stream, as it does for gRPC advisors; stopping the endpoint ends the
 //! stream instead of waiting for it; without a desk key the page is off; the
-//! page gets the master's limits and the proto's enum numbers from /api/config.
+//! page gets the master's limits and the proto's enum numbers from /api/config;
+//! only the chat page may be framed, by the sites configured to embed it.
 
 use std::sync::Arc;
 
@@ -343,4 +344,64 @@ async fn wrong_desk_keys_slow_the_guesser_down() {
     );
     web.stop().await;
     federation.shutdown().await.expect("stops");
+}
+
+/// Only the chat page may be framed, and only by the sites configured to embed
+/// it; /embed.js carries its labels in every language the master speaks.
+#[tokio::test]
+async fn only_configured_sites_may_frame_the_chat_page() {
+    let csp = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get(reqwest::header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
+    let closed = federation_with(assistants, master_config()).await;
+    let web = WebEndpoint::start(Arc::clone(&closed.master)).await;
+    let page = reqwest::get(web.url("/")).await.expect("page");
+    assert!(csp(&page).contains("frame-ancestors 'none'"), "{}", csp(&page));
+    web.stop().await;
+    closed.shutdown().await.expect("stops");
+
+    let config = MasterConfig {
+        embed_origins: vec!["https://www.nav.no".into(), "http://localhost:8080".into()],
+        ..master_config()
+    };
+    let assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
+    let open = federation_with(assistants, config).await;
+    let web = WebEndpoint::start(Arc::clone(&open.master)).await;
+    let page = reqwest::get(web.url("/")).await.expect("page");
+    assert!(
+        csp(&page).contains("frame-ancestors https://www.nav.no http://localhost:8080;"),
+        "{}",
+        csp(&page)
+    );
+    for path in ["/advisor", "/api/config", "/personvern"] {
+        let other = reqwest::get(web.url(path)).await.expect("answered");
+        assert!(
+            csp(&other).contains("frame-ancestors 'none'"),
+            "{path}: {}",
+            csp(&other)
+        );
+    }
+    let script = reqwest::get(web.url("/embed.js")).await.expect("script");
+    assert_eq!(
+        script
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("text/javascript; charset=utf-8")
+    );
+    let script = script.text().await.expect("text");
+    assert!(!script.contains("__LABELS__"), "the labels are filled in");
+    let content = veiviser_master::content::MasterContent::embedded().expect("content");
+    for language in content.languages() {
+        let label = serde_json::to_string(&language.page["embedOpen"]).expect("json");
+        assert!(script.contains(&label), "{}: {label}", language.language);
+    }
+    web.stop().await;
+    open.shutdown().await.expect("stops");
 }

@@ -1,11 +1,16 @@
 //! The citizen's chat window in a real headless Chromium (Debian's
 //! `chromium` and `chromedriver`), driven over WebDriver: the acknowledgement,
-//! a demo login with consent, the life-event plan, a handover to an advisor
-//! connected through the advisor API, and the download; axe-core checks
-//! WCAG 2.1 A and AA on every screen and fails the test on any violation; the
+//! a demo login with consent, the life-event plan (its days, the tailored
+//! text, the tasks that only may apply), a handover to an advisor connected
+//! through the advisor API, the download during the chat and after it, and a
+//! title per state in the service's frame; axe-core checks WCAG 2.0, 2.1 and
+//! 2.2 A and AA on every screen and fails the test on any violation; the
 //! layout must reflow at 320 CSS pixels (400 % zoom) and on a phone. A second
 //! journey runs in nynorsk and English up to the plan, which must show the
-//! deadline groups the master gives over gRPC in that language.
+//! deadline groups the master gives over gRPC in that language, on a desktop
+//! and a phone, and switches language during the chat. The privacy and
+//! accessibility statements, and the chat embedded in another site's page
+//! with one script tag, have their own journeys.
 //! Screenshots go to `target/test-artifacts/browser/`.
 //!
 //! Needs chromedriver (on PATH or `$VEIVISER_CHROMEDRIVER`) and axe-core 4
@@ -27,7 +32,9 @@ use tokio::process::{Child, Command};
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
 use veiviser_master::handover::hours::HoursPolicy;
-use veiviser_proto::master::v1::{HandBack, HandoverState, Reply, Take, desk_action, desk_event, handover_event};
+use veiviser_proto::master::v1::{
+    AskRequest, FinalAnswer, HandBack, HandoverState, Reply, Take, ask_event, desk_action, desk_event, handover_event,
+};
 use veiviser_testkit::federation::Federation;
 use veiviser_testkit::trust::TrustProcess;
 
@@ -186,12 +193,13 @@ async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
-/// Runs axe-core's WCAG 2.1 A and AA rules and fails on any violation.
+/// Runs axe-core's WCAG 2.0, 2.1 and 2.2 A and AA rules (2.2 adds target
+/// size) and fails on any violation.
 async fn assert_accessible(client: &Client, axe: &str, screen: &str) {
     client.execute(axe, vec![]).await.expect("axe-core loads");
     let script = r#"
         const done = arguments[arguments.length - 1];
-        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] } })
           .then(result => done(result.violations.map(v => ({
               id: v.id, impact: v.impact, help: v.help,
               nodes: v.nodes.map(n => n.target.join(' ')) }))))
@@ -232,6 +240,35 @@ async fn in_view(client: &Client, css: &str) -> bool {
     client.execute(&script, vec![]).await.expect("script runs") == Value::Bool(true)
 }
 
+async fn title(client: &Client) -> String {
+    client.title().await.expect("title")
+}
+
+/// Headings of level one that are shown: each screen has exactly one.
+async fn visible_h1s(client: &Client) -> u64 {
+    let script = "return [...document.querySelectorAll('h1')].filter(h => h.getClientRects().length > 0).length;";
+    client
+        .execute(script, vec![])
+        .await
+        .expect("script runs")
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Fetches `href` (of `css`) from inside the page: its status and text.
+async fn fetched(client: &Client, css: &str) -> (u64, String) {
+    let script = format!(
+        "const done = arguments[arguments.length - 1]; \
+         fetch(document.querySelector('{css}').href).then(async r => done([r.status, await r.text()])) \
+           .catch(e => done([0, String(e)]));"
+    );
+    let result = client.execute_async(&script, vec![]).await.expect("fetch runs");
+    (
+        result[0].as_u64().unwrap_or(0),
+        result[1].as_str().unwrap_or_default().to_string(),
+    )
+}
+
 async fn focused_id(client: &Client) -> String {
     client
         .execute("return document.activeElement && document.activeElement.id;", vec![])
@@ -265,10 +302,19 @@ impl BrowserChat {
     /// `None`, after saying why, when the machine lacks the browser tools and
     /// this is not CI; under CI a missing tool fails the test.
     async fn start() -> Option<Self> {
-        Self::start_with_desk_key(None).await
+        Self::start_with(|config| config).await
     }
 
     async fn start_with_desk_key(desk_key: Option<&str>) -> Option<Self> {
+        Self::start_with(|config| MasterConfig {
+            advisor_key: desk_key.map(str::to_string),
+            ..config
+        })
+        .await
+    }
+
+    /// With the test's master configuration changed by `configure`.
+    async fn start_with(configure: impl FnOnce(MasterConfig) -> MasterConfig) -> Option<Self> {
         let tools = match find_tools() {
             Ok(tools) => tools,
             Err(missing) if std::env::var_os("CI").is_none() => {
@@ -284,11 +330,10 @@ impl BrowserChat {
         // The tests run at any hour; opening hours have their own tests.
         let federation = federation_with_trust(
             &trust,
-            MasterConfig {
+            configure(MasterConfig {
                 advisor_hours: HoursPolicy::AlwaysOpen,
-                advisor_key: desk_key.map(str::to_string),
                 ..master_config()
-            },
+            }),
         )
         .await;
         let web = WebEndpoint::start(Arc::clone(&federation.master)).await;
@@ -345,9 +390,19 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     };
     let (client, axe) = (&chat.client, chat.axe.as_str());
 
-    // The start screen, in all three languages.
+    // The start screen, in all three languages, in the service's frame.
     chat.open().await;
     assert_accessible(client, axe, "start").await;
+    let start_title = title(client).await;
+    assert_eq!(visible_h1s(client).await, 1, "one h1 on the start screen");
+    for framed in [
+        ".site-header .site-name",
+        "#lang",
+        "footer a#privacy-link",
+        "footer a#accessibility-link",
+    ] {
+        assert!(client.find(Locator::Css(framed)).await.is_ok(), "{framed} in the frame");
+    }
     let bokmal = text_of(client, "label[for=ack]").await;
     for language in ["nn", "en", "nb"] {
         chat.choose_language(language).await;
@@ -405,12 +460,49 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     .await;
     assert_eq!(focused_id(client).await, "message", "focus moves to the composer");
     assert!(text_of(client, "#messages").await.contains("personopplysninger"));
+    let chat_title = title(client).await;
+    assert_ne!(chat_title, start_title, "the title says the chat has started");
+    assert_eq!(visible_h1s(client).await, 1, "one h1 on the chat screen");
 
-    // The life event: every agency at once, one plan grouped by deadline.
-    let plan = ask_for_the_plan(client, "min far er død, hva må jeg gjøre?").await;
-    for expected in ["De første dagene", "Innen 6 måneder", "NAV", "Skatteetaten"] {
+    // The life event: every agency at once, one plan grouped by deadline,
+    // its deadlines worked out from "i går".
+    let plan = ask_for_the_plan(client, "min far døde i går, hva må jeg gjøre?").await;
+    for expected in ["De første dagene", "Innen 6 måneder", "NAV", "Skatteetaten", "senest"] {
         assert!(plan.contains(expected), "the plan names {expected}:\n{plan}");
     }
+    assert!(
+        !text_of(client, "#messages .plan-counted-from").await.is_empty(),
+        "the page says which day the deadlines count from"
+    );
+    // Kari consented to NAV: what NAV worked out for her is on the page, marked.
+    let tailored = client
+        .find(Locator::Css("#messages .agency-part-tailored"))
+        .await
+        .expect("the tailored part is on the page");
+    assert!(
+        tailored.is_displayed().await.expect("shown"),
+        "the tailored text is visible"
+    );
+    let tailored_text = tailored.text().await.expect("text");
+    assert!(
+        tailored_text.contains("NAV") && tailored_text.chars().any(|c| c.is_ascii_digit()),
+        "NAV's tailored part: {tailored_text}"
+    );
+    // Tasks that only apply in some situations wait behind a toggle.
+    let conditional_shown = client
+        .execute(
+            "const d = document.querySelector('#messages details.plan-conditional'); \
+             return d ? [d.open, d.querySelectorAll('.plan-item').length] : null;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(
+        conditional_shown[0],
+        Value::Bool(false),
+        "closed at first: {conditional_shown}"
+    );
+    assert!(conditional_shown[1].as_u64() >= Some(1), "{conditional_shown}");
     let groups = client
         .execute(
             "return document.querySelectorAll('#messages .plan-group h3').length;",
@@ -466,6 +558,8 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         "document.activeElement && document.activeElement.id === 'handover-status'",
     )
     .await;
+    let queue_title = title(client).await;
+    assert_ne!(queue_title, chat_title, "the title says the citizen is waiting");
     assert!(
         in_view(client, "#handover-status").await && in_view(client, "#message").await,
         "the handover status and the composer are in view after the plan"
@@ -504,12 +598,20 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         }
     };
     let history: String = assigned.history.iter().map(|e| e.text.as_str()).collect();
-    assert!(history.contains("min far er død"), "the history goes with the citizen");
+    assert!(
+        history.contains("min far døde i går"),
+        "the history goes with the citizen"
+    );
     wait_for(
         client,
         "document.querySelector('#handover-status').textContent.includes('Veileder Anne')",
     )
     .await;
+    let advisor_title = title(client).await;
+    assert!(
+        advisor_title != queue_title && advisor_title != chat_title,
+        "{advisor_title}"
+    );
     say(client, "Hvor lang tid har vi på skiftet?").await;
     let wrote = loop {
         if let desk_event::Event::CitizenWrote(wrote) = next_desk_event().await {
@@ -551,7 +653,7 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
         .await
         .expect("the transcript downloads");
     let content = std::fs::read_to_string(&file).expect("readable");
-    for expected in ["min far er død", "60 dager", "Veileder"] {
+    for expected in ["min far døde i går", "60 dager", "Veileder"] {
         assert!(content.contains(expected), "the download holds {expected}:\n{content}");
     }
     std::fs::copy(&file, artifacts().join("transcript.txt")).expect("kept as an artifact");
@@ -589,6 +691,14 @@ async fn a_citizen_chats_in_the_browser_from_acknowledgement_to_advisor_and_down
     wait_for(client, "document.querySelector('#end-dialog').open").await;
     click(client, "#end-confirm").await;
     wait_for(client, "!document.querySelector('#closed').hidden").await;
+    assert_ne!(title(client).await, chat_title, "the title says the chat has ended");
+    // Kept for the retention period, and downloadable until then, as the page says.
+    assert!(!text_of(client, "#closed-retention").await.is_empty());
+    let (status, after_end) = fetched(client, "#closed-download").await;
+    assert_eq!(status, 200, "{after_end}");
+    assert!(after_end.contains("min far døde i går"), "{after_end}");
+    assert!(!after_end.contains("12835012180"), "still masked");
+    assert_accessible(client, axe, "ended").await;
 
     chat.stop().await;
 }
@@ -643,16 +753,222 @@ async fn the_chat_speaks_nynorsk_and_english_through_to_the_plan() {
             "document.querySelectorAll('#messages .msg-assistant').length >= 1",
         )
         .await;
-        let plan = ask_for_the_plan(client, question).await;
+        ask_for_the_plan(client, question).await;
+        // Those behind the "may apply" toggle included.
+        let plan = text_content(client, "#messages .plan").await;
         for group in &groups {
             assert!(
                 plan.contains(group),
-                "{language}: the page shows the group {group:?}:\n{plan}"
+                "{language}: the page has the group {group:?}:\n{plan}"
             );
         }
         save_screenshot(client, &format!("life-event-plan-{language}")).await;
         assert_accessible(client, &chat.axe, &format!("life-event plan in {language}")).await;
+        // And on a phone: no sideways scrolling, the composer still there.
+        assert_reflows(client, 375, 667, &format!("life-event-plan-{language}-phone")).await;
+        assert!(
+            client
+                .find(Locator::Css("#message"))
+                .await
+                .expect("composer")
+                .is_displayed()
+                .await
+                .expect("shown"),
+            "{language}: the composer on a phone"
+        );
+        assert_accessible(client, &chat.axe, &format!("life-event plan in {language} on a phone")).await;
+        client.set_window_size(1280, 900).await.expect("resize");
     }
+
+    // Switching language during the chat: the page and the answers follow.
+    let question = "how do I apply for the funeral grant?";
+    let (mut grpc, english_session) = session(&chat.federation, "en").await;
+    let mut events = grpc
+        .ask(AskRequest {
+            session_id: english_session,
+            text: question.into(),
+            language: "nn".into(),
+        })
+        .await
+        .expect("asked for nynorsk")
+        .into_inner();
+    let mut expected = FinalAnswer::default();
+    while let Some(event) = events.message().await.expect("an event") {
+        if let Some(ask_event::Event::Final(last)) = event.event {
+            expected = last;
+        }
+    }
+    chat.choose_language("nn").await;
+    let answers_before = client
+        .execute(
+            "return document.querySelectorAll('#messages .msg-assistant').length;",
+            vec![],
+        )
+        .await
+        .expect("count");
+    say(client, question).await;
+    wait_for(
+        client,
+        &format!(
+            "document.querySelectorAll('#messages .msg-assistant').length > {answers_before} \
+             && !document.querySelector('#messages [aria-busy=true]')"
+        ),
+    )
+    .await;
+    let answered = client
+        .execute(
+            "return [...document.querySelectorAll('#messages .msg-assistant')].pop().textContent;",
+            vec![],
+        )
+        .await
+        .expect("the answer");
+    let first_line = expected.text.lines().next().unwrap_or_default();
+    assert!(
+        !first_line.is_empty() && answered.as_str().unwrap_or_default().contains(first_line),
+        "answered in the language chosen during the chat, not the one written: {answered}"
+    );
+    chat.stop().await;
+}
+
+#[tokio::test]
+async fn the_privacy_and_accessibility_statements_say_what_this_service_does() {
+    let Some(chat) = BrowserChat::start().await else {
+        return;
+    };
+    let client = &chat.client;
+    let config = chat.federation.master.config();
+    let content = veiviser_master::content::MasterContent::embedded().expect("content");
+    chat.open().await;
+    chat.choose_language("nn").await;
+    // From the chat's footer, in the chat's language.
+    click(client, "#privacy-link").await;
+    let nynorsk = content.language("nn").expect("nn");
+    wait_for(client, "document.querySelector('main.statement h1')").await;
+    assert_eq!(text_of(client, "h1").await, nynorsk.statement.privacy.title);
+    let page = text_of(client, "main").await;
+    let kept = config.retention.kept_days().to_string();
+    assert!(page.contains(&config.operator), "names who is responsible:\n{page}");
+    assert!(page.contains(&kept), "says how long a conversation is kept:\n{page}");
+    assert!(
+        !page.contains('{') && !page.contains('}'),
+        "every placeholder filled:\n{page}"
+    );
+    assert_eq!(visible_h1s(client).await, 1);
+    save_screenshot(client, "privacy-statement-nn").await;
+    assert_accessible(client, &chat.axe, "privacy statement").await;
+
+    click(client, "footer a[href^='/tilgjengelighet']").await;
+    wait_for(client, "location.pathname === '/tilgjengelighet'").await;
+    assert_eq!(text_of(client, "h1").await, nynorsk.statement.accessibility.title);
+    // The same statement in English, from its language links.
+    click(client, ".site-languages a[lang=en]").await;
+    wait_for(client, "document.documentElement.lang === 'en'").await;
+    let english = content.language("en").expect("en");
+    assert_eq!(text_of(client, "h1").await, english.statement.accessibility.title);
+    assert_accessible(client, &chat.axe, "accessibility statement").await;
+    assert_reflows(client, 320, 640, "accessibility-statement-320px").await;
+    chat.stop().await;
+}
+
+/// A site that embeds the chat: its own page with the one script tag.
+async fn serve_host_page(listener: tokio::net::TcpListener, chat_url: String) {
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"nn\"><head><meta charset=\"utf-8\"><title>Eksempel kommune</title></head>\
+         <body><main><h1>Eksempel kommune</h1><p>Ei side hos ei etat.</p></main>\
+         <script src=\"{chat_url}/embed.js\" defer></script></body></html>"
+    );
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    let _ = axum::serve(listener, app).await;
+}
+
+#[tokio::test]
+async fn an_agency_site_opens_the_same_chat_with_one_script_tag() {
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("host port");
+    // Another origin than the chat's (127.0.0.1): the site's own name.
+    let site = format!("http://localhost:{}", host.local_addr().expect("address").port());
+    let origin = site.clone();
+    let Some(chat) = BrowserChat::start_with(move |config| MasterConfig {
+        embed_origins: vec![origin],
+        ..config
+    })
+    .await
+    else {
+        return;
+    };
+    let client = &chat.client;
+    tokio::spawn(serve_host_page(host, chat.web.url("")));
+    client.goto(&format!("{site}/")).await.expect("the site loads");
+    let open = "document.getElementById('veiviser-embed').shadowRoot.querySelector('.open')";
+    wait_for(client, open).await;
+    // The button speaks the site's language (nynorsk) and opens the panel.
+    let label = client
+        .execute(&format!("return {open}.textContent;"), vec![])
+        .await
+        .expect("label");
+    let nynorsk = veiviser_master::content::MasterContent::embedded().expect("content");
+    assert_eq!(
+        label.as_str(),
+        nynorsk
+            .language("nn")
+            .expect("nn")
+            .page
+            .get("embedOpen")
+            .map(String::as_str)
+    );
+    client
+        .execute(&format!("{open}.click();"), vec![])
+        .await
+        .expect("opened");
+    let frame = "document.getElementById('veiviser-embed').shadowRoot.querySelector('iframe')";
+    wait_for(client, frame).await;
+    // A WebDriver element reference to the frame inside the shadow root.
+    let reference = client
+        .execute(&format!("return {frame};"), vec![])
+        .await
+        .expect("the frame")
+        .as_object()
+        .and_then(|element| element.values().next())
+        .and_then(Value::as_str)
+        .expect("an element reference")
+        .to_string();
+    fantoccini::elements::Element::from_element_id(client.clone(), reference.into())
+        .enter_frame()
+        .await
+        .expect("into the chat's frame");
+    wait_for(
+        client,
+        "document.querySelector('#start') && document.documentElement.lang === 'nn'",
+    )
+    .await;
+    let ack = client.find(Locator::Css("#ack")).await.expect("ack");
+    ack.click().await.expect("ticked");
+    click(client, "#start").await;
+    wait_for(
+        client,
+        "document.querySelectorAll('#messages .msg-assistant').length >= 1",
+    )
+    .await;
+    let plan = ask_for_the_plan(client, "far min døydde i går, kva må eg gjere no?").await;
+    assert!(plan.contains("NAV"), "the same assistant, inside the site:\n{plan}");
+    // In a small panel too, the answer's start is brought into the conversation's view.
+    let start_in_view = client
+        .execute(
+            "const view = document.querySelector('#messages').getBoundingClientRect(); \
+             const top = [...document.querySelectorAll('#messages .msg-assistant')].pop().getBoundingClientRect().top; \
+             return top >= view.top - 1 && top < view.bottom;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(start_in_view, Value::Bool(true), "the newest answer is in view");
+    client.enter_parent_frame().await.expect("back to the site");
+    save_screenshot(client, "embedded-chat").await;
     chat.stop().await;
 }
 
@@ -714,6 +1030,20 @@ async fn an_advisor_serves_a_citizen_from_the_advisor_page() {
             != Some(true),
         "a wrong desk key does not sign in"
     );
+    // The page words the refusal itself, in Norwegian, not the API's English message.
+    let api_message: Value = reqwest::Client::new()
+        .post(chat.web.url("/api/advisor/attend"))
+        .bearer_auth("wrong-key")
+        .json(&json!({"agency_id": "nav", "advisor_name": "Veileder Per"}))
+        .send()
+        .await
+        .expect("refused")
+        .json()
+        .await
+        .expect("an error body");
+    let shown = text_of(client, "#sign-in-error").await;
+    let english = api_message["error"].as_str().unwrap_or_default();
+    assert!(!english.is_empty() && !shown.contains(english), "{shown}");
     key.clear().await.expect("cleared");
     key.send_keys(DESK_KEY).await.expect("typed");
     click(client, "#sign-in").await;

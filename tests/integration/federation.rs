@@ -416,6 +416,40 @@ async fn out_of_scope_human_and_small_talk_are_answered_honestly() {
 
     let (_, answer) = ask(&mut client, &session_id, "hello there").await;
     assert_eq!(answer.route, i32::from(Route::SmallTalk));
+
+    // Nothing recognised at all is "I didn't understand", not "I can't help with that".
+    let texts = &veiviser_master::content::MasterContent::embedded()
+        .expect("content")
+        .language("en")
+        .expect("en")
+        .texts
+        .clone();
+    let (_, nonsense) = ask(&mut client, &session_id, "qwxz vbnm trrp").await;
+    assert_eq!(nonsense.route, i32::from(Route::OutOfScope));
+    assert_eq!(nonsense.text, texts.not_understood);
+    let (_, elsewhere) = ask(&mut client, &session_id, "what is the weather in Tromsø on Sunday").await;
+    assert_ne!(elsewhere.text, texts.not_understood, "known to be another service's");
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn agencies_are_named_inside_sentences_as_their_cards_say() {
+    let federation = federation().await;
+    for (language, question, in_text, display) in [
+        ("nb", "min far er død, hva må jeg gjøre?", "kommunen", "Kommunen"),
+        (
+            "en",
+            "my father died, what do I need to do?",
+            "the municipality",
+            "The municipality",
+        ),
+    ] {
+        let (mut client, session_id) = session(&federation, language).await;
+        let (_, plan) = ask(&mut client, &session_id, question).await;
+        let intro = plan.text.split("\n\n").next().expect("an intro");
+        assert!(intro.contains(in_text), "{language}: {intro}");
+        assert!(!intro.contains(display), "{language}: no capital mid-sentence: {intro}");
+    }
     federation.shutdown().await.expect("clean shutdown");
 }
 

@@ -1,7 +1,8 @@
 //! Retention and download of transcripts: social-services conversations are
 //! deleted when the session ends, others are archived and purged after the
 //! retention period (driven by a manual clock); the citizen downloads the
-//! masked transcript as text or JSON; metrics count it all as aggregates.
+//! masked transcript as text or JSON, during the chat and, while it is kept,
+//! after it; metrics count it all as aggregates.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -45,13 +46,16 @@ fn archived_files(dir: &tempfile::TempDir) -> Vec<String> {
         .collect()
 }
 
-async fn end(client: &mut MasterClient, session_id: &str) {
+/// Ends the session; returns until when its transcript can still be downloaded ("" if deleted).
+async fn end(client: &mut MasterClient, session_id: &str) -> String {
     client
         .end_session(EndSessionRequest {
             session_id: session_id.to_string(),
         })
         .await
-        .expect("ended");
+        .expect("ended")
+        .into_inner()
+        .transcript_kept_until
 }
 
 #[tokio::test]
@@ -71,8 +75,12 @@ async fn social_services_conversations_are_deleted_when_the_session_ends() {
     assert!(retention.deleted_at_session_end, "{retention:?}");
     assert_eq!(retention.topics, ["social-services"]);
 
-    end(&mut client, &session_id).await;
+    assert_eq!(end(&mut client, &session_id).await, "", "nothing is kept");
     assert!(archived_files(&setup.archive).is_empty(), "nothing is archived");
+    let gone = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+        .await
+        .expect_err("deleted at the end");
+    assert_eq!(gone.code(), Code::NotFound);
     assert!(setup.federation.master.archive().is_empty());
     let metrics = scrape_metrics(&setup.federation).await;
     assert!(
@@ -97,7 +105,8 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
     assert!(!retention.deleted_at_session_end);
     assert_eq!(retention.kept_days, 15);
 
-    end(&mut client, &session_id).await;
+    // Kept, and downloadable by the session's citizen, for the 15 days.
+    assert_eq!(end(&mut client, &session_id).await, "2026-12-09T12:00:00Z");
     let files = archived_files(&setup.archive);
     assert_eq!(files.len(), 1);
     assert!(files[0].contains("⟨telefonnummer⟩"), "{}", files[0]);
@@ -110,8 +119,25 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
     setup.clock.advance(14 * DAY);
     assert_eq!(master.purge().expect("purged").transcripts_deleted, 0);
     assert_eq!(archived_files(&setup.archive).len(), 1, "kept for 15 days");
+    let kept = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+        .await
+        .expect("still downloadable");
+    let kept = String::from_utf8(kept.content).expect("utf-8");
+    assert!(
+        kept.contains("⟨telefonnummer⟩") && !kept.contains("912 34 567"),
+        "{kept}"
+    );
+    let (_, stranger) = session(&setup.federation, "nb").await;
+    let other = client::export_transcript(&mut client, &stranger, TranscriptFormat::Text)
+        .await
+        .expect("another session's own (empty) transcript");
+    assert!(!String::from_utf8_lossy(&other.content).contains("⟨telefonnummer⟩"));
 
     setup.clock.advance(DAY);
+    let expired = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+        .await
+        .expect_err("run out, even before the purge");
+    assert_eq!(expired.code(), Code::NotFound);
     assert_eq!(master.purge().expect("purged").transcripts_deleted, 1);
     assert!(archived_files(&setup.archive).is_empty(), "deleted after 15 days");
     setup.federation.shutdown().await.expect("clean shutdown");
@@ -199,10 +225,18 @@ async fn the_citizen_downloads_the_masked_transcript_as_text_and_json() {
         .expect_err("no format");
     assert_eq!(unspecified.code(), Code::InvalidArgument);
     end(&mut client, &session_id).await;
-    let gone = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+    let archived = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
         .await
-        .expect_err("ended");
-    assert_eq!(gone.code(), Code::NotFound);
+        .expect("archived after the end");
+    let archived = String::from_utf8(archived.content).expect("utf-8");
+    assert!(
+        archived.contains("] Du:\neg heiter ⟨navn⟩."),
+        "in the session's language: {archived}"
+    );
+    let unknown = client::export_transcript(&mut client, "no-such-session", TranscriptFormat::Text)
+        .await
+        .expect_err("never known");
+    assert_eq!(unknown.code(), Code::NotFound);
     setup.federation.shutdown().await.expect("clean shutdown");
 }
 

@@ -70,6 +70,22 @@ pub enum Refusal {
     Reply(String),
 }
 
+impl Refusal {
+    /// The stable code of `ActionRefused.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "not-signed-in",
+            Self::AlreadySignedIn => "already-signed-in",
+            Self::NobodyWaiting => "nobody-waiting",
+            Self::NoSuchConversation => "no-such-conversation",
+            Self::OtherAgency => "other-agency",
+            Self::AlreadyTaken => "already-taken",
+            Self::NotYours => "not-yours",
+            Self::Reply(_) => "reply-refused",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdvisorId(u64);
 
@@ -382,6 +398,7 @@ impl Desk {
                 desk_event::Event::Refused(ActionRefused {
                     handover_id,
                     reason: refusal.to_string(),
+                    code: refusal.code().to_string(),
                 }),
             );
         }

@@ -79,7 +79,7 @@ impl CitizenService {
         let started = self.master.sessions().start(&language.language)?;
         if let Some(unused) = started.evicted {
             // Never used, so nothing to archive: no file is touched here.
-            self.master.close_session(unused, CloseReason::Evicted);
+            let _ = self.master.close_session(unused, CloseReason::Evicted);
         }
         let session_id = started.id;
         if !request.citizen_token.is_empty() {
@@ -129,7 +129,7 @@ impl CitizenService {
             let content = self.master.content();
             match crate::language::switch_to(&masked.text, &session_language, |tag| content.speaks(tag)) {
                 Some(tag) => (tag.to_string(), true),
-                None => (session_language, false),
+                None => (session_language.clone(), false),
             }
         } else {
             (
@@ -177,12 +177,14 @@ impl CitizenService {
             let _permit = permit;
             let started = Instant::now();
             let snapshot = master.network().snapshot();
-            let Ok(language) = master.content().language(&language) else {
+            let content = master.content();
+            let Ok(language) = content.language(&language) else {
                 return;
             };
+            let detected_over = detected.then(|| content.language(&session_language).ok()).flatten();
             let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events)
                 .with_trace(trace)
-                .with_detected_language(detected);
+                .with_detected_language(detected_over);
             let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
             master.sessions().record(
                 &request.session_id,
@@ -237,17 +239,30 @@ impl CitizenService {
         }
     }
 
-    fn export(&self, request: ExportTranscriptRequest) -> Result<TranscriptFile, Error> {
+    /// The transcript of an open session, or of an ended one while it is archived.
+    async fn export(&self, request: ExportTranscriptRequest) -> Result<TranscriptFile, Error> {
         let format = TranscriptFormat::try_from(request.format).unwrap_or(TranscriptFormat::Unspecified);
         if format == TranscriptFormat::Unspecified {
             return Err(Error::InvalidArgument(
                 "format must be TRANSCRIPT_FORMAT_TEXT or TRANSCRIPT_FORMAT_JSON".into(),
             ));
         }
-        let session = self.master.sessions().transcript(&request.session_id)?;
-        let transcript = self.master.transcript(&request.session_id, &session);
-        let document = TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()));
-        let language = self.master.content().language(&session.language)?;
+        let document = match self.master.sessions().transcript(&request.session_id) {
+            Ok(session) => {
+                let transcript = self.master.transcript(&request.session_id, &session);
+                TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()))
+            }
+            Err(Error::UnknownSession) => {
+                let master = std::sync::Arc::clone(&self.master);
+                let session_id = request.session_id;
+                tokio::task::spawn_blocking(move || master.archived_transcript(&session_id))
+                    .await
+                    .map_err(|_| Error::Internal("reading the archive stopped".into()))??
+                    .ok_or(Error::UnknownSession)?
+            }
+            Err(other) => return Err(other),
+        };
+        let language = self.master.content().language(&document.language)?;
         Ok(match format {
             TranscriptFormat::Json => TranscriptFile {
                 filename: document.filename("json"),
@@ -351,10 +366,12 @@ impl CitizenAssistant for CitizenService {
             .map_err(|e| self.fail(e))?;
         // Archiving writes and flushes a file: off the async threads.
         let master = std::sync::Arc::clone(&self.master);
-        tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
+        let kept_until = tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
             .await
             .map_err(|_| self.fail(Error::Internal("closing the session stopped".into())))?;
-        Ok(Response::new(EndSessionResponse {}))
+        Ok(Response::new(EndSessionResponse {
+            transcript_kept_until: kept_until.map(rfc3339).unwrap_or_default(),
+        }))
     }
 
     async fn get_transcript(&self, request: Request<GetTranscriptRequest>) -> Result<Response<Transcript>, Status> {
@@ -372,6 +389,7 @@ impl CitizenAssistant for CitizenService {
         request: Request<ExportTranscriptRequest>,
     ) -> Result<Response<TranscriptFile>, Status> {
         self.export(request.into_inner())
+            .await
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }

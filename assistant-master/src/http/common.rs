@@ -26,6 +26,22 @@ use crate::state::Master;
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The chat page (and only it) may be framed by the sites configured to embed it.
+pub(super) const EMBEDDABLE_PATH: &str = "/";
+
+/// The policy for the chat page when `origins` may embed it.
+fn embeddable_policy(origins: &[String]) -> Option<HeaderValue> {
+    if origins.is_empty() {
+        return None;
+    }
+    let ancestors = origins.join(" ");
+    // The origins were checked at start-up (config::embed_origin): no quotes, spaces or ';'.
+    HeaderValue::from_str(
+        &CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", &format!("frame-ancestors {ancestors}")),
+    )
+    .ok()
+}
+
 /// The state every web handler gets: the master and the same services the
 /// gRPC API serves, so the web and gRPC check and answer alike.
 #[derive(Debug, Clone)]
@@ -55,12 +71,19 @@ impl Connections {
     }
 }
 
-pub(super) async fn security_headers(mut response: Response) -> Response {
+pub(super) async fn security_headers(
+    axum::extract::State(web): axum::extract::State<Web>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let embeddable = request.uri().path() == EMBEDDABLE_PATH;
+    let mut response = next.run(request).await;
+    let policy = embeddable
+        .then(|| embeddable_policy(&web.master.config().embed_origins))
+        .flatten()
+        .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // Conversations are personal even when masked: nothing is cached.

@@ -6,4 +6,5 @@ pub mod admin;
 mod advisor;
 mod common;
 mod net;
+mod statements;
 pub mod web;

@@ -32,6 +32,7 @@ use veiviser_proto::master::v1::{
 use super::advisor;
 use super::common::{Web, WebError, WebResult, event_stream, security_headers};
 use super::net::tuned;
+use super::statements;
 use crate::error::Error;
 use crate::grpc::AdvisorDeskService;
 use crate::grpc::{CitizenService, FORWARDED_INTENT, MAX_ADVISOR_NAME};
@@ -44,6 +45,7 @@ const HTTP_JS: &str = include_str!("../../assets/http.js");
 const ADVISOR_HTML: &str = include_str!("../../assets/advisor.html");
 const ADVISOR_JS: &str = include_str!("../../assets/advisor.js");
 const APP_CSS: &str = include_str!("../../assets/app.css");
+const EMBED_JS: &str = include_str!("../../assets/embed.js");
 
 /// Serves the web chat on `listener` until `shutdown` resolves; then every
 /// open event stream ends (see [`event_stream`]).
@@ -90,6 +92,9 @@ pub fn router(master: Arc<Master>, closing: watch::Receiver<bool>) -> Router {
             "/advisor.js",
             get(|| async { page("text/javascript; charset=utf-8", ADVISOR_JS) }),
         )
+        .route("/embed.js", get(embed_script))
+        .route(statements::PRIVACY_PATH, get(statements::privacy))
+        .route(statements::ACCESSIBILITY_PATH, get(statements::accessibility))
         // No icon: an empty answer keeps browsers from logging a 404.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/config", get(config))
@@ -106,7 +111,7 @@ pub fn router(master: Arc<Master>, closing: watch::Receiver<bool>) -> Router {
         .route("/api/sessions/{id}/transcript", get(transcript))
         .route("/api/advisor/attend", post(advisor::attend))
         .route("/api/advisor/{connection}/actions", post(advisor::act))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), known_host))
         .with_state(state)
 }
@@ -148,6 +153,29 @@ fn host_name(host: &str) -> &str {
     }
 }
 
+/// The script an agency's site includes to open this chat in a panel, with
+/// its three labels in every language the master speaks.
+async fn embed_script(State(web): State<Web>) -> Response {
+    let labels: BTreeMap<&str, BTreeMap<&str, &str>> = web
+        .master
+        .content()
+        .languages()
+        .map(|language| {
+            let text = |key: &'static str| language.page.get(key).map_or(key, String::as_str);
+            let named = [("open", "embedOpen"), ("close", "embedClose"), ("title", "embedTitle")]
+                .map(|(name, key)| (name, text(key)));
+            (language.language.as_str(), named.into_iter().collect())
+        })
+        .collect();
+    // JSON is a JavaScript expression; the labels are the master's own content.
+    let labels = serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into());
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        EMBED_JS.replacen("__LABELS__", &labels, 1),
+    )
+        .into_response()
+}
+
 fn page(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
@@ -171,6 +199,8 @@ struct ConfigBody<'a> {
     texts: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
     /// The desk key is the demos' published one, which the advisor page may then name.
     demo_desk_key: bool,
+    /// Who runs this installation, for the page's footer.
+    operator: &'a str,
 }
 
 async fn config(State(web): State<Web>) -> Response {
@@ -185,6 +215,7 @@ async fn config(State(web): State<Web>) -> Response {
         handover_states: enum_names(|n| HandoverState::try_from(n).ok().map(|s| s.as_str_name())),
         texts: content.languages().map(|l| (l.language.as_str(), &l.page)).collect(),
         demo_desk_key: web.master.config().advisor_key.as_deref() == Some(crate::config::DEMO_DESK_KEY),
+        operator: &web.master.config().operator,
     })
     .into_response()
 }
@@ -239,6 +270,8 @@ struct LanguageQuery {
 struct AgencyBody {
     agency_id: String,
     name: String,
+    /// The name inside a sentence ("kommunen"); the display name where the card gives none.
+    name_in_text: String,
     profile_attributes: Vec<String>,
     reachable: bool,
     homepage: String,
@@ -265,6 +298,7 @@ async fn agencies(State(web): State<Web>, Query(query): Query<LanguageQuery>) ->
             let card = agency.card?;
             Some(AgencyBody {
                 name: localized(&card.display_name, &language).to_string(),
+                name_in_text: crate::text::name_in_text(&card, &language).to_string(),
                 agency_id: card.agency_id,
                 profile_attributes: card.profile_attributes,
                 reachable: agency.reachable,
@@ -344,11 +378,23 @@ async fn start_session(
     Ok(Json(started.into_inner()).into_response())
 }
 
-async fn end_session(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<StatusCode> {
-    web.citizen
+/// Ends the session; the body says until when its transcript can still be downloaded.
+async fn end_session(State(web): State<Web>, Path(session_id): Path<String>) -> WebResult<Response> {
+    let ended = web
+        .citizen
         .end_session(Request::new(EndSessionRequest { session_id }))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await?
+        .into_inner();
+    Ok(Json(EndedBody {
+        transcript_kept_until: ended.transcript_kept_until,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Serialize)]
+struct EndedBody {
+    /// RFC 3339; empty when the transcript was deleted at the end.
+    transcript_kept_until: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,8 +6,12 @@
 //! session ends; any other is archived and deleted `keep_for` later by the
 //! purge job. The archive is a directory of JSON files (one per transcript,
 //! written atomically) or, when no directory is configured, memory.
+//!
+//! The citizen may still download an archived transcript until it is deleted:
+//! it is found by a download key, a hash of the session id the citizen holds,
+//! so the archive itself never stores the session id.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -72,15 +76,56 @@ impl RetentionPolicy {
 pub struct ArchivedTranscript {
     /// Seconds since the Unix epoch after which the purge job deletes it.
     pub delete_after: u64,
+    /// [`download_key`] of the session, so its citizen can still download it.
+    #[serde(default)]
+    pub download_key: String,
     pub transcript: TranscriptDocument,
+}
+
+/// The key an archived transcript is found by: a SHA-256 of the session id,
+/// which only the citizen (and the open session) ever held.
+pub fn download_key(session_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("veiviser-transcript:{session_id}").as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// One archived transcript as the index knows it.
+#[derive(Debug)]
+struct Kept {
+    delete_after: u64,
+    download_key: String,
+    /// The transcript itself when the archive is in memory.
+    in_memory: Option<ArchivedTranscript>,
+}
+
+/// Archive id → what is kept, and download key → archive id.
+#[derive(Debug, Default)]
+struct Index {
+    by_id: BTreeMap<String, Kept>,
+    by_key: HashMap<String, String>,
+}
+
+impl Index {
+    fn insert(&mut self, id: String, kept: Kept) {
+        if !kept.download_key.is_empty() {
+            self.by_key.insert(kept.download_key.clone(), id.clone());
+        }
+        self.by_id.insert(id, kept);
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(kept) = self.by_id.remove(id) {
+            self.by_key.remove(&kept.download_key);
+        }
+    }
 }
 
 /// Ended transcripts, until their retention runs out.
 #[derive(Debug)]
 pub struct TranscriptArchive {
     dir: Option<PathBuf>,
-    /// Archive id → delete_after; with no directory, the transcript too.
-    entries: Mutex<BTreeMap<String, (u64, Option<ArchivedTranscript>)>>,
+    index: Mutex<Index>,
 }
 
 fn unix_seconds(time: SystemTime) -> u64 {
@@ -92,7 +137,7 @@ impl TranscriptArchive {
     pub fn in_memory() -> Self {
         Self {
             dir: None,
-            entries: Mutex::new(BTreeMap::new()),
+            index: Mutex::default(),
         }
     }
 
@@ -100,7 +145,7 @@ impl TranscriptArchive {
     /// restart are picked up, so the purge job still deletes them on time.
     pub fn open(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir)?;
-        let mut entries = BTreeMap::new();
+        let mut index = Index::default();
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
             let Some(id) = archive_id(&path) else { continue };
@@ -108,9 +153,14 @@ impl TranscriptArchive {
                 .ok()
                 .and_then(|bytes| serde_json::from_slice::<ArchivedTranscript>(&bytes).ok())
             {
-                Some(archived) => {
-                    entries.insert(id, (archived.delete_after, None));
-                }
+                Some(archived) => index.insert(
+                    id,
+                    Kept {
+                        delete_after: archived.delete_after,
+                        download_key: archived.download_key,
+                        in_memory: None,
+                    },
+                ),
                 None => {
                     // Unreadable: it cannot be shown to anyone, and its age is
                     // unknown, so the safe choice is to delete it now.
@@ -121,18 +171,24 @@ impl TranscriptArchive {
         }
         Ok(Self {
             dir: Some(dir.to_path_buf()),
-            entries: Mutex::new(entries),
+            index: Mutex::new(index),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (u64, Option<ArchivedTranscript>)>> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Keeps `transcript` until `delete_after`.
-    pub fn store(&self, transcript: TranscriptDocument, delete_after: SystemTime) -> Result<(), Error> {
+    /// Keeps `transcript` until `delete_after`, found by `download_key` until then.
+    pub fn store(
+        &self,
+        transcript: TranscriptDocument,
+        delete_after: SystemTime,
+        download_key: String,
+    ) -> Result<(), Error> {
         let archived = ArchivedTranscript {
             delete_after: unix_seconds(delete_after),
+            download_key,
             transcript,
         };
         // The archive id is a fresh random name, not the session id the citizen held.
@@ -141,13 +197,53 @@ impl TranscriptArchive {
             Some(dir) => {
                 let bytes = serde_json::to_vec(&archived).map_err(|e| Error::Config(e.to_string()))?;
                 write_durably(dir, &id, &bytes)?;
-                self.lock().insert(id, (archived.delete_after, None));
+                self.lock().insert(
+                    id,
+                    Kept {
+                        delete_after: archived.delete_after,
+                        download_key: archived.download_key,
+                        in_memory: None,
+                    },
+                );
             }
-            None => {
-                self.lock().insert(id, (archived.delete_after, Some(archived)));
-            }
+            None => self.lock().insert(
+                id,
+                Kept {
+                    delete_after: archived.delete_after,
+                    download_key: archived.download_key.clone(),
+                    in_memory: Some(archived),
+                },
+            ),
         }
         Ok(())
+    }
+
+    /// The transcript archived under `download_key`, unless its retention has
+    /// run out by `now` (the purge job may not have deleted it yet). Reads a
+    /// file: call it off the async threads.
+    pub fn fetch(&self, download_key: &str, now: SystemTime) -> Result<Option<ArchivedTranscript>, Error> {
+        let (id, in_memory) = {
+            let index = self.lock();
+            let Some(id) = index.by_key.get(download_key) else {
+                return Ok(None);
+            };
+            let Some(kept) = index.by_id.get(id).filter(|kept| kept.delete_after > unix_seconds(now)) else {
+                return Ok(None);
+            };
+            (id.clone(), kept.in_memory.clone())
+        };
+        if in_memory.is_some() {
+            return Ok(in_memory);
+        }
+        let Some(dir) = &self.dir else { return Ok(None) };
+        match std::fs::read(dir.join(format!("{id}.json"))) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Internal(format!("archived transcript unreadable: {e}"))),
+            // Purged meanwhile.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Deletes every transcript whose retention has run out; returns how many.
@@ -155,8 +251,9 @@ impl TranscriptArchive {
         let now = unix_seconds(now);
         let expired: Vec<String> = self
             .lock()
+            .by_id
             .iter()
-            .filter(|(_, (delete_after, _))| *delete_after <= now)
+            .filter(|(_, kept)| kept.delete_after <= now)
             .map(|(id, _)| id.clone())
             .collect();
         // Files are deleted without the lock held, so archiving goes on meanwhile;
@@ -176,7 +273,7 @@ impl TranscriptArchive {
 
     /// How many transcripts are archived.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_id.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -244,12 +341,25 @@ mod tests {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600);
         let archive = TranscriptArchive::in_memory();
         archive
-            .store(document("a"), start + Duration::from_secs(100))
+            .store(document("a"), start + Duration::from_secs(100), "a".into())
             .expect("stored");
         archive
-            .store(document("b"), start + Duration::from_secs(200))
+            .store(document("b"), start + Duration::from_secs(200), "b".into())
             .expect("stored");
         assert_eq!(archive.purge(start + Duration::from_secs(99)).expect("purged"), 0);
+        let fetched = archive.fetch("a", start).expect("fetched").expect("kept");
+        assert_eq!(fetched.transcript.entries[0].text, "a");
+        assert!(
+            archive.fetch("c", start).expect("fetched").is_none(),
+            "another key finds nothing"
+        );
+        assert!(
+            archive
+                .fetch("a", start + Duration::from_secs(100))
+                .expect("fetched")
+                .is_none(),
+            "run out, even before the purge"
+        );
         assert_eq!(archive.purge(start + Duration::from_secs(100)).expect("purged"), 1);
         assert_eq!(archive.len(), 1);
         assert_eq!(archive.purge(start + Duration::from_secs(500)).expect("purged"), 1);
@@ -262,7 +372,7 @@ mod tests {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600);
         let archive = TranscriptArchive::open(dir.path()).expect("opened");
         archive
-            .store(document("kept"), start + Duration::from_secs(60))
+            .store(document("kept"), start + Duration::from_secs(60), download_key("s1"))
             .expect("stored");
         std::fs::write(dir.path().join("README"), "not the archive's").expect("written");
         drop(archive);
@@ -270,6 +380,16 @@ mod tests {
         let reopened = TranscriptArchive::open(dir.path()).expect("reopened");
         assert_eq!(reopened.len(), 1);
         assert_eq!(reopened.purge(start).expect("purged"), 0);
+        let fetched = reopened
+            .fetch(&download_key("s1"), start)
+            .expect("fetched")
+            .expect("kept");
+        assert_eq!(fetched.transcript.entries[0].text, "kept");
+        let on_disk = std::fs::read_dir(dir.path()).expect("listed").filter_map(Result::ok);
+        for file in on_disk.filter(|f| f.path().extension().is_some_and(|e| e == "json")) {
+            let bytes = std::fs::read_to_string(file.path()).expect("readable");
+            assert!(!bytes.contains("\"s1\""), "the session id is not stored");
+        }
         assert_eq!(reopened.purge(start + Duration::from_secs(60)).expect("purged"), 1);
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .expect("listed")

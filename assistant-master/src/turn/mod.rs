@@ -28,7 +28,7 @@ use crate::metrics::{AgencyLabel, AgencyOutcomeLabels};
 use crate::network::{Agency, Snapshot, too_large};
 use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
-use crate::text::{in_words, localized};
+use crate::text::{in_words, localized, name_in_text};
 
 /// The first pause before asking an overloaded agency again; it doubles each time.
 const OVERLOADED_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
@@ -48,8 +48,8 @@ pub struct Turn<'a> {
     topics: Mutex<BTreeSet<String>>,
     /// This turn's place in the citizen's trace; each agency call is a child span.
     trace: TraceContext,
-    /// The turn's language was detected in the message, not the session's.
-    language_detected: bool,
+    /// The session's language, when the turn's was detected in the message instead.
+    detected_over: Option<&'a MasterLanguage>,
 }
 
 /// The outcome of a turn.
@@ -103,14 +103,16 @@ impl<'a> Turn<'a> {
             events,
             topics: Mutex::new(BTreeSet::new()),
             trace: TraceContext::new_root(),
-            language_detected: false,
+            detected_over: None,
         }
     }
 
-    /// Marks the turn's language as the one detected in the message.
-    pub fn with_detected_language(self, detected: bool) -> Self {
+    /// Marks the turn's language as the one detected in the message, over the
+    /// `session`'s (which answers a message nothing in the network recognised:
+    /// detection is no better than a guess there).
+    pub fn with_detected_language(self, session: Option<&'a MasterLanguage>) -> Self {
         Self {
-            language_detected: detected,
+            detected_over: session,
             ..self
         }
     }
@@ -130,6 +132,7 @@ impl<'a> Turn<'a> {
             Decision::LifeEvent { id, .. } => self.life_event(text, id, &decision).await,
             Decision::Master { intent, .. } => self.master_intent(*intent, &decision).await,
             Decision::Clarify { choices, .. } => self.clarify(choices, &decision).await,
+            Decision::OutOfScope { .. } if explanation.domain.is_empty() => self.not_understood(&decision).await,
             Decision::OutOfScope { .. } => self.out_of_scope(&decision).await,
         };
         let unanswered = match decision {
@@ -153,7 +156,7 @@ impl<'a> Turn<'a> {
             masked,
             handover,
             explanation: Some(RoutingExplanation {
-                detected_language: if self.language_detected {
+                detected_language: if self.detected_over.is_some() {
                     self.language.language.clone()
                 } else {
                     String::new()
@@ -223,6 +226,14 @@ impl<'a> Turn<'a> {
         self.snapshot
             .card(agency_id)
             .map(|card| localized(&card.display_name, &self.language.language).to_string())
+            .unwrap_or_else(|| agency_id.to_string())
+    }
+
+    /// The agency's name inside a sentence ("kommunen" where the display name is "Kommunen").
+    fn name_in_sentence(&self, agency_id: &str) -> String {
+        self.snapshot
+            .card(agency_id)
+            .map(|card| name_in_text(card, &self.language.language).to_string())
             .unwrap_or_else(|| agency_id.to_string())
     }
 
@@ -300,7 +311,7 @@ impl<'a> Turn<'a> {
                     let name = target
                         .card
                         .as_deref()
-                        .map(|c| localized(&c.display_name, &self.language.language).to_string())
+                        .map(|c| name_in_text(c, &self.language.language).to_string())
                         .unwrap_or_else(|| referral.name.clone());
                     parts.push(format!(
                         "{}\n{}",
@@ -380,7 +391,7 @@ impl<'a> Turn<'a> {
             .find_map(|(_, card)| card.life_events.iter().find(|e| e.id == event_id))
             .map(|event| localized(&event.name, &self.language.language).to_string())
             .unwrap_or_else(|| event_id.to_string());
-        let names: Vec<String> = answer.agency_ids.iter().map(|id| self.name_of(id)).collect();
+        let names: Vec<String> = answer.agency_ids.iter().map(|id| self.name_in_sentence(id)).collect();
         let mut parts = vec![fill(
             &texts.life_event_intro,
             &[
@@ -424,35 +435,52 @@ impl<'a> Turn<'a> {
 
     async fn clarify(&self, choices: &[Choice], decision: &Decision) -> FinalAnswer {
         self.announce(Route::Clarify, decision, Vec::new()).await;
-        let options: Vec<String> = choices
-            .iter()
-            .map(|choice| match choice {
-                Choice::Agency(id) => self.name_of(id),
-                Choice::LifeEvent(_) => self.language.texts.clarify_life_event.clone(),
-            })
-            .collect();
+        // The buttons carry display names; the question names them inside a sentence.
+        let choice_names = |name: &dyn Fn(&str) -> String| -> Vec<String> {
+            choices
+                .iter()
+                .map(|choice| match choice {
+                    Choice::Agency(id) => name(id),
+                    Choice::LifeEvent(_) => self.language.texts.clarify_life_event.clone(),
+                })
+                .collect()
+        };
+        let options = choice_names(&|id| self.name_of(id));
+        let in_sentence = choice_names(&|id| self.name_in_sentence(id));
         let mut answer = self.final_answer(
             Route::Clarify,
             decision,
             fill(
                 &self.language.texts.clarify,
-                &[("options", &in_words(&options, &self.language.texts.list_or))],
+                &[("options", &in_words(&in_sentence, &self.language.texts.list_or))],
             ),
         );
         answer.options = options;
         answer
     }
 
+    /// About something known to be another service's: "I can't help with that here".
     async fn out_of_scope(&self, decision: &Decision) -> FinalAnswer {
         self.announce(Route::OutOfScope, decision, Vec::new()).await;
         self.final_answer(Route::OutOfScope, decision, self.out_of_scope_text())
+    }
+
+    /// Nothing in the message was recognised at all: "I didn't understand", in
+    /// the session's language (a language detected in nonsense is a guess).
+    async fn not_understood(&self, decision: &Decision) -> FinalAnswer {
+        self.announce(Route::OutOfScope, decision, Vec::new()).await;
+        let language = self.detected_over.unwrap_or(self.language);
+        FinalAnswer {
+            language: language.language.clone(),
+            ..self.final_answer(Route::OutOfScope, decision, language.texts.not_understood.clone())
+        }
     }
 
     fn out_of_scope_text(&self) -> String {
         let names: Vec<String> = self
             .snapshot
             .known()
-            .map(|(_, card)| localized(&card.display_name, &self.language.language).to_string())
+            .map(|(_, card)| name_in_text(card, &self.language.language).to_string())
             .collect();
         fill(
             &self.language.texts.out_of_scope,
@@ -507,7 +535,7 @@ impl<'a> Turn<'a> {
             } else {
                 &item.deadline_text
             };
-            let from: Vec<String> = item.agency_ids.iter().map(|id| self.name_of(id)).collect();
+            let from: Vec<String> = item.agency_ids.iter().map(|id| self.name_in_sentence(id)).collect();
             let condition = if item.only_if.is_empty() {
                 String::new()
             } else {

@@ -90,6 +90,7 @@ pub(super) fn assistant_card(content: &Content) -> AssistantCard {
         homepage: card.homepage.clone(),
         content_version: content.version().to_string(),
         concepts,
+        name_in_text: per_language(&|l| l.name_in_text.iter().cloned().collect()),
     }
 }
 

@@ -59,6 +59,9 @@ impl From<&AdvisorHoursFile> for veiviser_proto::agency::v1::AdvisorHours {
 pub struct LanguageFile {
     pub language: String,
     pub display_name: String,
+    /// The name inside a sentence, where it differs from `display_name` ("kommunen").
+    #[serde(default)]
+    pub name_in_text: Option<String>,
     pub description: String,
     pub fallback: String,
     #[serde(default, rename = "life_event")]
