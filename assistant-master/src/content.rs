@@ -86,6 +86,8 @@ pub struct Texts {
     pub not_understood: String,
     pub clarify: String,
     pub clarify_life_event: String,
+    /// A choice between agencies: `{topics}` (what it answers), `{agency}` (its name).
+    pub clarify_choice: String,
     pub life_event_intro: String,
     pub agency_unavailable: String,
     pub referral_unconnected: String,

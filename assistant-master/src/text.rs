@@ -27,6 +27,15 @@ pub fn localized<'a>(texts: &'a [LocalizedText], language: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// `text` with its first letter a capital ("pensjon …" → "Pensjon …").
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// An agency's name as written inside a sentence in `language`: its card's
 /// `name_in_text` ("kommunen"), else its display name ("NAV").
 pub fn name_in_text<'a>(card: &'a AssistantCard, language: &str) -> &'a str {

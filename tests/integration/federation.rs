@@ -8,6 +8,8 @@ use tokio::net::TcpListener;
 use veiviser_agency_sdk::{AgencyConfig, Assistant};
 use veiviser_cli::client;
 use veiviser_cli::output::AnswerJson;
+use veiviser_master::routing::Choice;
+use veiviser_master::text::localized;
 use veiviser_master::turn::plan::approximate_days;
 use veiviser_proto::master::v1::{
     EndSessionRequest, GetTranscriptRequest, ListAgenciesRequest, Route, StartSessionRequest, ask_event::Event,
@@ -429,6 +431,84 @@ async fn out_of_scope_human_and_small_talk_are_answered_honestly() {
     assert_eq!(nonsense.text, texts.not_understood);
     let (_, elsewhere) = ask(&mut client, &session_id, "what is the weather in Tromsø on Sunday").await;
     assert_ne!(elsewhere.text, texts.not_understood, "known to be another service's");
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+/// A clarifying question's option, clicked (or typed), answers the question
+/// it was about from the agency chosen, not the option's words.
+#[tokio::test]
+async fn a_choice_after_a_clarifying_question_answers_the_question_asked() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let question = "hvordan søker jeg gravferdsstønad";
+    let (_, direct) = ask(&mut client, &session_id, question).await;
+    assert_eq!(direct.agency_ids.first().map(String::as_str), Some("nav"));
+    // As if the router had asked whether it was about the municipality's or NAV's part.
+    federation.master.sessions().offer_choices(
+        &session_id,
+        veiviser_master::sessions::OfferedChoices {
+            question: question.into(),
+            options: vec![
+                ("Gravferd (Kommunen)".into(), Choice::Agency("kommune".into())),
+                ("Stønader (NAV)".into(), Choice::Agency("nav".into())),
+            ],
+        },
+    );
+    let (_, chosen) = ask(&mut client, &session_id, "Stønader (NAV)").await;
+    assert_eq!(chosen.route, i32::from(Route::Agency));
+    assert_eq!(chosen.agency_ids, direct.agency_ids);
+    assert_eq!(chosen.intent, direct.intent, "the question's skill, not the label's");
+    assert_eq!(chosen.text, direct.text);
+    // Typed again, the label is only words: the choice was made once.
+    let (_, again) = ask(&mut client, &session_id, "Stønader (NAV)").await;
+    assert_ne!(again.intent, direct.intent, "{}", again.intent);
+    federation.shutdown().await.expect("clean shutdown");
+}
+
+/// A question that could be either of two agencies' is asked back by what
+/// each answers, not by names the citizen must know; the pick answers it.
+#[tokio::test]
+async fn a_clarifying_question_names_what_each_agency_answers() {
+    let federation = federation().await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (_, unclear) = ask(&mut client, &session_id, "dagpenger og skattemelding").await;
+    assert_eq!(unclear.route, i32::from(Route::Clarify), "{}", unclear.intent);
+    let cards: Vec<_> = federation
+        .master
+        .network()
+        .snapshot()
+        .known()
+        .map(|(_, c)| c.clone())
+        .collect();
+    for option in &unclear.options {
+        let card = cards
+            .iter()
+            .find(|card| option.contains(&format!("({})", localized(&card.display_name, "nb"))))
+            .unwrap_or_else(|| panic!("an agency's option: {option}"));
+        let topics = localized(&card.topics, "nb");
+        assert!(
+            !topics.is_empty() && option.to_lowercase().starts_with(topics),
+            "{option}"
+        );
+        assert!(unclear.text.contains(topics), "the question names it: {}", unclear.text);
+    }
+    let pick = unclear.options.first().expect("options").clone();
+    let (_, answered) = ask(&mut client, &session_id, &pick).await;
+    assert_eq!(answered.route, i32::from(Route::Agency));
+    assert!(
+        pick.contains(&format!(
+            "({})",
+            federation
+                .master
+                .network()
+                .snapshot()
+                .card(&answered.agency_ids[0])
+                .map(|c| localized(&c.display_name, "nb").to_string())
+                .unwrap_or_default()
+        )),
+        "answered by the agency picked: {pick} → {:?}",
+        answered.agency_ids
+    );
     federation.shutdown().await.expect("clean shutdown");
 }
 

@@ -27,7 +27,7 @@ use crate::metrics::{CodeLabel, KindLabel, LanguageLabel, Metrics, RouteLabels};
 use crate::sessions::CloseReason;
 use crate::sessions::export::TranscriptDocument;
 use crate::sessions::starts::client_address;
-use crate::sessions::{Entry, Role};
+use crate::sessions::{Entry, OfferedChoices, Role};
 use crate::state::Master;
 use crate::text::checked_text;
 use crate::turn::{Answered, Turn};
@@ -123,11 +123,16 @@ impl CitizenService {
         let text = checked_text(&request.text, self.master.config().max_message_chars, "message")?.to_string();
         // Masked at the door: nothing below this line sees the text as typed.
         let masked = self.master.masker().mask(&text);
-        // The client's choice, else the language the message is clearly
-        // written in, else the session's.
+        // A pick among a clarifying question's options answers that question.
+        let chosen = self.master.sessions().choice_for(&request.session_id, &masked.text);
+        // The client's choice, else the language the message (or, for a pick,
+        // the question) is clearly written in, else the session's.
         let (language, detected) = if request.language.is_empty() {
             let content = self.master.content();
-            match crate::language::switch_to(&masked.text, &session_language, |tag| content.speaks(tag)) {
+            let written = chosen
+                .as_ref()
+                .map_or(masked.text.as_str(), |(question, _)| question.as_str());
+            match crate::language::switch_to(written, &session_language, |tag| content.speaks(tag)) {
                 Some(tag) => (tag.to_string(), true),
                 None => (session_language.clone(), false),
             }
@@ -169,6 +174,7 @@ impl CitizenService {
         self.master
             .sessions()
             .record(&request.session_id, Entry::citizen(&text));
+        self.master.sessions().forget_choices(&request.session_id);
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let master = Arc::clone(&self.master);
@@ -185,7 +191,24 @@ impl CitizenService {
             let turn = Turn::new(&master, &snapshot, language, &request.session_id, &events)
                 .with_trace(trace)
                 .with_detected_language(detected_over);
-            let Answered { final_answer, topics } = turn.answer(&text, masked_kinds).await;
+            let Answered {
+                final_answer,
+                topics,
+                offered,
+            } = match &chosen {
+                Some((question, choice)) => turn.answer_choice(&text, question, choice, masked_kinds).await,
+                None => turn.answer(&text, masked_kinds).await,
+            };
+            if !offered.is_empty() {
+                let question = chosen.map_or(text, |(question, _)| question);
+                master.sessions().offer_choices(
+                    &request.session_id,
+                    OfferedChoices {
+                        question,
+                        options: offered,
+                    },
+                );
+            }
             master.sessions().record(
                 &request.session_id,
                 Entry {

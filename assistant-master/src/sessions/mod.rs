@@ -8,7 +8,7 @@ pub mod retention;
 pub mod starts;
 mod store;
 
-pub use store::{ClosedSession, Entry, MAX_TRANSCRIPT_ENTRIES, Role, Sessions};
+pub use store::{ClosedSession, Entry, MAX_TRANSCRIPT_ENTRIES, OfferedChoices, Role, Sessions};
 
 /// Why a session was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use veiviser_proto::master::v1::TranscriptEntry;
 use veiviser_runtime::clock::{Clock, rfc3339};
 
 use crate::error::Error;
+use crate::routing::Choice;
 
 /// A transcript keeps at most this many entries (200 questions and answers);
 /// older ones are dropped first, so a session's memory stays bounded.
@@ -92,6 +93,16 @@ struct Session {
     not_understood_in_a_row: u32,
     /// The agencies of the latest answer that named any.
     last_agencies: Vec<String>,
+    /// The choices of a clarifying question, until the next message.
+    offered: Option<Box<OfferedChoices>>,
+}
+
+/// A clarifying question's options: the (masked) question it was about, and
+/// each option's label with the choice it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferedChoices {
+    pub question: String,
+    pub options: Vec<(String, Choice)>,
 }
 
 impl Session {
@@ -195,6 +206,7 @@ impl Sessions {
                 citizen_token: None,
                 not_understood_in_a_row: 0,
                 last_agencies: Vec::new(),
+                offered: None,
             },
         );
         Ok(Started { id, evicted })
@@ -261,6 +273,34 @@ impl Sessions {
             session.not_understood_in_a_row.saturating_add(1)
         };
         session.not_understood_in_a_row
+    }
+
+    /// Remembers a clarifying question's options until the next message.
+    pub fn offer_choices(&self, id: &str, offered: OfferedChoices) {
+        if let Some(session) = self.lock().get_mut(id) {
+            session.offered = Some(Box::new(offered));
+        }
+    }
+
+    /// For the message after a clarifying question: when `text` is one of its
+    /// options (a button's label, or typed the same), the question it was about
+    /// and the choice made.
+    pub fn choice_for(&self, id: &str, text: &str) -> Option<(String, Choice)> {
+        let sessions = self.lock();
+        let offered = sessions.get(id)?.offered.as_deref()?;
+        let text = text.trim().to_lowercase();
+        let (_, choice) = offered
+            .options
+            .iter()
+            .find(|(label, _)| label.trim().to_lowercase() == text)?;
+        Some((offered.question.clone(), choice.clone()))
+    }
+
+    /// Forgets a clarifying question's options: the next message has come.
+    pub fn forget_choices(&self, id: &str) {
+        if let Some(session) = self.lock().get_mut(id) {
+            session.offered = None;
+        }
     }
 
     /// The agencies of the latest answer that named any.
@@ -384,6 +424,27 @@ mod tests {
     fn sessions(idle: Duration, max: usize) -> (Sessions, ManualClock) {
         let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600));
         (Sessions::new(idle, max, Arc::new(clock.clone())), clock)
+    }
+
+    #[test]
+    fn a_pick_among_offered_choices_is_found_until_they_are_forgotten() {
+        let (sessions, _) = sessions(Duration::from_secs(60), 10);
+        let id = sessions.start("nb").expect("room").id;
+        let offered = OfferedChoices {
+            question: "hva med skatten av pensjonen".into(),
+            options: vec![
+                ("Pensjon (NAV)".into(), Choice::Agency("nav".into())),
+                ("Skatt (Skatteetaten)".into(), Choice::Agency("skatteetaten".into())),
+            ],
+        };
+        sessions.offer_choices(&id, offered.clone());
+        assert_eq!(
+            sessions.choice_for(&id, "  skatt (skatteetaten) "),
+            Some((offered.question.clone(), Choice::Agency("skatteetaten".into())))
+        );
+        assert_eq!(sessions.choice_for(&id, "noe helt annet"), None);
+        sessions.forget_choices(&id);
+        assert_eq!(sessions.choice_for(&id, "Pensjon (NAV)"), None, "forgotten");
     }
 
     #[test]

@@ -26,9 +26,9 @@ use crate::dates;
 use crate::handover::{HandoverReason, Handovers, HoursInWords};
 use crate::metrics::{AgencyLabel, AgencyOutcomeLabels};
 use crate::network::{Agency, Snapshot, too_large};
-use crate::routing::{Choice, Decision, GENERAL_GUIDANCE, MasterIntent};
+use crate::routing::{Choice, Decision, Explanation, GENERAL_GUIDANCE, MasterIntent};
 use crate::state::Master;
-use crate::text::{in_words, localized, name_in_text};
+use crate::text::{capitalised, in_words, localized, name_in_text};
 
 /// The first pause before asking an overloaded agency again; it doubles each time.
 const OVERLOADED_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
@@ -58,6 +58,8 @@ pub struct Answered {
     pub final_answer: FinalAnswer,
     /// Topic classes of the skills that answered (see [`crate::sessions::retention`]).
     pub topics: Vec<String>,
+    /// For a clarifying question: each option's label and the choice it stands for.
+    pub offered: Vec<(String, Choice)>,
 }
 
 /// Why an agency gave no answer.
@@ -127,6 +129,45 @@ impl<'a> Turn<'a> {
     /// names the kinds of personal data that were masked in it.
     pub async fn answer(&self, text: &str, masked: Vec<String>) -> Answered {
         let (decision, explanation) = self.snapshot.router.explain(text);
+        self.answer_as(text, text, decision, explanation, masked).await
+    }
+
+    /// Answers `question`, an earlier message that got a clarifying question,
+    /// as the citizen's `choice` among the options offered then; `typed` is
+    /// what they sent now (the option's label), masked as `masked` says.
+    pub async fn answer_choice(&self, typed: &str, question: &str, choice: &Choice, masked: Vec<String>) -> Answered {
+        let (decision, domain) = match choice {
+            Choice::Agency(agency) => (
+                Decision::Agency {
+                    agency: agency.clone(),
+                    skill: String::new(),
+                    confidence: 1.0,
+                },
+                agency.clone(),
+            ),
+            Choice::LifeEvent(id) => (
+                Decision::LifeEvent {
+                    id: id.clone(),
+                    confidence: 1.0,
+                },
+                format!("life-event/{id}"),
+            ),
+        };
+        let explanation = Explanation {
+            domain,
+            ..Explanation::default()
+        };
+        self.answer_as(typed, question, decision, explanation, masked).await
+    }
+
+    async fn answer_as(
+        &self,
+        typed: &str,
+        text: &str,
+        decision: Decision,
+        explanation: Explanation,
+        masked: Vec<String>,
+    ) -> Answered {
         let final_answer = match &decision {
             Decision::Agency { agency, skill, .. } => self.single_agency(text, agency, skill, &decision).await,
             Decision::LifeEvent { id, .. } => self.life_event(text, id, &decision).await,
@@ -147,11 +188,21 @@ impl<'a> Turn<'a> {
         }
         let understood = unanswered.is_none();
         let handover = self.offer_handover(&final_answer, understood);
+        // The clarifying options, by label, so the citizen's pick answers the question.
+        let offered = match &decision {
+            Decision::Clarify { choices, .. } => final_answer
+                .options
+                .iter()
+                .cloned()
+                .zip(choices.iter().cloned())
+                .collect(),
+            _ => Vec::new(),
+        };
         let final_answer = FinalAnswer {
             masked_text: if masked.is_empty() {
                 String::new()
             } else {
-                text.to_string()
+                typed.to_string()
             },
             masked,
             handover,
@@ -170,6 +221,7 @@ impl<'a> Turn<'a> {
         Answered {
             final_answer,
             topics: topics.into_iter().collect(),
+            offered,
         }
     }
 
@@ -227,6 +279,29 @@ impl<'a> Turn<'a> {
             .card(agency_id)
             .map(|card| localized(&card.display_name, &self.language.language).to_string())
             .unwrap_or_else(|| agency_id.to_string())
+    }
+
+    /// An agency as a choice: what it answers and its name ("skatt og
+    /// folkeregisteret (Skatteetaten)"), or its name alone when its card has no topics.
+    fn choice_in_words(&self, agency_id: &str) -> String {
+        let Some(card) = self.snapshot.card(agency_id) else {
+            return agency_id.to_string();
+        };
+        let language = &self.language.language;
+        match card
+            .topics
+            .iter()
+            .find(|t| t.language == *language && !t.text.trim().is_empty())
+        {
+            Some(topics) => fill(
+                &self.language.texts.clarify_choice,
+                &[
+                    ("topics", &topics.text),
+                    ("agency", localized(&card.display_name, language)),
+                ],
+            ),
+            None => name_in_text(card, language).to_string(),
+        }
     }
 
     /// The agency's name inside a sentence ("kommunen" where the display name is "Kommunen").
@@ -435,18 +510,16 @@ impl<'a> Turn<'a> {
 
     async fn clarify(&self, choices: &[Choice], decision: &Decision) -> FinalAnswer {
         self.announce(Route::Clarify, decision, Vec::new()).await;
-        // The buttons carry display names; the question names them inside a sentence.
-        let choice_names = |name: &dyn Fn(&str) -> String| -> Vec<String> {
-            choices
-                .iter()
-                .map(|choice| match choice {
-                    Choice::Agency(id) => name(id),
-                    Choice::LifeEvent(_) => self.language.texts.clarify_life_event.clone(),
-                })
-                .collect()
-        };
-        let options = choice_names(&|id| self.name_of(id));
-        let in_sentence = choice_names(&|id| self.name_in_sentence(id));
+        // Each choice by what it is about (the card's topics), so the citizen
+        // need not know the agencies; the buttons start with a capital.
+        let in_sentence: Vec<String> = choices
+            .iter()
+            .map(|choice| match choice {
+                Choice::Agency(id) => self.choice_in_words(id),
+                Choice::LifeEvent(_) => self.language.texts.clarify_life_event.clone(),
+            })
+            .collect();
+        let options: Vec<String> = in_sentence.iter().map(|option| capitalised(option)).collect();
         let mut answer = self.final_answer(
             Route::Clarify,
             decision,

@@ -91,6 +91,7 @@ pub(super) fn assistant_card(content: &Content) -> AssistantCard {
         content_version: content.version().to_string(),
         concepts,
         name_in_text: per_language(&|l| l.name_in_text.iter().cloned().collect()),
+        topics: per_language(&|l| l.topics.iter().cloned().collect()),
     }
 }
 

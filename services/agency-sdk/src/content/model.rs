@@ -62,6 +62,9 @@ pub struct LanguageFile {
     /// The name inside a sentence, where it differs from `display_name` ("kommunen").
     #[serde(default)]
     pub name_in_text: Option<String>,
+    /// A few words on what the agency answers, for a choice offered to the citizen.
+    #[serde(default)]
+    pub topics: Option<String>,
     pub description: String,
     pub fallback: String,
     #[serde(default, rename = "life_event")]

@@ -69,12 +69,10 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
             return Err(ContentError::new(file, format!("{field} must not be empty")));
         }
     }
-    if language
-        .name_in_text
-        .as_ref()
-        .is_some_and(|name| name.trim().is_empty())
-    {
-        return Err(ContentError::new(file, "name_in_text must not be empty when given"));
+    for (field, text) in [("name_in_text", &language.name_in_text), ("topics", &language.topics)] {
+        if text.as_ref().is_some_and(|text| text.trim().is_empty()) {
+            return Err(ContentError::new(file, format!("{field} must not be empty when given")));
+        }
     }
     let mut seen_examples = HashSet::new();
     let mut declared_events = BTreeSet::new();
