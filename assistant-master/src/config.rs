@@ -239,6 +239,14 @@ pub struct MasterArgs {
     /// web port is refused: that port faces citizens.
     #[arg(long, env = "VEIVISER_ADVISOR_KEY", hide_env_values = true)]
     pub advisor_key: Option<String>,
+    /// A file holding the desk key (a container secret, e.g. /run/secrets/advisor_desk_key);
+    /// used when --advisor-key is not given.
+    #[arg(long, env = "VEIVISER_ADVISOR_KEY_FILE")]
+    pub advisor_key_file: Option<PathBuf>,
+    /// Accept the demos' published desk key (`demo-desk-key`). Without this the
+    /// master refuses to start with it: outside a demo a published key is no key.
+    #[arg(long, env = "VEIVISER_ALLOW_DEMO_DESK_KEY")]
+    pub allow_demo_desk_key: bool,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -254,6 +262,18 @@ pub fn default_agencies() -> Vec<String> {
 }
 
 impl MasterArgs {
+    /// The desk key from `--advisor-key`, else from `--advisor-key-file`; none when empty.
+    fn advisor_key(&self) -> Result<Option<String>, crate::error::Error> {
+        let key = match (&self.advisor_key, &self.advisor_key_file) {
+            (Some(key), _) => key.clone(),
+            (None, Some(file)) => std::fs::read_to_string(file)
+                .map_err(|e| crate::error::Error::Config(format!("the advisor key file {}: {e}", file.display())))?,
+            (None, None) => String::new(),
+        };
+        let key = key.trim();
+        Ok((!key.is_empty()).then(|| key.to_string()))
+    }
+
     pub fn config(&self) -> Result<MasterConfig, crate::error::Error> {
         let agency_tls = match (&self.agency_tls_cert, &self.agency_tls_key, &self.agency_tls_ca) {
             (Some(cert), Some(key), Some(ca)) => Some(
@@ -266,12 +286,19 @@ impl MasterArgs {
             ),
             _ => None,
         };
-        let advisor_key = self.advisor_key.clone().filter(|key| !key.is_empty());
+        let advisor_key = self.advisor_key()?;
         if advisor_key.as_deref().is_some_and(|key| key.contains(PLACEHOLDER_MARK)) {
             // The production manifests ship a placeholder; a published key is no key.
             return Err(crate::error::Error::Config(format!(
                 "the advisor desk key still contains \"{PLACEHOLDER_MARK}\": set a real key"
             )));
+        }
+        if advisor_key.as_deref() == Some(DEMO_DESK_KEY) && !self.allow_demo_desk_key {
+            return Err(crate::error::Error::Config(
+                "the advisor desk key is the demos' published one: set a real key, or \
+                 --allow-demo-desk-key (VEIVISER_ALLOW_DEMO_DESK_KEY=true) for a demo"
+                    .into(),
+            ));
         }
         Ok(MasterConfig {
             agency_tls,
@@ -358,6 +385,37 @@ mod tests {
         let config = config_with_key("a-real-key-from-the-vault").expect("a real key");
         assert_eq!(config.advisor_key.as_deref(), Some("a-real-key-from-the-vault"));
         assert_eq!(config_with_key("").expect("no key").advisor_key, None);
+    }
+
+    #[test]
+    fn the_demo_desk_key_is_refused_outside_a_demo_and_a_key_file_is_read() {
+        let error = config_with_key(super::DEMO_DESK_KEY).expect_err("published key refused");
+        assert!(error.to_string().contains("--allow-demo-desk-key"), "{error}");
+        let demo = MasterArgs::try_parse_from([
+            "veiviser-master",
+            "--advisor-key",
+            super::DEMO_DESK_KEY,
+            "--allow-demo-desk-key",
+        ])
+        .expect("arguments parse")
+        .config()
+        .expect("a demo may use it");
+        assert_eq!(demo.advisor_key.as_deref(), Some(super::DEMO_DESK_KEY));
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("advisor_desk_key");
+        std::fs::write(&file, "a-key-from-a-secret\n").expect("written");
+        let from_file =
+            MasterArgs::try_parse_from(["veiviser-master", "--advisor-key-file", file.to_str().expect("utf-8")])
+                .expect("arguments parse")
+                .config()
+                .expect("read");
+        assert_eq!(from_file.advisor_key.as_deref(), Some("a-key-from-a-secret"));
+        let missing = MasterArgs::try_parse_from(["veiviser-master", "--advisor-key-file", "/nonexistent/key"])
+            .expect("arguments parse")
+            .config()
+            .expect_err("a missing file is an error, not no key");
+        assert!(missing.to_string().contains("advisor key file"), "{missing}");
     }
 
     #[test]

@@ -765,6 +765,11 @@ async fn the_chat_speaks_nynorsk_and_english_through_to_the_plan() {
         save_screenshot(client, &format!("life-event-plan-{language}")).await;
         assert_accessible(client, &chat.axe, &format!("life-event plan in {language}")).await;
         // And on a phone: no sideways scrolling, the composer still there.
+        client.set_window_size(375, 667).await.expect("resize");
+        client
+            .execute("document.querySelector('#messages .plan').scrollIntoView();", vec![])
+            .await
+            .expect("scrolled to the plan");
         assert_reflows(client, 375, 667, &format!("life-event-plan-{language}-phone")).await;
         assert!(
             client
