@@ -53,6 +53,8 @@ pub struct Federation {
     pub master: Arc<Master>,
     pub master_address: SocketAddr,
     pub agencies: Vec<AgencyProcess>,
+    /// Agencies the master knows that run elsewhere (not in `agencies`).
+    outside_agencies: usize,
     agency_server: AgencyConfig,
     master_running: Option<Running>,
 }
@@ -97,7 +99,9 @@ pub fn built_in_assistants() -> Result<Vec<Assistant>, String> {
 
 impl Federation {
     /// Starts `assistants` and a master that knows their addresses. The
-    /// master's `agencies` are set here; everything else comes from `master_config`.
+    /// master's `agencies` are theirs, followed by any already in
+    /// `master_config.agencies` (agencies running elsewhere, e.g. one in
+    /// another language); everything else comes from `master_config`.
     pub async fn start(
         assistants: Vec<Assistant>,
         addresses: Addresses,
@@ -128,7 +132,13 @@ impl Federation {
         } else {
             "http"
         };
-        master_config.agencies = agencies.iter().map(|a| format!("{scheme}://{}", a.address)).collect();
+        let outside = std::mem::take(&mut master_config.agencies);
+        let outside_agencies = outside.len();
+        master_config.agencies = agencies
+            .iter()
+            .map(|a| format!("{scheme}://{}", a.address))
+            .chain(outside)
+            .collect();
         let master = Master::new(master_config).map_err(|e| e.to_string())?;
         let listener = bind(addresses.master).await?;
         let master_address = listener.local_addr().map_err(|e| e.to_string())?;
@@ -145,15 +155,16 @@ impl Federation {
             master,
             master_address,
             agencies,
+            outside_agencies,
             agency_server,
             master_running: Some(Running { stop, task }),
         })
     }
 
-    /// Waits until the master has fetched the card of every running agency
-    /// (or `timeout` passes).
+    /// Waits until the master has fetched the card of every running agency,
+    /// those running elsewhere included (or `timeout` passes).
     pub async fn wait_until_ready(&self, timeout: std::time::Duration) -> Result<(), String> {
-        let expected = self.agencies.iter().filter(|a| a.running.is_some()).count();
+        let expected = self.agencies.iter().filter(|a| a.running.is_some()).count() + self.outside_agencies;
         self.wait_for_reachable(expected, timeout).await
     }
 

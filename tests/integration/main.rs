@@ -15,6 +15,7 @@ mod masking_eval;
 mod mtls;
 mod outside_client;
 mod privacy;
+mod python_agency;
 mod retention;
 mod routing_eval;
 mod support;

@@ -614,12 +614,16 @@ impl<'a> Turn<'a> {
             } else {
                 format!("{}: ", item.only_if)
             };
+            let from = fill(&self.language.texts.from_agency, &[("agency", &from.join(", "))]);
+            // A task with neither a deadline nor a time says only whose it is.
+            let about = if timing.is_empty() {
+                from
+            } else {
+                format!("{timing}; {from}")
+            };
             out.push_str(&format!(
-                "- {condition}{} ({timing}; {}): {} {}\n",
-                item.title,
-                fill(&self.language.texts.from_agency, &[("agency", &from.join(", "))]),
-                item.action,
-                item.link
+                "- {condition}{} ({about}): {} {}\n",
+                item.title, item.action, item.link
             ));
         }
         out.trim_end().to_string()
