@@ -19,7 +19,7 @@ use veiviser_master::profiles::LIFE_EVENT_PURPOSE;
 use veiviser_proto::master::v1::{AskEvent, FinalAnswer, GetTranscriptRequest, ListAgenciesRequest, ask_event::Event};
 use veiviser_runtime::shutdown_signal;
 use veiviser_runtime::telemetry::{self, LogFormat};
-use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
+use veiviser_testkit::federation::{Addresses, COURTS, Federation, built_in_assistants, courts_assistant};
 use veiviser_testkit::trust::{DEMO_TRUST_PORTS, TrustProcess};
 
 #[derive(Debug, Parser)]
@@ -60,6 +60,9 @@ enum Command {
         /// Oslo time), or always, to show the handover at any hour.
         #[arg(long, value_enum, default_value_t = HoursPolicy::Cards)]
         advisor_hours: HoursPolicy,
+        /// Add the courts (estate settlement) as a fourth agency, on 127.0.0.1:50064.
+        #[arg(long)]
+        with_courts: bool,
     },
     /// Work at the advisor desk: take conversations handed over from the
     /// assistant for one agency, and answer them.
@@ -131,7 +134,7 @@ enum Command {
     /// every language, its life-event part, referrals and bad input. Run it
     /// against your own agency before it plugs in; exits 1 when a check fails.
     Conformance {
-        /// The agency's gRPC address, e.g. http://127.0.0.1:50064.
+        /// The agency's gRPC address, e.g. http://127.0.0.1:50080.
         address: String,
     },
     /// List the synthetic people of the demo login.
@@ -204,7 +207,8 @@ async fn main() -> ExitCode {
             log_format,
             web,
             advisor_hours,
-        } => demo(log_format, web, advisor_hours).await,
+            with_courts,
+        } => demo(log_format, web, advisor_hours, with_courts).await,
         Command::Advisor {
             ref agency,
             ref name,
@@ -266,7 +270,12 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: HoursPolicy) -> Result<(), String> {
+async fn demo(
+    log_format: LogFormat,
+    web: std::net::SocketAddr,
+    advisor_hours: HoursPolicy,
+    with_courts: bool,
+) -> Result<(), String> {
     telemetry::init(log_format);
     let (grpc, http) = DEMO_TRUST_PORTS;
     let trust = TrustProcess::start(
@@ -275,9 +284,16 @@ async fn demo(log_format: LogFormat, web: std::net::SocketAddr, advisor_hours: H
         std::net::SocketAddr::from(([127, 0, 0, 1], http)),
     )
     .await?;
-    let addresses = Addresses::demo();
+    let mut addresses = Addresses::demo();
+    let mut assistants = built_in_assistants()?;
+    if with_courts {
+        assistants.push(courts_assistant()?);
+        addresses
+            .agencies
+            .push(std::net::SocketAddr::from(([127, 0, 0, 1], COURTS.2)));
+    }
     let federation = Federation::start(
-        built_in_assistants()?,
+        assistants,
         addresses,
         MasterConfig {
             trust: Some(trust.master_link()),

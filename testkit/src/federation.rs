@@ -1,5 +1,5 @@
-//! The whole Veiviser network in one process: the three agency assistants and
-//! the master, each on its own listener. `veiviser demo` runs it on fixed
+//! The whole Veiviser network in one process: the three agency assistants (and,
+//! when asked, the courts) and the master, each on its own listener. `veiviser demo` runs it on fixed
 //! loopback ports; tests run it on `127.0.0.1:0` and stop and restart agencies.
 
 use std::net::SocketAddr;
@@ -21,6 +21,17 @@ pub const BUILT_IN_AGENCIES: [(&str, EmbeddedContent, u16); 3] = [
         veiviser_skatteetaten::DEFAULT_PORT,
     ),
 ];
+
+/// The courts (estate settlement), the fourth agency: it ships with Veiviser and
+/// passes the conformance kit, but joins the default network only once routing
+/// has been evaluated with it (`veiviser demo --with-courts` adds it).
+pub const COURTS: (&str, EmbeddedContent, u16) = ("domstol", veiviser_domstol::CONTENT, veiviser_domstol::DEFAULT_PORT);
+
+/// The courts' assistant, from its embedded content.
+pub fn courts_assistant() -> Result<Assistant, String> {
+    let (id, content, _) = COURTS;
+    content.load().map(Assistant::new).map_err(|e| format!("{id}: {e}"))
+}
 
 /// A running server task and the means to stop it.
 #[derive(Debug)]

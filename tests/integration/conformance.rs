@@ -1,5 +1,6 @@
-//! The conformance kit against real agencies: the three built-in ones pass
-//! every check, and an agency that breaks a rule fails with the rule named.
+//! The conformance kit against real agencies: the three built-in ones and the
+//! courts pass every check, and an agency that breaks a rule fails with the
+//! rule named.
 
 use veiviser_agency_sdk::conformance;
 
@@ -57,4 +58,49 @@ async fn an_agency_that_breaks_a_rule_fails_with_the_rule_named() {
     );
     assert!(report.to_string().contains("FAIL"), "the report says what failed");
     network.stop().await;
+}
+
+/// The courts, built from the SDK alone: every check passes, and in a network
+/// with them a settlement question reaches them and the plan's shared
+/// settlement task names both them and Skatteetaten.
+#[tokio::test]
+async fn the_courts_pass_every_check_and_join_the_plan() {
+    let mut assistants = veiviser_testkit::federation::built_in_assistants().expect("content");
+    assistants.push(veiviser_testkit::federation::courts_assistant().expect("the courts' content"));
+    let federation = crate::support::federation_with(assistants, crate::support::master_config()).await;
+    let courts = federation
+        .agencies
+        .iter()
+        .find(|agency| agency.id == "domstol")
+        .expect("the courts run");
+    let report = conformance::check(channel(courts.address).await).await;
+    assert!(report.passed(), "{report}");
+
+    let (mut client, session_id) = crate::support::session(&federation, "nb").await;
+    let (_, answer) = crate::support::ask(&mut client, &session_id, "hvordan får vi skifteattest etter far?").await;
+    assert!(
+        answer.agency_ids.iter().any(|id| id == "domstol"),
+        "{:?}: {}",
+        answer.agency_ids,
+        answer.text
+    );
+    let (_, plan) = crate::support::ask(&mut client, &session_id, "min far er død, hva må jeg gjøre?").await;
+    assert!(
+        plan.agency_ids.iter().any(|id| id == "domstol"),
+        "{:?}",
+        plan.agency_ids
+    );
+    let settlement = plan
+        .checklist
+        .iter()
+        .find(|item| item.key == "skifteform-60-dager")
+        .expect("the settlement task");
+    for agency in ["skatteetaten", "domstol"] {
+        assert!(
+            settlement.agency_ids.iter().any(|id| id == agency),
+            "{:?}",
+            settlement.agency_ids
+        );
+    }
+    federation.shutdown().await.expect("clean shutdown");
 }
