@@ -66,8 +66,20 @@ impl Scores {
                 .all(|(i, _)| found.iter().any(|f| f.start <= start + i && start + i < f.end))
         };
         let touched = |start: usize, end: usize| found.iter().any(|f| f.start < end && start < f.end);
+        // Where `value` is written; a number labelled by its digits alone
+        // (dictated with words between its parts) is where those digits run,
+        // whatever stands between them.
+        let digits: Vec<usize> = text.char_indices().filter(|(_, c)| c.is_ascii_digit()).map(|(i, _)| i).collect();
         let occurrences = |value: &str| -> Vec<(usize, usize)> {
-            text.match_indices(value).map(|(at, v)| (at, at + v.len())).collect()
+            let found: Vec<(usize, usize)> = text.match_indices(value).map(|(at, v)| (at, at + v.len())).collect();
+            if !found.is_empty() || value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return found;
+            }
+            let in_text: String = digits.iter().map(|&i| char::from(text.as_bytes()[i])).collect();
+            in_text
+                .match_indices(value)
+                .map(|(at, _)| (digits[at], digits[at + value.len() - 1] + 1))
+                .collect()
         };
         for (kind, value) in &message.entities {
             let entry = self.recall.entry(kind.clone()).or_default();
@@ -172,5 +184,25 @@ impl Scores {
             "no data", self.clean.1, self.clean.0
         ));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_labelled_by_its_digits_is_found_across_the_words_between() {
+        let message = Labelled {
+            text: "kontoen er 1503 så 11 så 04057 takk".into(),
+            entities: vec![("kontonummer".into(), "15031104057".into())],
+            decoys: Vec::new(),
+        };
+        let scores = Scores::score(&Masker::default(), std::slice::from_ref(&message));
+        assert_eq!(scores.recall.get("kontonummer"), Some(&(1, 1)), "{:?}", scores.misses);
+        // Masked nothing: the digits are found, and counted as missed.
+        let mut unmasked = Scores::default();
+        unmasked.add(&message, &[]);
+        assert_eq!(unmasked.recall.get("kontonummer"), Some(&(1, 0)));
     }
 }
