@@ -8,6 +8,7 @@ use regex::Regex;
 
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
+use crate::post_box::{box_at, follows_a_box_number};
 use crate::words::Word;
 
 /// How street names end, in the languages citizens write addresses in.
@@ -148,16 +149,25 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         let number_follows = text[abbreviation_end(text, word)..]
             .trim_start_matches([' ', '\u{a0}'])
             .starts_with(|c: char| c.is_ascii_digit());
-        if number_follows {
+        if number_follows && let Some(found) = box_at(text, words, i) {
+            post_box(text, found, out);
+        } else if number_follows {
             let lower = word.lowercase_into(&mut lower);
-            if is_street_name_end(lower, i, words) {
+            let compound = is_abbreviated_compound(word) && text[word.end..].starts_with('.');
+            if compound || is_street_name_end(lower, i, words) {
                 street_then_number(text, words, i, out);
             } else if postcode_somewhere {
                 place_number_postcode(text, words, i, out);
             }
         }
+        if postcode_somewhere && text[word.end..].starts_with(", ") {
+            lowercase_farm_and_postcode(text, words, i, out);
+        }
         if !(2..=7).contains(&word.text.len()) {
             continue; // no street word that comes first is longer
+        }
+        if !STREET_FIRST_INITIALS.contains(&(word.text.as_bytes()[0] | 0x20)) {
+            continue; // nor starts with another letter (lower-casing every word is costly)
         }
         let lower = word.lowercase_into(&mut lower);
         let street_first = (lower == "ul" && text[word.end..].starts_with('.')) || STREET_FIRST.contains(&lower);
@@ -176,10 +186,12 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     if postcode_somewhere {
         // "Bakken, 2975 Vang i Valdres": a farm or place named before its postcode.
         // Group 1 is the address; what matched before it is the boundary ("Øvergard" has no ASCII one).
+        // A box's district is the box's to mask or keep ("Postboks 9200 Grønland, 0134 Oslo").
         out.extend(
             FARM_AND_POSTCODE
                 .captures_iter(text)
                 .filter_map(|c| c.get(1))
+                .filter(|m| !follows_a_box_number(&text[..m.start()]))
                 .map(|m| (EntityKind::Address, m.start(), m.end())),
         );
     }
@@ -189,16 +201,85 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     if cadastral_words.iter().any(|w| text.contains(w)) {
         for m in CADASTRAL.find_iter(text) {
             if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
+                // The municipality after it ("i Vågå kommune") stays: writers
+                // keep it as a place of its own as often as they count it in.
                 out.push((EntityKind::Address, m.start(), m.end()));
             }
         }
     }
+    with_farm_name(text, &mut out[from..]);
     with_care_of(text, &mut out[from..]);
 }
 
-/// "c/o Ravn, " before an address belongs to it.
-static CARE_OF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)c/o[ ]\p{L}[\p{L} .\-]{0,40},?[ ]$").expect("valid"));
+/// A postcode and a place in lower case after a farm's name: ", 6770 nordfjordeid".
+static LOWERCASE_POSTCODE_AND_PLACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^,[ ]\d{4}[ ](\p{Ll}[\p{L}\-]{2,})").expect("valid"));
+
+/// "vi bur på myklebust, 6770 nordfjordeid": a farm in lower case (word `i`)
+/// after "på" or "i", its postcode and its place, which ends the clause and
+/// is no amount or count ("i fjor, 1500 kroner").
+fn lowercase_farm_and_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
+    const UNITS: [&str; 12] = [
+        "kroner", "kr", "kronar", "euro", "dollar", "timer", "timar", "dager", "dagar", "personer", "stk", "meter",
+    ];
+    let word = &words[i];
+    let after_preposition = i > 0
+        && text[words[i - 1].end..word.start] == *" "
+        && matches!(words[i - 1].text, "på" | "paa" | "i" | "På" | "I");
+    if !after_preposition || word.is_capitalised() {
+        return;
+    }
+    let Some(found) = LOWERCASE_POSTCODE_AND_PLACE.captures(&text[word.end..]) else {
+        return;
+    };
+    let end = word.end + found.get(0).map_or(0, |m| m.end());
+    let clause_ends = text[end..].chars().next().is_none_or(|c| ".,;!?)\n".contains(c));
+    let place = found.get(1).map_or("", |m| m.as_str());
+    if clause_ends && !UNITS.contains(&place) {
+        out.push((EntityKind::Address, word.start, end));
+    }
+}
+
+/// A farm named before its address: "Haugen gård, Haugavegen 210",
+/// "Nordre Ødegården, gnr. 112": a capitalised name and a farm word, a
+/// prefix before the name, or a name ending in a farm word, then a comma.
+static FARM_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\p{L}])((?:(?:Vestre|Østre|Nordre|Søndre|Øvre|Nedre|Store|Lille|Gamle|Nye)[ ])?\p{Lu}[\p{L}\-]+(?:[ ](?:gård|gard|garden|gården|gardsbruk|småbruk))?),[ ]$")
+        .expect("valid")
+});
+
+/// Moves the start of each address in `out` back over a farm's name before it.
+fn with_farm_name(text: &str, out: &mut [Finding]) {
+    const FARM_ENDINGS: [&str; 6] = ["gård", "gard", "garden", "gården", "bruket", "setra"];
+    const PREFIXES_CAPITALISED: [&str; 10] = [
+        "Vestre ", "Østre ", "Nordre ", "Søndre ", "Øvre ", "Nedre ", "Store ", "Lille ", "Gamle ", "Nye ",
+    ];
+    for finding in out.iter_mut().filter(|f| f.0 == EntityKind::Address) {
+        if !text[..finding.1].ends_with(", ") {
+            continue;
+        }
+        let before = tail(text, finding.1, 64);
+        let Some(name) = FARM_BEFORE.captures(before).and_then(|c| c.get(1)) else {
+            continue;
+        };
+        let farm = name.as_str();
+        let lower = farm.to_lowercase();
+        let is_farm = PREFIXES_CAPITALISED.iter().any(|p| farm.starts_with(p))
+            || FARM_ENDINGS.iter().any(|ending| lower.ends_with(ending));
+        if is_farm {
+            finding.1 -= before.len() - name.start();
+        }
+    }
+}
+
+/// At most the last `most` bytes of `text[..end]`, starting on a character.
+fn tail(text: &str, end: usize, most: usize) -> &str {
+    let mut from = end.saturating_sub(most);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..end]
+}
 
 /// A capitalised place or farm name, a comma, a postcode and its place.
 static FARM_AND_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -207,20 +288,55 @@ static FARM_AND_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Where the house number of a street ending at `word` may start: after a
-/// dot that abbreviates the street word ("Thorvald Meyers gt. 58B").
+/// dot that abbreviates the street word ("Thorvald Meyers gt. 58B"), or a
+/// compound's street word ("Lindenstr. 8", "Storgt. 5").
 fn abbreviation_end(text: &str, word: &Word<'_>) -> usize {
-    const ABBREVIATED: [&str; 6] = ["gt", "vn", "v", "pr", "str", "gate"];
-    let dotted = text[word.end..].starts_with('.') && ABBREVIATED.iter().any(|a| word.text.eq_ignore_ascii_case(a));
+    const ABBREVIATED: [&str; 7] = ["gt", "vn", "v", "pr", "str", "gate", "pb"];
+    let dotted = text[word.end..].starts_with('.')
+        && (ABBREVIATED.iter().any(|a| word.text.eq_ignore_ascii_case(a)) || is_abbreviated_compound(word));
     if dotted { word.end + 1 } else { word.end }
+}
+
+/// A street name compounded with an abbreviated street word: "Lindenstr",
+/// "storgt", "Parkvn" (the dot after it is checked by the caller).
+fn is_abbreviated_compound(word: &Word<'_>) -> bool {
+    const ENDINGS: [&str; 3] = ["str", "gt", "vn"];
+    let text = word.text;
+    ENDINGS.iter().any(|ending| {
+        text.len() >= ending.len() + 3
+            && text.is_char_boundary(text.len() - ending.len())
+            && text[text.len() - ending.len()..].eq_ignore_ascii_case(ending)
+    })
 }
 
 /// Moves the start of each address in `out` back over a "c/o" before it.
 fn with_care_of(text: &str, out: &mut [Finding]) {
     for finding in out.iter_mut().filter(|f| f.0 == EntityKind::Address) {
-        if let Some(m) = CARE_OF.find(&text[..finding.1]) {
-            finding.1 = m.start();
+        if let Some(start) = care_of_start(&text[..finding.1]) {
+            finding.1 = start;
         }
     }
+}
+
+/// Where "c/o Ravn, " ends `before`, if it does: "c/o" in any case, a space,
+/// a name of up to 41 letters, digits, spaces, dots, "&", "'" and "-"
+/// starting with a letter (a firm's too: "c/o Harrison & Co, "), maybe a
+/// comma, and a space.
+fn care_of_start(before: &str) -> Option<usize> {
+    let name_end = before.strip_suffix(' ')?;
+    let name_end = name_end.strip_suffix(',').unwrap_or(name_end);
+    // Back over what a name may hold, and the "o " of "c/o " (the slash stops it).
+    let mut start = name_end.len();
+    for (count, (at, c)) in name_end.char_indices().rev().enumerate() {
+        if count == 43 || !(c.is_alphanumeric() || matches!(c, ' ' | '.' | '&' | '\'' | '-')) {
+            break;
+        }
+        start = at;
+    }
+    let slash = start.checked_sub(2)?;
+    let care_of = name_end.get(slash..start + 2)?;
+    let name = &name_end[start + 2..];
+    (care_of.eq_ignore_ascii_case("c/o ") && name.starts_with(char::is_alphabetic)).then_some(slash)
 }
 
 /// A run of exactly four digits, as a Norwegian postcode is written.
@@ -248,6 +364,15 @@ const PREFIXES: [&str; 12] = [
     "vestre", "østre", "nordre", "søndre", "øvre", "nedre", "store", "lille", "gamle", "nye", "kong", "dronning",
 ];
 
+/// A word in `PREFIXES`, in any case ("Øvre" and "øvre" differ in more than ASCII).
+fn is_prefix(word: &str) -> bool {
+    (3..=9).contains(&word.len())
+        && PREFIXES.iter().any(|p| {
+            word.eq_ignore_ascii_case(p)
+                || (!word.is_ascii() && word.chars().flat_map(char::to_lowercase).eq(p.chars()))
+        })
+}
+
 /// Word `i` ends a street name: a compound ending in a street word
 /// ("Fjellveien", "storgata"), or a street word after a capitalised word
 /// ("Kong Oscars gate").
@@ -258,10 +383,7 @@ fn is_street_name_end(lower: &str, i: usize, words: &[Word<'_>]) -> bool {
         return previous.is_some_and(|p| {
             let joined = words[i].start - p.end == 1;
             let genitive = p.text.ends_with('s') && p.text.chars().count() >= 4;
-            joined
-                && (p.is_capitalised()
-                    || PREFIXES.iter().any(|w| p.text.eq_ignore_ascii_case(w))
-                    || (genitive && lower.starts_with('g')))
+            joined && (p.is_capitalised() || is_prefix(p.text) || (genitive && lower.starts_with('g')))
         });
     }
     STREET_ENDINGS.iter().any(|ending| {
@@ -298,6 +420,7 @@ fn street_then_number(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Fi
     if first == i && i > 0 && (STREET_WORDS.iter().any(street_word) || ENGLISH_STREETS.iter().any(street_word)) {
         first = i - 1;
     }
+    let first = with_prefix(text, words, first);
     out.push((EntityKind::Address, words[first].start, with_postcode(text, end)));
 }
 
@@ -307,9 +430,7 @@ fn place_number_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec
     let previous_joined = i > 0 && text[words[i - 1].end..words[i].start] == *" ";
     let first = if words[i].is_capitalised() {
         i
-    } else if previous_joined
-        && (words[i - 1].is_capitalised() || PREFIXES.iter().any(|p| words[i - 1].text.eq_ignore_ascii_case(p)))
-    {
+    } else if previous_joined && (words[i - 1].is_capitalised() || is_prefix(words[i - 1].text)) {
         // "Øvre Berg 14", and in lower case "nedre berg 14, 6800 førde".
         i - 1
     } else {
@@ -318,8 +439,31 @@ fn place_number_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec
     let Some(end) = house_number_after(text, words[i].end) else {
         return;
     };
+    let first = with_prefix(text, words, first);
     if POSTCODE_AND_PLACE.is_match(&text[end..]) {
         out.push((EntityKind::Address, words[first].start, with_postcode(text, end)));
+    }
+}
+
+/// Word `first`, or the word before it when that is a prefix of the name,
+/// one space apart: a direction or an age is part of a street's or a
+/// place's name ("Vestre Haugen 14", "Øvre Ullern terrasse 3").
+fn with_prefix(text: &str, words: &[Word<'_>], first: usize) -> usize {
+    let prefix =
+        first > 0 && text[words[first - 1].end..words[first].start] == *" " && is_prefix(words[first - 1].text);
+    if prefix { first - 1 } else { first }
+}
+
+/// A post-office box with its postcode and place after the number or after
+/// the district ("Postboks 2043 Grünerløkka, 0505 Oslo"); a box without
+/// either is no address.
+fn post_box(text: &str, (start, number_end, district_end): (usize, usize, Option<usize>), out: &mut Vec<Finding>) {
+    let end = [district_end, Some(number_end)]
+        .into_iter()
+        .flatten()
+        .find(|&end| POSTCODE_AND_PLACE.is_match(&text[end..]) || UK_POSTCODE.is_match(&text[end..]));
+    if let Some(end) = end {
+        out.push((EntityKind::Address, start, with_postcode(text, end)));
     }
 }
 
@@ -352,6 +496,8 @@ static LEADING_UNIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:(?:room|flat|apt|apartment|unit|suite)[ ](?:\d[a-z]\d|\d{1,5}[a-z]?),?[ ])?(?:no\.?[ ])?$")
         .expect("valid")
 });
+/// The first letters of `STREET_FIRST` and "ul", in lower case.
+const STREET_FIRST_INITIALS: &[u8] = b"acpruv";
 /// Street words that come first in Romance languages: "Calle del Mar 14", "Rua Augusta 5".
 const STREET_FIRST: &[&str] = &[
     "calle", "avenida", "avda", "via", "viale", "rue", "rua", "plaza", "praça", "carrer", "paseo", "piazza", "corso",
@@ -426,9 +572,16 @@ mod tests {
     fn addresses(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         find(text, &words(text), &mut out);
-        out.sort_by_key(|f| (f.1, f.2));
+        out.sort_by_key(|f| (f.1, std::cmp::Reverse(f.2)));
         out.dedup();
-        out.iter().map(|(_, s, e)| &text[*s..*e]).collect()
+        // A finding inside another is the masker's to drop.
+        let mut kept: Vec<Finding> = Vec::new();
+        for f in out {
+            if !kept.iter().any(|k| k.1 <= f.1 && f.2 <= k.2) {
+                kept.push(f);
+            }
+        }
+        kept.iter().map(|(_, s, e)| &text[*s..*e]).collect()
     }
 
     #[test]
@@ -483,6 +636,52 @@ mod tests {
             addresses("býr á Hringbraut 12, 107 Reykjavík nú"),
             ["Hringbraut 12, 107 Reykjavík"]
         );
+    }
+
+    #[test]
+    fn boxes_farms_prefixes_and_abbreviated_compounds() {
+        assert_eq!(
+            addresses("send til Postboks 318 Sentrum, 5804 Bergen takk"),
+            ["Postboks 318 Sentrum, 5804 Bergen"]
+        );
+        assert_eq!(
+            addresses("til Skatteetaten, Postboks 9200 Grønland, 0134 Oslo"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            addresses("c/o Berg & Dahl AS, Postboks 77, 7001 Trondheim"),
+            ["c/o Berg & Dahl AS, Postboks 77, 7001 Trondheim"]
+        );
+        assert_eq!(
+            addresses("dei bur på Lia gard, Liavegen 40, 3864 Rauland."),
+            ["Lia gard, Liavegen 40, 3864 Rauland"]
+        );
+        assert_eq!(
+            addresses("eiendommen Søndre Bakken, gnr. 12 bnr. 3 i Lom"),
+            ["Søndre Bakken, gnr. 12 bnr. 3"]
+        );
+        assert_eq!(
+            addresses("hun bodde i Nordre Li 7, 2850 Lena"),
+            ["Nordre Li 7, 2850 Lena"]
+        );
+        assert_eq!(
+            addresses("flytta til Øvre Ås terrasse 9, 1430 Ås."),
+            ["Øvre Ås terrasse 9, 1430 Ås"]
+        );
+        assert_eq!(
+            addresses("bei hauptstr. 12, 80331 münchen"),
+            ["hauptstr. 12, 80331 münchen"]
+        );
+        assert_eq!(addresses("eg bur i haugset, 6793 innvik."), ["haugset, 6793 innvik"]);
+        // An amount after a comma is no postcode and place.
+        assert_eq!(addresses("betalte i fjor, 2500 kroner."), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn street_first_words_start_with_the_initials_looked_for() {
+        for word in STREET_FIRST.iter().chain(&["ul"]) {
+            assert!(STREET_FIRST_INITIALS.contains(&word.as_bytes()[0]), "{word}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod kinds;
 mod masker;
 mod names;
 mod numbers;
+mod post_box;
 mod words;
 
 pub use checks::{is_account_number, is_iban, is_luhn, is_national_identity_number};

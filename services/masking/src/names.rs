@@ -646,6 +646,9 @@ const NEVER_NAMES_LIST: &[&str] = &[
     "visa",
     "mastercard",
     "amex",
+    // Bank codes' labels: the code after them is no name ("BIC DNBANOKK").
+    "bic",
+    "swift",
     "ditt",
     "bankid",
     "posten",
@@ -693,6 +696,66 @@ const PLACE_AFTER_LIST: &[&str] = &[
 const PARTICLES_LIST: &[&str] = &[
     "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "bin", "ibn", "ben", "la", "le", "du", "dos",
     "das", "do", "af", "ter", "ten",
+];
+
+/// Royal titles: the monarch and the royal family named by title ("Kong
+/// Harald", "Queen Elizabeth") are public figures, not the writer's
+/// personal data, so neither the title nor the name after it is masked.
+const ROYAL_TITLES: &[&str] = &[
+    "kong",
+    "konge",
+    "dronning",
+    "kronprins",
+    "kronprinsesse",
+    "prins",
+    "prinsesse",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+];
+
+/// Titles and forms of address written before a name ("Maître Dubois",
+/// "Professor Berg"): the title is no part of the name.
+const TITLES: &[&str] = &[
+    "maître",
+    "maitre",
+    "monsieur",
+    "madame",
+    "mademoiselle",
+    "señor",
+    "señora",
+    "signor",
+    "signora",
+    "senhor",
+    "senhora",
+    "pan",
+    "pani",
+    "professor",
+    "prof",
+    "doktor",
+    "doctor",
+    "advokat",
+    "lawyer",
+    "notary",
+    "pastor",
+    "prest",
+    "sokneprest",
+    "father",
+    "sister",
+    "lensmann",
+    "statsminister",
+    "minister",
+    "president",
+    "ordfører",
+    "mayor",
+    "biskop",
+    "bishop",
+    "captain",
+    "kaptein",
+    "sheriff",
+    "judge",
+    "dommer",
 ];
 
 // The lists above as sets: every word of a message is looked up in them.
@@ -754,7 +817,11 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         }
     }
     names.coordinated(&mut is_name);
-    names.later_mentions(&mut is_name);
+    names.later_mentions(&mut is_name, None);
+    let first_names = names.first_names_before(&mut is_name);
+    if !first_names.is_empty() {
+        names.later_mentions(&mut is_name, Some(&first_names));
+    }
     // One finding for each stretch of name words side by side.
     let mut i = 0;
     while i < tokens.len() {
@@ -804,7 +871,7 @@ impl Names<'_, '_> {
         // Most words are ordinary words in lower case: none of the rules
         // below can make a name of them.
         let lowercase_unknown = token.known == Known::Unknown && !token.word.is_capitalised();
-        if lowercase_unknown || token.known == Known::Place || self.never_a_name(i) {
+        if lowercase_unknown || token.known == Known::Place || self.never_a_name(i) || self.royal(i) {
             return None;
         }
         if self.after_a_place_word(i) || self.before_a_place_word(i) || self.names_a_place(i) {
@@ -953,18 +1020,21 @@ impl Names<'_, '_> {
         {
             return Some(Cue::Strong);
         }
+        let relation = |back: usize| i >= back && is_relation(self.lower(i - back));
+        // A form's numbered field: "Barn 1: Amund", "Child 2: Tiril".
+        if !inline && numbered_label(gap) && (relation(1) || is(1, &NAME_NOUNS)) {
+            return Some(Cue::Strong);
+        }
         if !inline {
             return None;
         }
-        let relation = |back: usize| i >= back && is_relation(self.lower(i - back));
         if relation(1) || (is(1, &POSSESSIVES) && relation(2)) {
             return Some(Cue::Strong);
         }
-        // "dotter til Gudmund Ese", "son of Zhang Guoqiang", "dotra tel Arnfinn".
-        if matches!(before(1), Some("til" | "av" | "of" | "åt" | "te" | "tel"))
-            && relation(2)
-            && self.tokens[i].word.is_capitalised()
-        {
+        // "dotter til Gudmund Ese", "son of Zhang Guoqiang", "dotra tel
+        // Arnfinn", and in lower case "faren til jørgen" (the case rules in
+        // `name_at` then want a known name).
+        if matches!(before(1), Some("til" | "av" | "of" | "åt" | "te" | "tel")) && relation(2) {
             return Some(Cue::Strong);
         }
         let capitalised = self.tokens[i].word.is_capitalised();
@@ -984,13 +1054,16 @@ impl Names<'_, '_> {
         {
             return Some(Cue::Strong);
         }
-        // "alle kalla henne Dunna", "they called him Bjørn".
-        if capitalised
-            && matches!(
-                before(1),
-                Some("henne" | "han" | "ham" | "him" | "her" | "meg" | "me" | "oss" | "us")
+        // "alle kalla henne Dunna", "they called him Bjørn", and with "for"
+        // before the nickname: "kalte han for Roffen".
+        let object = |back: usize| {
+            matches!(
+                before(back),
+                Some("henne" | "han" | "ham" | "him" | "her" | "meg" | "me" | "oss" | "us" | "ho" | "hu" | "seg")
             )
-            && is(2, &NAMING_VERBS)
+        };
+        if capitalised
+            && ((object(1) && is(2, &NAMING_VERBS)) || (before(1) == Some("for") && object(2) && is(3, &NAMING_VERBS)))
         {
             return Some(Cue::Strong);
         }
@@ -1006,11 +1079,30 @@ impl Names<'_, '_> {
             return Some(Cue::Strong);
         }
         if is(1, &NAMING_VERBS) {
-            let person = (2..=4).any(|back| is(back, &PERSON_WORDS) || relation(back) || is(back, &NAME_NOUNS));
+            // A passive naming verb ("men ble kalt Titti", "was called") names
+            // a person spoken of earlier in the sentence: look further back,
+            // to a person word or a known name, but not past a stop.
+            let passive = matches!(
+                before(2),
+                Some("ble" | "blei" | "vart" | "var" | "was" | "were" | "got")
+            );
+            let reach = if passive { self.sentence_reach(i, 8) } else { 4 };
+            let person = (2..=reach).any(|back| {
+                is(back, &PERSON_WORDS)
+                    || relation(back)
+                    || is(back, &NAME_NOUNS)
+                    || (passive && self.tokens[i - back].known.is_name() && self.tokens[i - back].word.is_capitalised())
+            });
             return Some(if person { Cue::Strong } else { Cue::Weak });
         }
         if is(1, &COPULAS) && (is(2, &NAME_NOUNS) || (is(2, &POSSESSIVES) && is(3, &NAME_NOUNS))) {
             return Some(Cue::Strong);
+        }
+        // "My late wife was Anna", "mora mi var Kari": a relation, then a
+        // copula, may name a person, but as often describes one ("was ill",
+        // "was Dutch"), so only a listed name follows.
+        if capitalised && is(1, &COPULAS) && (relation(2) || (is(2, &POSSESSIVES) && relation(3))) {
+            return Some(Cue::Weak);
         }
         if is(1, &NAME_NOUNS) && (gap.contains(':') || is(2, &POSSESSIVES)) {
             return Some(Cue::Strong);
@@ -1019,6 +1111,35 @@ impl Names<'_, '_> {
             && matches!(before(2), Some("jeg" | "eg" | "æ" | "this" | "det"))
             || matches!(before(1), Some("i'm" | "im"));
         introduces.then_some(Cue::Weak)
+    }
+
+    /// How many words back from word `i` stay in its sentence, at most `most`.
+    fn sentence_reach(&self, i: usize, most: usize) -> usize {
+        let mut back = 1;
+        while back < most && back < i && !self.gap(i - back).contains(['.', '!', '?', '\n']) {
+            back += 1;
+        }
+        back
+    }
+
+    /// Word `i` is a royal title before a capitalised name, or a word of the
+    /// name after one ("Kong Harald", "Prinsesse Ingrid Alexandra").
+    fn royal(&self, i: usize) -> bool {
+        let title = |at: usize| ROYAL_TITLES.contains(&self.lower(at));
+        if i + 1 < self.tokens.len() && self.tokens[i + 1].word.is_capitalised() && self.adjacent(i + 1) && title(i) {
+            return true;
+        }
+        if !self.tokens[i].word.is_capitalised() {
+            return false;
+        }
+        let mut at = i;
+        while at > 0 && i - at < 3 && self.adjacent(at) && self.tokens[at].word.is_capitalised() {
+            at -= 1;
+            if title(at) {
+                return true;
+            }
+        }
+        false
     }
 
     /// A name starting at word `i` reaches the end of its line within three words.
@@ -1102,11 +1223,42 @@ impl Names<'_, '_> {
         }
     }
 
-    /// Marks every later (or earlier) mention of a word of a name found, as
-    /// long as it is capitalised or no ordinary word.
-    fn later_mentions(&self, is_name: &mut [bool]) {
+    /// Marks a capitalised word right before a name found, one space apart
+    /// and inside a sentence, as the name's first part: first names missing
+    /// from the lists ("Tiril Hansen" when "Hansen" is found). Never a
+    /// place, a relation, a title or a word that is never a name.
+    /// Returns the words marked.
+    fn first_names_before(&self, is_name: &mut [bool]) -> Vec<usize> {
+        let mut marked = Vec::new();
+        for i in (1..self.tokens.len()).rev() {
+            let j = i - 1;
+            if !is_name[i] || is_name[j] || !self.adjacent(i) {
+                continue;
+            }
+            let token = &self.tokens[j];
+            let sentence_start = j == 0 || self.gap(j).contains(['.', '!', '?', '\n']);
+            if token.word.is_capitalised()
+                && !sentence_start
+                && !self.never_a_name(j)
+                && !self.is_place_word(j)
+                && !self.after_a_place_word(j)
+                && !is_relation(&token.lower)
+                && !TITLES.contains(&token.lower.as_ref())
+                && !self.royal(j)
+            {
+                is_name[j] = true;
+                marked.push(j);
+            }
+        }
+        marked
+    }
+
+    /// Marks every later (or earlier) mention of a word of a name found (of
+    /// the words `only`, when given), as long as it is capitalised or no
+    /// ordinary word.
+    fn later_mentions(&self, is_name: &mut [bool], only: Option<&[usize]>) {
         let found: Vec<&str> = (0..self.tokens.len())
-            .filter(|&i| is_name[i])
+            .filter(|&i| is_name[i] && only.is_none_or(|only| only.contains(&i)))
             .map(|i| self.lower(i))
             .filter(|w| w.chars().count() >= 2)
             .collect();
@@ -1125,11 +1277,23 @@ impl Names<'_, '_> {
                 .find_map(|g| lower.strip_suffix(g))
                 .unwrap_or(lower);
             let mentioned = found.iter().any(|f| *f == lower || *f == stem);
-            if mentioned && (token.word.is_capitalised() || token.known.is_name() || token.known == Known::Unknown) {
+            if mentioned
+                && (token.word.is_capitalised() || token.known.is_name() || token.known == Known::Unknown)
+                && !self.royal(i)
+            {
                 is_name[i] = true;
             }
         }
     }
+}
+
+/// The text between a label and its value is a field number and a colon: " 1: ", " 2.: ".
+fn numbered_label(gap: &str) -> bool {
+    let Some(number) = gap.trim().strip_suffix(':') else {
+        return false;
+    };
+    let number = number.trim_end_matches('.').trim();
+    (1..=2).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A relation word, also compounded ("lillesøstra", "storebroren").
@@ -1189,6 +1353,27 @@ mod tests {
         assert_eq!(names("Terje Holm døde. Terje hadde lån."), ["Terje Holm", "Terje"]);
         assert_eq!(names("lillesøstra mi maja er 15"), ["maja"]);
         assert_eq!(names("Samboeren min Bart de Vries døde"), ["Bart de Vries"]);
+    }
+
+    #[test]
+    fn forms_nicknames_and_first_names_missing_from_the_lists() {
+        assert_eq!(names("Barn 2: Sølvi Hansen"), ["Sølvi Hansen"]);
+        assert_eq!(names("alle kalla ho for Tuppa"), ["Tuppa"]);
+        assert_eq!(
+            names("Han het Oddvar, men ble kalt Dodden av alle"),
+            ["Oddvar", "Dodden"]
+        );
+        assert_eq!(names("My late husband was Lars van Dijk."), ["Lars van Dijk"]);
+        assert_eq!(names("sønnen til terje er 12"), ["terje"]);
+        assert_eq!(names("skjemaet fra Tiril Hansen"), ["Tiril Hansen"]);
+        assert_eq!(names("My husband was ill"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn royals_titles_and_bank_codes_are_no_names() {
+        assert_eq!(names("like gammel som Dronning Sonja"), Vec::<&str>::new());
+        assert_eq!(names("advokaten, Maître Hansen, sa det"), ["Hansen"]);
+        assert_eq!(names("IBAN NO93 8601 1117 947, BIC DNBANOKK"), Vec::<&str>::new());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! their length, prefix, grouping and the words before them.
 
 use crate::checks::{is_account_number, is_luhn, is_national_identity_number};
+use crate::gazetteer::{Known, lookup};
 use crate::kinds::EntityKind;
 use crate::words::{ends_with_word, lowercase_words_before};
 
@@ -88,8 +89,9 @@ const REFERENCE_CUES: &[&str] = &[
     "version",
 ];
 
-/// Organisations whose published landline may stand right after their name.
-const ORGANISATION_WORDS: &[&str] = &[
+/// Organisations whose published landline may stand right after their name
+/// (and whose post-office box is theirs).
+pub(crate) const ORGANISATION_WORDS: &[&str] = &[
     "kommune",
     "kommunen",
     "kommunens",
@@ -186,14 +188,14 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 _ => {}
             }
         }
-        let glued_before = glued_word(text[..at].chars().rev());
-        let glued_after = glued_word(text[end..].chars());
         // Digits glued to a word ("no54539…", "abc123") are part of it, unless
         // the word is a short one typed without its space ("er15061123455og",
-        // "216kl"); check digits vouch for a number even then.
+        // "216kl"); check digits vouch for a number even then. Runs too short
+        // for any number are not read further.
         let digits = groups.iter().map(|g| g.len()).sum::<usize>();
-        let glued = glued_before == Glued::Word || glued_after == Glued::Word;
-        if digits >= MIN_DIGITS && (!glued || vouched_for_when_glued(&groups, text)) {
+        let glued =
+            || glued_word(text[..at].chars().rev()) == Glued::Word || glued_word(text[end..].chars()) == Glued::Word;
+        if digits >= MIN_DIGITS && (!glued() || vouched_for_when_glued(&groups, text)) {
             let plus = at > 0 && bytes[at - 1] == b'+';
             let start = if plus { at - 1 } else { at };
             let before = &text[..start];
@@ -213,7 +215,8 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 reference_cue: reference && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
                 organisation: (has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]))
-                    || told_to_call_organisation(before, &words_before),
+                    || told_to_call_organisation(before, &words_before)
+                    || (!phone_cue && (acronym_before(before) || called_at(before, &words_before))),
                 currency: has_currency(before, &text[end..]),
                 groups,
                 loose,
@@ -241,6 +244,53 @@ fn told_to_call_organisation(before: &str, last_words: &[String]) -> bool {
     }
     let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
     lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
+}
+
+/// "Kirkens SOS 22 40 00 40", "NRK: 23 04 70 00": an acronym in capitals right
+/// before the number names the organisation whose number it is.
+fn acronym_before(before: &str) -> bool {
+    let trimmed = before.trim_end_matches([' ', '\u{a0}', ':']);
+    let word_start = trimmed
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric())
+        .last()
+        .map_or(trimmed.len(), |(at, _)| at);
+    let word = &trimmed[word_start..];
+    (2..=6).contains(&word.chars().count()) && word.chars().all(char::is_uppercase)
+}
+
+/// "Eg ringte Helsenorge på 23 32 70 00": the number of whoever the writer
+/// called, named by a capitalised word that is no person's name.
+fn called_at(before: &str, last_words: &[String]) -> bool {
+    const CALLED: [&str; 9] = [
+        "ringte",
+        "ringde",
+        "ringa",
+        "ringet",
+        "called",
+        "rang",
+        "phoned",
+        "kontaktet",
+        "kontakta",
+    ];
+    // The three words before the number, nearest first, read cheaply first.
+    let [on, _, verb] = last_words else { return false };
+    if !matches!(on.as_str(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_str()) {
+        return false;
+    }
+    let mut from = before.len().saturating_sub(64);
+    while !before.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = &before[from..];
+    // Who was called, as written: capitalised, and no person's name.
+    let words = crate::words::words(tail);
+    let [.., called, on] = words.as_slice() else {
+        return false;
+    };
+    let known = lookup(&called.text.to_lowercase());
+    called.is_capitalised() && !known.is_name() && known != Known::Ambiguous && tail[on.end..].trim().is_empty()
 }
 
 /// Digits glued to a word ("18135858540tilhører", "on90887412") are a number
@@ -277,14 +327,46 @@ enum Glued {
     Word,
 }
 
-/// Words a number is often typed against without a space.
+/// Words a number is often typed against without a space: short words, and
+/// the words that announce a number ("kortnr4751…", "kontonr8601…").
 const SHORT_WORDS: &[&str] = &[
-    "er", "og", "kl", "tlf", "tel", "mob", "nr", "is", "and", "or", "eller", "på", "pa", "til", "konto", "fnr",
+    "er",
+    "og",
+    "kl",
+    "tlf",
+    "tel",
+    "mob",
+    "nr",
+    "is",
+    "and",
+    "or",
+    "eller",
+    "på",
+    "pa",
+    "til",
+    "konto",
+    "fnr",
+    "kort",
+    "kortnr",
+    "kortnummer",
+    "card",
+    "kontonr",
+    "kontonummer",
+    "account",
+    "tlfnr",
+    "mobil",
+    "mobilnr",
+    "telefon",
+    "telefonnr",
+    "pnr",
+    "personnr",
+    "fødselsnr",
+    "nummer",
 ];
 
 /// What the letters next to a run are, read outward from it.
 fn glued_word(outward: impl Iterator<Item = char>) -> Glued {
-    let letters: String = outward.take_while(|c| c.is_alphanumeric()).take(8).collect();
+    let letters: String = outward.take_while(|c| c.is_alphanumeric()).take(12).collect();
     if letters.is_empty() {
         return Glued::Nothing;
     }
@@ -813,6 +895,19 @@ mod tests {
             kinds("kommunen kan ringe meg på 62 56 30 01"),
             [("phone", "62 56 30 01")]
         );
+        // An acronym right before a landline, and whoever was called at it.
+        assert!(kinds("Mental Helse MH 33 44 55 66 svarte").is_empty());
+        assert!(kinds("jeg ringte Legevakten på 33 44 55 66 i går").is_empty());
+        // A person called at a landline keeps it masked, and a mobile is always masked.
+        assert_eq!(kinds("jeg ringte Kari på 33 44 55 66"), [("phone", "33 44 55 66")]);
+        assert_eq!(kinds("jeg ringte Legevakten på 912 34 567"), [("phone", "912 34 567")]);
+    }
+
+    #[test]
+    fn a_number_typed_against_the_word_that_announces_it() {
+        assert_eq!(kinds("kortnr4539578763621486er sperra"), [("card", "4539578763621486")]);
+        assert_eq!(kinds("kontonummer86011117947"), [("kontonummer", "86011117947")]);
+        assert!(kinds("varenr4539578763621486x").is_empty());
     }
 
     #[test]
