@@ -4,9 +4,9 @@
 //!   `gen_masking_corpus.py`): a regression floor, with idempotence;
 //! - on the blind hand-written corpus (`masking-blind-dev*.jsonl` and
 //!   `masking-blind-test.jsonl`, from five writers; see `tests/data/README.md`):
-//!   the targets, per kind, on the splits tuned on (dev to dev4), and
-//!   on the scored splits (dev5, dev6 and test) the figures they were scored
-//!   at. The scored splits' messages are never printed, only their figures.
+//!   the targets, per kind, on the splits tuned on (dev to dev4 and
+//!   dev6), and on the scored splits (dev5 and test) the figures they were
+//!   scored at. The scored splits' messages are never printed, only their figures.
 
 use veiviser_masking::Masker;
 use veiviser_masking::evaluation::{Labelled, Scores};
@@ -36,8 +36,8 @@ const MIN_DECOYS_KEPT: f64 = 0.97;
 
 /// A scored split's floors: where it fell short of the targets when scored
 /// (BENCHMARKS.md), its own figures, so that a change can only hold or raise
-/// them. Writer D's test half (dev5), scored once before and once after the
-/// tuning on dev3 and dev4:
+/// them. Writer D's test half (dev5), scored before and after the tuning on
+/// dev3 and dev4, and again after the round on dev6 (its floors now those):
 const DEV5_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
     ("kontonummer", 0.967),
@@ -45,32 +45,22 @@ const DEV5_FLOORS: [(&str, f64); 8] = [
     ("card", 0.888),
     ("phone", 0.97),
     ("email", 0.842),
-    ("name", 0.861),
-    ("address", 0.727),
+    ("name", 0.893),
+    ("address", 0.818),
 ];
 const DEV5_MIN_DECOYS_KEPT: f64 = 0.981;
 
-/// Writer E's two halves, scored once on arrival, before any tuning on them.
-const DEV6_FLOORS: [(&str, f64); 8] = [
-    ("fodselsnummer", 0.995),
-    ("kontonummer", 0.904),
-    ("iban", 0.995),
-    ("card", 0.857),
-    ("phone", 0.97),
-    ("email", 0.97),
-    ("name", 0.916),
-    ("address", 0.687),
-];
-const DEV6_MIN_DECOYS_KEPT: f64 = 0.962;
+/// Writer E's test half, scored once on arrival and once after the round that
+/// tuned on the other half (dev6), never read.
 const TEST_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
-    ("kontonummer", 0.941),
+    ("kontonummer", 0.995),
     ("iban", 0.995),
     ("card", 0.75),
-    ("phone", 0.95),
+    ("phone", 0.97),
     ("email", 0.954),
-    ("name", 0.965),
-    ("address", 0.827),
+    ("name", 0.982),
+    ("address", 0.862),
 ];
 const TEST_MIN_DECOYS_KEPT: f64 = 0.935;
 
@@ -157,7 +147,7 @@ fn masking_holds_on_the_generated_corpus() {
 
 #[test]
 fn masking_meets_its_targets_on_the_blind_dev_splits() {
-    let messages: Vec<Labelled> = [BLIND_DEV, BLIND_DEV2, BLIND_DEV3, BLIND_DEV4]
+    let messages: Vec<Labelled> = [BLIND_DEV, BLIND_DEV2, BLIND_DEV3, BLIND_DEV4, BLIND_DEV6]
         .into_iter()
         .flat_map(corpus)
         .collect();
@@ -177,7 +167,6 @@ fn masking_meets_its_targets_on_the_blind_dev_splits() {
 fn masking_holds_its_scored_figures_on_the_scored_splits() {
     for (name, split, floors, decoys_kept) in [
         ("dev5", BLIND_DEV5, &DEV5_FLOORS, DEV5_MIN_DECOYS_KEPT),
-        ("dev6", BLIND_DEV6, &DEV6_FLOORS, DEV6_MIN_DECOYS_KEPT),
         ("test", BLIND_TEST, &TEST_FLOORS, TEST_MIN_DECOYS_KEPT),
     ] {
         let messages = corpus(split);
