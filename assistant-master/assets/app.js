@@ -728,13 +728,17 @@
     return part;
   }
 
-  /** Clarifying choices; each sends its text as the next message. */
+  /** Clarifying choices; each sends its text as the next message, once:
+   * the master takes only the first message after the question as a pick. */
   function renderOptions(options) {
     const group = el("div", "options");
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", t("optionsLabel"));
     for (const option of options) {
-      group.append(makeButton("option", option, () => sendMessage(option)));
+      group.append(makeButton("option", option, () => {
+        for (const button of group.querySelectorAll("button")) button.disabled = true;
+        sendMessage(option);
+      }));
     }
     return group;
   }
@@ -750,6 +754,15 @@
   // ---------------------------------------------------------------------
   // Chat: the life-event plan
   // ---------------------------------------------------------------------
+
+  /** An instant (RFC 3339) as its day in Norway, in words in the page's language. */
+  function formatInstant(instant) {
+    const when = new Date(instant);
+    if (Number.isNaN(when.getTime())) return instant;
+    return when.toLocaleDateString(document.documentElement.lang || undefined, {
+      weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "Europe/Oslo",
+    });
+  }
 
   /** An ISO date (2026-11-30) in words in the page's language. */
   function formatDate(iso) {
@@ -979,32 +992,33 @@
   async function endChat() {
     if (!state.session || state.ended) return;
     clearText(ui.chatError);
-    let keptUntil = "";
+    let ended = null;
     try {
-      const ended = await api("DELETE", sessionUrl(""));
-      keptUntil = (ended && ended.transcript_kept_until) || "";
+      ended = await api("DELETE", sessionUrl(""));
     } catch (error) {
-      if (error.status !== 404) { // 404: the session is already gone
+      if (error.status !== 404) { // 404: the session is already gone (and what was kept is unknown)
         showText(ui.chatError, errorText(error));
         return;
       }
     }
-    showChatEnded(keptUntil);
+    showChatEnded(ended);
   }
 
-  function showChatEnded(keptUntil) {
+  /** After the end: the masked copy stays downloadable with the token the end
+   * gave, until it is deleted; or it was deleted; or (already gone) nothing is said. */
+  function showChatEnded(ended) {
     state.ended = true;
     clearHandover();
     ui.actions.hidden = true;
     ui.handoverBar.hidden = true;
     ui.composer.hidden = true;
     addSystemMessage(t("chatEnded"));
-    if (keptUntil) {
-      // The masked copy stays downloadable until it is deleted.
-      ui.closedRetention.textContent = t("keptUntil", { date: formatDate(keptUntil.slice(0, 10)) });
-      ui.closedDownload.href = sessionUrl("/transcript?format=text");
+    const token = ended && ended.transcript_download_token;
+    if (token && ended.transcript_kept_until) {
+      ui.closedRetention.textContent = t("keptUntil", { date: formatInstant(ended.transcript_kept_until) });
+      ui.closedDownload.href = `/api/transcripts/${encodeURIComponent(token)}?format=text`;
       ui.closedDownload.hidden = false;
-    } else {
+    } else if (ended) {
       ui.closedRetention.textContent = t("deletedAtEnd");
     }
     ui.closed.hidden = false;

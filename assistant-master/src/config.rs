@@ -264,8 +264,9 @@ pub fn default_agencies() -> Vec<String> {
 impl MasterArgs {
     /// The desk key from `--advisor-key`, else from `--advisor-key-file`; none when empty.
     fn advisor_key(&self) -> Result<Option<String>, crate::error::Error> {
-        let key = match (&self.advisor_key, &self.advisor_key_file) {
-            (Some(key), _) => key.clone(),
+        let given = self.advisor_key.as_deref().filter(|key| !key.trim().is_empty());
+        let key = match (given, &self.advisor_key_file) {
+            (Some(key), _) => key.to_string(),
             (None, Some(file)) => std::fs::read_to_string(file)
                 .map_err(|e| crate::error::Error::Config(format!("the advisor key file {}: {e}", file.display())))?,
             (None, None) => String::new(),
@@ -356,7 +357,8 @@ pub fn embed_origin(origin: &str) -> Result<String, crate::error::Error> {
         && host
             .split('.')
             .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    let port_ok = port.is_empty() || (port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()));
+    let has_port = rest.contains(':');
+    let port_ok = !has_port || port.parse::<u16>().is_ok_and(|port| port > 0);
     if host_ok && port_ok {
         Ok(origin)
     } else {
@@ -416,6 +418,18 @@ mod tests {
             .config()
             .expect_err("a missing file is an error, not no key");
         assert!(missing.to_string().contains("advisor key file"), "{missing}");
+        // An empty --advisor-key does not hide the file's key.
+        let empty_key = MasterArgs::try_parse_from([
+            "veiviser-master",
+            "--advisor-key",
+            "",
+            "--advisor-key-file",
+            file.to_str().expect("utf-8"),
+        ])
+        .expect("arguments parse")
+        .config()
+        .expect("read");
+        assert_eq!(empty_key.advisor_key.as_deref(), Some("a-key-from-a-secret"));
     }
 
     #[test]
@@ -436,6 +450,8 @@ mod tests {
             "javascript:alert(1)",
             "https://",
             "https://nav.no:99999x",
+            "https://nav.no:99999",
+            "https://nav.no:",
         ] {
             assert!(super::embed_origin(hostile).is_err(), "refused");
         }

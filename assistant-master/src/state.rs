@@ -57,6 +57,14 @@ pub struct Master {
 }
 
 /// What one run of the purge job did.
+/// An ended session's transcript, archived: until when, and the token that
+/// downloads it (given to the citizen once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptTranscript {
+    pub until: std::time::SystemTime,
+    pub download_token: String,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurgeReport {
     pub idle_sessions_closed: usize,
@@ -228,9 +236,10 @@ impl Master {
     }
 
     /// Applies the retention rules to a session that has ended: deleted now
-    /// if it touched a session-only topic, archived otherwise; returns until
-    /// when its transcript can still be downloaded (`None`: it is gone).
-    pub fn close_session(&self, session: ClosedSession, reason: CloseReason) -> Option<std::time::SystemTime> {
+    /// if it touched a session-only topic, archived otherwise. A session the
+    /// citizen ended gets a download token for its archived transcript; the
+    /// answer says until when it works (`None`: nobody may download it).
+    pub fn close_session(&self, session: ClosedSession, reason: CloseReason) -> Option<KeptTranscript> {
         self.desk.session_ended(&session.id);
         if let Some(profiles) = &self.profiles {
             profiles.forget(&session.id);
@@ -242,16 +251,27 @@ impl Master {
         };
         Metrics::count(&self.metrics.sessions_ended, reason_label);
         self.metrics.sessions_open.set(self.sessions.open_count() as i64);
-        let (outcome, kept_until) = match self.config.retention.for_topics(&session.topics) {
+        let (outcome, kept) = match self.config.retention.for_topics(&session.topics) {
             Retention::SessionOnly(_) => ("deleted-session-only", None),
             Retention::Keep(_) if session.transcript.is_empty() => return None,
             Retention::Keep(keep_for) => {
                 let now = self.config.clock.now();
-                // Archived without the session id; its hash finds it for the citizen.
+                // Archived without the session id; only the citizen who ended it
+                // gets a token to download it, kept here as a hash.
                 let document = TranscriptDocument::new(&self.transcript("", &session), rfc3339(now));
-                let key = crate::sessions::retention::download_key(&session.id);
+                let token = (reason == CloseReason::Citizen).then(crate::sessions::retention::new_download_token);
+                let key = token
+                    .as_deref()
+                    .map(crate::sessions::retention::download_key)
+                    .unwrap_or_default();
                 match self.archive.store(document, now + keep_for, key) {
-                    Ok(()) => ("archived", Some(now + keep_for)),
+                    Ok(()) => (
+                        "archived",
+                        token.map(|download_token| KeptTranscript {
+                            until: now + keep_for,
+                            download_token,
+                        }),
+                    ),
                     Err(error) => {
                         // Losing it deletes early, never late; the citizen could download it before.
                         tracing::error!(%error, "transcript could not be archived");
@@ -262,13 +282,13 @@ impl Master {
         };
         tracing::info!(reason = reason_label, outcome, "session closed");
         Metrics::count(&self.metrics.transcripts, outcome);
-        kept_until
+        kept
     }
 
-    /// The transcript of an ended session while it is archived, by the
-    /// session id its citizen held. Reads a file: call it off the async threads.
-    pub fn archived_transcript(&self, session_id: &str) -> Result<Option<TranscriptDocument>, Error> {
-        let key = crate::sessions::retention::download_key(session_id);
+    /// The archived transcript the download token `token` (from the end of its
+    /// session) gives, while it is kept. Reads a file: call it off the async threads.
+    pub fn archived_transcript(&self, token: &str) -> Result<Option<TranscriptDocument>, Error> {
+        let key = crate::sessions::retention::download_key(token);
         Ok(self
             .archive
             .fetch(&key, self.config.clock.now())?

@@ -108,6 +108,23 @@ pub async fn export_transcript(
         .export_transcript(ExportTranscriptRequest {
             session_id: session_id.to_string(),
             format: format.into(),
+            ..Default::default()
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// An ended session's archived transcript, for the download token its end gave.
+pub async fn export_archived_transcript(
+    client: &mut MasterClient,
+    download_token: &str,
+    format: TranscriptFormat,
+) -> Result<TranscriptFile, tonic::Status> {
+    client
+        .export_transcript(ExportTranscriptRequest {
+            download_token: download_token.to_string(),
+            format: format.into(),
+            ..Default::default()
         })
         .await
         .map(tonic::Response::into_inner)

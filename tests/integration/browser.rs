@@ -845,8 +845,19 @@ async fn the_privacy_and_accessibility_statements_say_what_this_service_does() {
     let content = veiviser_master::content::MasterContent::embedded().expect("content");
     chat.open().await;
     chat.choose_language("nn").await;
-    // From the chat's footer, in the chat's language.
-    click(client, "#privacy-link").await;
+    // From the chat's footer, in the chat's language, in a new tab (the
+    // conversation lives in the chat's page).
+    let link = client
+        .execute(
+            "const a = document.querySelector('#privacy-link'); return [a.href, a.target];",
+            vec![],
+        )
+        .await
+        .expect("the link");
+    assert_eq!(link[1], "_blank", "{link}");
+    let href = link[0].as_str().expect("href").to_string();
+    assert!(href.ends_with("/personvern?lang=nn"), "{href}");
+    client.goto(&href).await.expect("the statement loads");
     let nynorsk = content.language("nn").expect("nn");
     wait_for(client, "document.querySelector('main.statement h1')").await;
     assert_eq!(text_of(client, "h1").await, nynorsk.statement.privacy.title);
@@ -909,7 +920,7 @@ async fn an_agency_site_opens_the_same_chat_with_one_script_tag() {
     let client = &chat.client;
     tokio::spawn(serve_host_page(host, chat.web.url("")));
     client.goto(&format!("{site}/")).await.expect("the site loads");
-    let open = "document.getElementById('veiviser-embed').shadowRoot.querySelector('.open')";
+    let open = "document.getElementById('veiviser-embed')?.shadowRoot.querySelector('.open')";
     wait_for(client, open).await;
     // The button speaks the site's language (nynorsk) and opens the panel.
     let label = client
@@ -930,7 +941,7 @@ async fn an_agency_site_opens_the_same_chat_with_one_script_tag() {
         .execute(&format!("{open}.click();"), vec![])
         .await
         .expect("opened");
-    let frame = "document.getElementById('veiviser-embed').shadowRoot.querySelector('iframe')";
+    let frame = "document.getElementById('veiviser-embed')?.shadowRoot.querySelector('iframe')";
     wait_for(client, frame).await;
     // A WebDriver element reference to the frame inside the shadow root.
     let reference = client

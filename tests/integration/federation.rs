@@ -9,7 +9,7 @@ use veiviser_agency_sdk::{AgencyConfig, Assistant};
 use veiviser_cli::client;
 use veiviser_cli::output::AnswerJson;
 use veiviser_master::routing::Choice;
-use veiviser_master::text::localized;
+use veiviser_master::text::{localized, name_in_text};
 use veiviser_master::turn::plan::approximate_days;
 use veiviser_proto::master::v1::{
     EndSessionRequest, GetTranscriptRequest, ListAgenciesRequest, Route, StartSessionRequest, ask_event::Event,
@@ -443,9 +443,12 @@ async fn a_choice_after_a_clarifying_question_answers_the_question_asked() {
     let question = "hvordan søker jeg gravferdsstønad";
     let (_, direct) = ask(&mut client, &session_id, question).await;
     assert_eq!(direct.agency_ids.first().map(String::as_str), Some("nav"));
-    // As if the router had asked whether it was about the municipality's or NAV's part.
+    // As if the router had asked whether it was about the municipality's or
+    // NAV's part: a turn (started here) that ends with a clarifying question.
+    let (_, turn) = federation.master.sessions().take_choice(&session_id, question);
     federation.master.sessions().offer_choices(
         &session_id,
+        turn,
         veiviser_master::sessions::OfferedChoices {
             question: question.into(),
             options: vec![
@@ -483,7 +486,7 @@ async fn a_clarifying_question_names_what_each_agency_answers() {
     for option in &unclear.options {
         let card = cards
             .iter()
-            .find(|card| option.contains(&format!("({})", localized(&card.display_name, "nb"))))
+            .find(|card| option.contains(&format!("({})", name_in_text(card, "nb"))))
             .unwrap_or_else(|| panic!("an agency's option: {option}"));
         let topics = localized(&card.topics, "nb");
         assert!(
@@ -503,7 +506,7 @@ async fn a_clarifying_question_names_what_each_agency_answers() {
                 .network()
                 .snapshot()
                 .card(&answered.agency_ids[0])
-                .map(|c| localized(&c.display_name, "nb").to_string())
+                .map(|c| name_in_text(c, "nb").to_string())
                 .unwrap_or_default()
         )),
         "answered by the agency picked: {pick} → {:?}",

@@ -72,6 +72,7 @@ async fn the_python_agency_passes_the_kit_and_joins_the_network() {
     let self_test = Command::new("bash")
         .arg(example_dir().join("run.sh"))
         .arg("test")
+        .kill_on_drop(true)
         .output();
     let self_test = tokio::time::timeout(SETUP, self_test)
         .await

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use tonic::Code;
 use veiviser_cli::client::{self, MasterClient};
-use veiviser_proto::master::v1::{EndSessionRequest, TranscriptFormat};
+use veiviser_proto::master::v1::{EndSessionRequest, EndSessionResponse, TranscriptFormat};
 use veiviser_runtime::clock::ManualClock;
 use veiviser_testkit::federation::{Federation, built_in_assistants};
 
@@ -46,8 +46,9 @@ fn archived_files(dir: &tempfile::TempDir) -> Vec<String> {
         .collect()
 }
 
-/// Ends the session; returns until when its transcript can still be downloaded ("" if deleted).
-async fn end(client: &mut MasterClient, session_id: &str) -> String {
+/// Ends the session; says until when its transcript can still be downloaded,
+/// and with which token (both empty when nothing is kept).
+async fn end(client: &mut MasterClient, session_id: &str) -> EndSessionResponse {
     client
         .end_session(EndSessionRequest {
             session_id: session_id.to_string(),
@@ -55,7 +56,6 @@ async fn end(client: &mut MasterClient, session_id: &str) -> String {
         .await
         .expect("ended")
         .into_inner()
-        .transcript_kept_until
 }
 
 #[tokio::test]
@@ -75,7 +75,11 @@ async fn social_services_conversations_are_deleted_when_the_session_ends() {
     assert!(retention.deleted_at_session_end, "{retention:?}");
     assert_eq!(retention.topics, ["social-services"]);
 
-    assert_eq!(end(&mut client, &session_id).await, "", "nothing is kept");
+    assert_eq!(
+        end(&mut client, &session_id).await,
+        EndSessionResponse::default(),
+        "nothing is kept"
+    );
     assert!(archived_files(&setup.archive).is_empty(), "nothing is archived");
     let gone = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
         .await
@@ -105,8 +109,11 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
     assert!(!retention.deleted_at_session_end);
     assert_eq!(retention.kept_days, 15);
 
-    // Kept, and downloadable by the session's citizen, for the 15 days.
-    assert_eq!(end(&mut client, &session_id).await, "2026-12-09T12:00:00Z");
+    // Kept, and downloadable with the token the end gave, for the 15 days.
+    let ended = end(&mut client, &session_id).await;
+    assert_eq!(ended.transcript_kept_until, "2026-12-09T12:00:00Z");
+    let token = ended.transcript_download_token;
+    assert!(!token.is_empty() && token != session_id, "a token of its own");
     let files = archived_files(&setup.archive);
     assert_eq!(files.len(), 1);
     assert!(files[0].contains("⟨telefonnummer⟩"), "{}", files[0]);
@@ -119,7 +126,7 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
     setup.clock.advance(14 * DAY);
     assert_eq!(master.purge().expect("purged").transcripts_deleted, 0);
     assert_eq!(archived_files(&setup.archive).len(), 1, "kept for 15 days");
-    let kept = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+    let kept = client::export_archived_transcript(&mut client, &token, TranscriptFormat::Text)
         .await
         .expect("still downloadable");
     let kept = String::from_utf8(kept.content).expect("utf-8");
@@ -127,14 +134,22 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
         kept.contains("⟨telefonnummer⟩") && !kept.contains("912 34 567"),
         "{kept}"
     );
-    let (_, stranger) = session(&setup.federation, "nb").await;
-    let other = client::export_transcript(&mut client, &stranger, TranscriptFormat::Text)
+    for (what, unknown) in [
+        ("the ended session's id", session_id.clone()),
+        ("another token", uuid_like()),
+    ] {
+        let refused = client::export_archived_transcript(&mut client, &unknown, TranscriptFormat::Text)
+            .await
+            .expect_err(what);
+        assert_eq!(refused.code(), Code::NotFound, "{what}");
+    }
+    let by_session = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
         .await
-        .expect("another session's own (empty) transcript");
-    assert!(!String::from_utf8_lossy(&other.content).contains("⟨telefonnummer⟩"));
+        .expect_err("the session id no longer gives it");
+    assert_eq!(by_session.code(), Code::NotFound);
 
     setup.clock.advance(DAY);
-    let expired = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+    let expired = client::export_archived_transcript(&mut client, &token, TranscriptFormat::Text)
         .await
         .expect_err("run out, even before the purge");
     assert_eq!(expired.code(), Code::NotFound);
@@ -224,8 +239,8 @@ async fn the_citizen_downloads_the_masked_transcript_as_text_and_json() {
         .await
         .expect_err("no format");
     assert_eq!(unspecified.code(), Code::InvalidArgument);
-    end(&mut client, &session_id).await;
-    let archived = client::export_transcript(&mut client, &session_id, TranscriptFormat::Text)
+    let token = end(&mut client, &session_id).await.transcript_download_token;
+    let archived = client::export_archived_transcript(&mut client, &token, TranscriptFormat::Text)
         .await
         .expect("archived after the end");
     let archived = String::from_utf8(archived.content).expect("utf-8");
@@ -371,4 +386,9 @@ async fn one_address_starting_sessions_in_a_flood_is_held_to_its_rate() {
         "refusals counted"
     );
     federation.shutdown().await.expect("clean shutdown");
+}
+
+/// A token shaped like a real one that no session's end gave.
+fn uuid_like() -> String {
+    "7f3c2a9e-5b1d-4c8e-9a6f-0d2e4b8c1a73".into()
 }

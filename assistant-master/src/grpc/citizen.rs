@@ -124,12 +124,12 @@ impl CitizenService {
         // Masked at the door: nothing below this line sees the text as typed.
         let masked = self.master.masker().mask(&text);
         // A pick among a clarifying question's options answers that question.
-        let chosen = self.master.sessions().choice_for(&request.session_id, &masked.text);
+        let peeked = self.master.sessions().choice_for(&request.session_id, &masked.text);
         // The client's choice, else the language the message (or, for a pick,
         // the question) is clearly written in, else the session's.
         let (language, detected) = if request.language.is_empty() {
             let content = self.master.content();
-            let written = chosen
+            let written = peeked
                 .as_ref()
                 .map_or(masked.text.as_str(), |(question, _)| question.as_str());
             match crate::language::switch_to(written, &session_language, |tag| content.speaks(tag)) {
@@ -146,6 +146,8 @@ impl CitizenService {
         self.count_message(&request.session_id, &language, &masked);
         let text = masked.text;
         if self.master.desk().forward(&request.session_id, &text) {
+            // A human has the conversation: any options offered before are void.
+            self.master.sessions().forget_choices(&request.session_id);
             // A human has the conversation: the message went to the desk, not the assistant.
             let forwarded = FinalAnswer {
                 route: Route::Human.into(),
@@ -174,7 +176,9 @@ impl CitizenService {
         self.master
             .sessions()
             .record(&request.session_id, Entry::citizen(&text));
-        self.master.sessions().forget_choices(&request.session_id);
+        // The pick, taken under the same lock that forgets the options; a
+        // message that raced it to them is no pick.
+        let (chosen, turn_number) = self.master.sessions().take_choice(&request.session_id, &text);
 
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let master = Arc::clone(&self.master);
@@ -203,6 +207,7 @@ impl CitizenService {
                 let question = chosen.map_or(text, |(question, _)| question);
                 master.sessions().offer_choices(
                     &request.session_id,
+                    turn_number,
                     OfferedChoices {
                         question,
                         options: offered,
@@ -270,20 +275,17 @@ impl CitizenService {
                 "format must be TRANSCRIPT_FORMAT_TEXT or TRANSCRIPT_FORMAT_JSON".into(),
             ));
         }
-        let document = match self.master.sessions().transcript(&request.session_id) {
-            Ok(session) => {
-                let transcript = self.master.transcript(&request.session_id, &session);
-                TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()))
-            }
-            Err(Error::UnknownSession) => {
-                let master = std::sync::Arc::clone(&self.master);
-                let session_id = request.session_id;
-                tokio::task::spawn_blocking(move || master.archived_transcript(&session_id))
-                    .await
-                    .map_err(|_| Error::Internal("reading the archive stopped".into()))??
-                    .ok_or(Error::UnknownSession)?
-            }
-            Err(other) => return Err(other),
+        let document = if request.download_token.is_empty() {
+            let session = self.master.sessions().transcript(&request.session_id)?;
+            let transcript = self.master.transcript(&request.session_id, &session);
+            TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()))
+        } else {
+            let master = std::sync::Arc::clone(&self.master);
+            let token = request.download_token;
+            tokio::task::spawn_blocking(move || master.archived_transcript(&token))
+                .await
+                .map_err(|_| Error::Internal("reading the archive stopped".into()))??
+                .ok_or(Error::UnknownSession)?
         };
         let language = self.master.content().language(&document.language)?;
         Ok(match format {
@@ -389,11 +391,15 @@ impl CitizenAssistant for CitizenService {
             .map_err(|e| self.fail(e))?;
         // Archiving writes and flushes a file: off the async threads.
         let master = std::sync::Arc::clone(&self.master);
-        let kept_until = tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
+        let kept = tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
             .await
             .map_err(|_| self.fail(Error::Internal("closing the session stopped".into())))?;
-        Ok(Response::new(EndSessionResponse {
-            transcript_kept_until: kept_until.map(rfc3339).unwrap_or_default(),
+        Ok(Response::new(match kept {
+            Some(kept) => EndSessionResponse {
+                transcript_kept_until: rfc3339(kept.until),
+                transcript_download_token: kept.download_token,
+            },
+            None => EndSessionResponse::default(),
         }))
     }
 

@@ -352,6 +352,10 @@ mod tests {
         );
 
         let nothing = text(agency("", "", ""), None);
+        assert!(
+            nothing.starts_with(opening(&texts.handover_closed).as_str()),
+            "the closed text itself: {nothing}"
+        );
         let find_more_opening = opening(&texts.reach_url);
         assert!(
             !nothing.contains(&call) && !nothing.contains(&find_more_opening) && !nothing.contains(&next_answer),

@@ -59,7 +59,7 @@ fn render(web: &Web, lang: &str, path: &str, statement: impl Fn(&MasterLanguage)
          <header class=\"site-header\"><div class=\"site-header-inner\">\
          <a class=\"site-name\" href=\"/\">{site}</a><span class=\"site-tagline\">{tagline}</span>\
          <nav class=\"site-languages\" aria-label=\"{languages}\">",
-        title = escape(&statement.title),
+        title = escape(&filled(&statement.title)),
         site = escape(page_text("siteName")),
         skip = escape(page_text("skipToContent")),
         tagline = escape(page_text("siteTagline")),
@@ -80,7 +80,7 @@ fn render(web: &Web, lang: &str, path: &str, statement: impl Fn(&MasterLanguage)
     let _ = write!(
         html,
         "</nav></div></header>\n<main id=\"statement\" class=\"statement\">\n<h1>{}</h1>\n<p class=\"intro\">{}</p>\n",
-        escape(&statement.title),
+        escape(&filled(&statement.title)),
         linked(&filled(&statement.summary)),
     );
     for section in &statement.sections {

@@ -109,6 +109,7 @@ pub fn router(master: Arc<Master>, closing: watch::Receiver<bool>) -> Router {
         .route("/api/sessions/{id}/handover", get(watch_handover))
         .route("/api/sessions/{id}/leave-handover", post(leave_handover))
         .route("/api/sessions/{id}/transcript", get(transcript))
+        .route("/api/transcripts/{token}", get(archived_transcript))
         .route("/api/advisor/attend", post(advisor::attend))
         .route("/api/advisor/{connection}/actions", post(advisor::act))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
@@ -387,14 +388,17 @@ async fn end_session(State(web): State<Web>, Path(session_id): Path<String>) -> 
         .into_inner();
     Ok(Json(EndedBody {
         transcript_kept_until: ended.transcript_kept_until,
+        transcript_download_token: ended.transcript_download_token,
     })
     .into_response())
 }
 
 #[derive(Debug, Serialize)]
 struct EndedBody {
-    /// RFC 3339; empty when the transcript was deleted at the end.
+    /// RFC 3339; empty when nothing is kept.
     transcript_kept_until: String,
+    /// For `/api/transcripts/{token}` until then.
+    transcript_download_token: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -468,24 +472,48 @@ struct FormatQuery {
     format: String,
 }
 
+/// An open session's transcript, as a file.
 async fn transcript(
     State(web): State<Web>,
     Path(session_id): Path<String>,
     Query(query): Query<FormatQuery>,
 ) -> WebResult<Response> {
+    transcript_file(
+        &web,
+        ExportTranscriptRequest {
+            session_id,
+            ..Default::default()
+        },
+        &query,
+    )
+    .await
+}
+
+/// An ended session's archived transcript, for the token its end gave.
+async fn archived_transcript(
+    State(web): State<Web>,
+    Path(download_token): Path<String>,
+    Query(query): Query<FormatQuery>,
+) -> WebResult<Response> {
+    transcript_file(
+        &web,
+        ExportTranscriptRequest {
+            download_token,
+            ..Default::default()
+        },
+        &query,
+    )
+    .await
+}
+
+async fn transcript_file(web: &Web, mut request: ExportTranscriptRequest, query: &FormatQuery) -> WebResult<Response> {
     let format = match query.format.as_str() {
         "" | "text" => TranscriptFormat::Text,
         "json" => TranscriptFormat::Json,
         _ => return Err(Error::InvalidArgument("format must be text or json".into()).into()),
     };
-    let file = web
-        .citizen
-        .export_transcript(Request::new(ExportTranscriptRequest {
-            session_id,
-            format: format.into(),
-        }))
-        .await?
-        .into_inner();
+    request.format = format.into();
+    let file = web.citizen.export_transcript(Request::new(request)).await?.into_inner();
     let disposition = format!("attachment; filename=\"{}\"", file.filename.replace('"', ""));
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_str(&file.media_type)),

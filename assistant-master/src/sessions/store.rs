@@ -95,6 +95,9 @@ struct Session {
     last_agencies: Vec<String>,
     /// The choices of a clarifying question, until the next message.
     offered: Option<Box<OfferedChoices>>,
+    /// Messages taken for an answer so far: a turn offers choices only if no
+    /// newer message has come meanwhile.
+    turns: u64,
 }
 
 /// A clarifying question's options: the (masked) question it was about, and
@@ -207,6 +210,7 @@ impl Sessions {
                 not_understood_in_a_row: 0,
                 last_agencies: Vec::new(),
                 offered: None,
+                turns: 0,
             },
         );
         Ok(Started { id, evicted })
@@ -275,11 +279,35 @@ impl Sessions {
         session.not_understood_in_a_row
     }
 
-    /// Remembers a clarifying question's options until the next message.
-    pub fn offer_choices(&self, id: &str, offered: OfferedChoices) {
-        if let Some(session) = self.lock().get_mut(id) {
+    /// Remembers a clarifying question's options until the next message,
+    /// unless a message newer than turn `turn` (from [`Self::take_choice`]) has come.
+    pub fn offer_choices(&self, id: &str, turn: u64, offered: OfferedChoices) {
+        if let Some(session) = self.lock().get_mut(id)
+            && session.turns == turn
+        {
             session.offered = Some(Box::new(offered));
         }
+    }
+
+    /// Starts a turn for the message `text`: the choice it makes among the
+    /// options offered (as [`Self::choice_for`]), which are forgotten in the
+    /// same step, and the turn's number for [`Self::offer_choices`].
+    pub fn take_choice(&self, id: &str, text: &str) -> (Option<(String, Choice)>, u64) {
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(id) else {
+            return (None, 0);
+        };
+        session.turns += 1;
+        let offered = session.offered.take();
+        let text = text.trim().to_lowercase();
+        let chosen = offered.and_then(|offered| {
+            let (_, choice) = offered
+                .options
+                .into_iter()
+                .find(|(label, _)| label.trim().to_lowercase() == text)?;
+            Some((offered.question, choice))
+        });
+        (chosen, session.turns)
     }
 
     /// For the message after a clarifying question: when `text` is one of its
@@ -437,12 +465,18 @@ mod tests {
                 ("Skatt (Skatteetaten)".into(), Choice::Agency("skatteetaten".into())),
             ],
         };
-        sessions.offer_choices(&id, offered.clone());
-        assert_eq!(
-            sessions.choice_for(&id, "  skatt (skatteetaten) "),
-            Some((offered.question.clone(), Choice::Agency("skatteetaten".into())))
-        );
+        let (_, turn) = sessions.take_choice(&id, "hva med skatten av pensjonen");
+        sessions.offer_choices(&id, turn, offered.clone());
+        let pick = Some((offered.question.clone(), Choice::Agency("skatteetaten".into())));
+        assert_eq!(sessions.choice_for(&id, "  skatt (skatteetaten) "), pick);
         assert_eq!(sessions.choice_for(&id, "noe helt annet"), None);
+        let (taken, next) = sessions.take_choice(&id, "Skatt (Skatteetaten)");
+        assert_eq!((taken, next), (pick, turn + 1));
+        assert_eq!(sessions.take_choice(&id, "Pensjon (NAV)").0, None, "taken once");
+        // A turn that ends after a newer message came offers nothing.
+        sessions.offer_choices(&id, turn, offered.clone());
+        assert_eq!(sessions.choice_for(&id, "Pensjon (NAV)"), None, "too late");
+        sessions.offer_choices(&id, turn + 2, offered);
         sessions.forget_choices(&id);
         assert_eq!(sessions.choice_for(&id, "Pensjon (NAV)"), None, "forgotten");
     }

@@ -295,10 +295,7 @@ impl<'a> Turn<'a> {
         {
             Some(topics) => fill(
                 &self.language.texts.clarify_choice,
-                &[
-                    ("topics", &topics.text),
-                    ("agency", localized(&card.display_name, language)),
-                ],
+                &[("topics", &topics.text), ("agency", name_in_text(card, language))],
             ),
             None => name_in_text(card, language).to_string(),
         }

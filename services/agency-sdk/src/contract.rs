@@ -229,6 +229,10 @@ pub fn check_card(card: &AssistantCard) -> Result<(), Violation> {
     };
     let texts_declared = in_declared(&card.display_name)
         && in_declared(&card.description)
+        && in_declared(&card.name_in_text)
+        && in_declared(&card.topics)
+        && in_declared(&card.name_in_text)
+        && in_declared(&card.topics)
         && card
             .skills
             .iter()

@@ -69,7 +69,11 @@ impl Scores {
         // Where `value` is written; a number labelled by its digits alone
         // (dictated with words between its parts) is where those digits run,
         // whatever stands between them.
-        let digits: Vec<usize> = text.char_indices().filter(|(_, c)| c.is_ascii_digit()).map(|(i, _)| i).collect();
+        let digits: Vec<usize> = text
+            .char_indices()
+            .filter(|(_, c)| c.is_ascii_digit())
+            .map(|(i, _)| i)
+            .collect();
         let occurrences = |value: &str| -> Vec<(usize, usize)> {
             let found: Vec<(usize, usize)> = text.match_indices(value).map(|(at, v)| (at, at + v.len())).collect();
             if !found.is_empty() || value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
