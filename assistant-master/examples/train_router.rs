@@ -83,7 +83,7 @@ fn messages(cards: &[AssistantCard]) -> Vec<Message> {
 
 /// The candidate a label names.
 fn right_candidate(router: &Router, message: &Message) -> Sample {
-    let candidates = router.candidates(&message.masked);
+    let (candidates, words) = router.candidates(&message.masked);
     let right = candidates
         .iter()
         .position(|c| match message.expected.as_str() {
@@ -92,7 +92,11 @@ fn right_candidate(router: &Router, message: &Message) -> Sample {
             label => c.domain.name() == label || c.domain.name() == format!("life-event/{label}"),
         })
         .unwrap_or_else(|| panic!("no candidate for {}", message.expected));
-    Sample { candidates, right }
+    Sample {
+        candidates,
+        words,
+        right,
+    }
 }
 
 /// Right as the routing evaluation counts it: the labelled domain, or for
@@ -182,6 +186,12 @@ fn main() {
     let mut settings = Fit::default();
     if let Some(l2) = std::env::var("TRAIN_L2").ok().and_then(|v| v.parse().ok()) {
         settings.l2 = l2;
+    }
+    if let Some(count) = std::env::var("TRAIN_MIN_WORD_COUNT").ok().and_then(|v| v.parse().ok()) {
+        settings.min_word_count = count;
+    }
+    if let Some(l2) = std::env::var("TRAIN_L2_WORDS").ok().and_then(|v| v.parse().ok()) {
+        settings.l2_words = l2;
     }
     // An experiment: the model without the rules' choice (its weights stay zero).
     if std::env::var("TRAIN_WITHOUT_RULES").is_ok() {

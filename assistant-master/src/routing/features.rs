@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use veiviser_textmatch::{normalize, words};
+
 use super::evidence::Evidence;
 use super::{Choice, Decision, Domain, MasterIntent, Thresholds};
 
@@ -244,4 +246,12 @@ pub fn candidates(network: &Network<'_>, evidence: &Evidence<'_>, rules: &Decisi
             }
         })
         .collect()
+}
+
+/// The message's word stems, once each and in order, for the model's word weights.
+pub fn message_words(text: &str) -> Vec<String> {
+    let mut stems: Vec<String> = words(&normalize(text)).into_iter().map(|w| w.stem).collect();
+    stems.sort();
+    stems.dedup();
+    stems
 }
