@@ -44,6 +44,10 @@ pub struct Evidence<'r> {
     /// The parts of what is asked (questions split at "and", commas, …),
     /// when there are several, for [`Evidence::clause_agencies`].
     clauses: Vec<String>,
+    /// How many words the message has.
+    pub words: usize,
+    /// How many questions it asks (see `questions`).
+    pub questions: usize,
 }
 
 #[derive(Debug)]
@@ -173,6 +177,8 @@ impl<'r> Evidence<'r> {
             asked,
             domains,
             clauses,
+            words: text.split_whitespace().count(),
+            questions: questions.len(),
         }
     }
 
@@ -242,6 +248,12 @@ impl<'r> Evidence<'r> {
     /// outweigh several concepts.
     pub fn concept_weight(&self, domain: &Domain) -> f32 {
         self.of(domain).map_or(0.0, |d| d.concept_weight)
+    }
+
+    /// The domain's score the rules compare: its best example, plus
+    /// `concept_bonus` for each concept found (at most three).
+    pub fn score(&self, domain: &Domain, concept_bonus: f32) -> f32 {
+        self.example_score(domain) + concept_bonus * self.concept_weight(domain).min(3.0)
     }
 
     /// How many different concepts of `domain` were found.

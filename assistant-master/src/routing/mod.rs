@@ -8,9 +8,14 @@
 //!
 //! [`evidence`] gathers what a message says (closeness to each target's
 //! examples, sentence by sentence, and the concept terms in it); the rules
-//! in [`Router::decide`] weigh it.
+//! in [`Router::decide`] weigh it; then a learned [`Model`] weighs the
+//! rules' choice with the evidence ([`features`]) and has the last word on
+//! the domain. [`train`] fits that model on labelled messages.
 
 mod evidence;
+mod features;
+mod model;
+pub mod train;
 
 use std::collections::BTreeSet;
 
@@ -20,6 +25,8 @@ use veiviser_textmatch::{Index, Vocabulary};
 use crate::content::MasterContent;
 pub use crate::content::MasterIntent;
 use evidence::{ConceptRef, Evidence};
+pub use features::{Candidate, FEATURES, Kind, message_words};
+pub use model::Model;
 
 /// The skill named in `<agency>/<skill>` when a message is in an agency's
 /// domain but none of its skills fits: the agency then gives its general
@@ -118,6 +125,10 @@ pub struct Thresholds {
     /// A referred agency's answer is shown only when the referral named a
     /// skill or the agency is at least this confident it understood.
     pub referral_confidence: f32,
+    /// When the rules ask which of two agencies is meant, the learned
+    /// decision routes to one of them only when it is this much more
+    /// probable than the other.
+    pub clarify_margin: f32,
 }
 
 impl Default for Thresholds {
@@ -136,6 +147,7 @@ impl Default for Thresholds {
             max_feature_share: 0.1,
             centroid_weight: 0.3,
             referral_confidence: 0.35,
+            clarify_margin: 0.3,
         }
     }
 }
@@ -243,7 +255,11 @@ pub struct Router {
     question_words: std::collections::HashSet<String>,
     /// Life events some agency in the network contributes to.
     life_events: BTreeSet<String>,
+    /// The agencies of the cards, in their order.
+    agencies: Vec<String>,
     thresholds: Thresholds,
+    /// The learned decision over the rules' choice; `None`: the rules alone.
+    model: Option<Model>,
 }
 
 impl Router {
@@ -334,8 +350,50 @@ impl Router {
                 .with_max_feature_share(thresholds.max_feature_share),
             vocabulary: Vocabulary::new(terms),
             life_events,
+            agencies: cards.iter().map(|card| card.agency_id.clone()).collect(),
             thresholds,
+            model: Some(Model::embedded()),
         }
+    }
+
+    /// The same router with another learned decision (`None`: the rules alone).
+    pub fn with_model(mut self, model: Option<Model>) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// What the learned decision weighs for one (masked) message: every
+    /// candidate domain and its features, as [`features::candidates`] gives
+    /// them, and the message's words.
+    pub fn candidates(&self, text: &str) -> (Vec<Candidate>, Vec<String>) {
+        let text = crate::text::without_placeholders(text);
+        let evidence = Evidence::gather(&self.index, &self.vocabulary, &self.question_words, &text);
+        let rules = self.rules(&evidence, &mut Explanation::default());
+        (self.candidates_of(&evidence, &rules), message_words(&text))
+    }
+
+    fn candidates_of(&self, evidence: &Evidence<'_>, rules: &Decision) -> Vec<Candidate> {
+        let event_tasks: Vec<usize> = self
+            .life_events
+            .iter()
+            .map(|id| self.agencies_with_tasks_of(evidence, id))
+            .collect();
+        let died = self.life_events.iter().any(|id| {
+            let event = Domain::LifeEvent(id.clone());
+            evidence.concept_weight(&event) > 0.0
+                || evidence.score(&event, self.thresholds.concept_bonus) >= self.thresholds.domain_from_examples
+        });
+        let clause_agencies = match died {
+            true => evidence.clause_agencies(&self.index, self.thresholds.clause_above),
+            false => Vec::new(),
+        };
+        let network = features::Network {
+            agencies: &self.agencies,
+            life_events: &self.life_events,
+            event_tasks: &event_tasks,
+            clause_agencies: &clause_agencies,
+        };
+        features::candidates(&network, evidence, rules, &self.thresholds)
     }
 
     pub fn example_count(&self) -> usize {
@@ -370,6 +428,7 @@ impl Router {
             ..Explanation::default()
         };
         let decision = self.rules(&evidence, &mut explanation);
+        let decision = self.learned(&text, &evidence, decision, &mut explanation);
         let chosen = match &decision {
             Decision::Agency { agency, skill, .. } if !skill.is_empty() => Some(Target::Skill {
                 agency: agency.clone(),
@@ -403,9 +462,8 @@ impl Router {
         let mut domains: Vec<(Domain, f32, f32)> = evidence
             .domains()
             .map(|domain| {
-                let concepts = evidence.concept_weight(domain);
-                let score = evidence.example_score(domain) + t.concept_bonus * concepts.min(3.0);
-                (domain.clone(), score, concepts)
+                let score = evidence.score(domain, t.concept_bonus);
+                (domain.clone(), score, evidence.concept_weight(domain))
             })
             .collect();
         domains.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -448,21 +506,7 @@ impl Router {
         let out_of_scope = Domain::Master(MasterIntent::OutOfScope);
         let asks_another_service = evidence.asked_in(&out_of_scope) > 0 && !evidence.asks_an_agency();
         // Tasks of two or more agencies that all belong to one life event are that life event.
-        let agencies_with_tasks_of = |event_id: &str| -> usize {
-            evidence
-                .asked
-                .iter()
-                .filter_map(|found| {
-                    let agency = found.label.domain.agency_id()?;
-                    let skill = found.label.skill.as_ref()?;
-                    self.event_skills
-                        .get(&(agency.to_string(), skill.clone()))
-                        .is_some_and(|events| events.iter().any(|e| e == event_id))
-                        .then_some(agency)
-                })
-                .collect::<BTreeSet<&str>>()
-                .len()
-        };
+        let agencies_with_tasks_of = |event_id: &str| self.agencies_with_tasks_of(evidence, event_id);
         let died = |event: &Domain| {
             let (score, concepts) = score_of(event);
             concepts > 0.0 || (score >= t.domain_from_examples && Some(score) == domains.first().map(|d| d.1))
@@ -605,6 +649,83 @@ impl Router {
         )
     }
 
+    /// How many agencies the message's questions ask for tasks (concepts
+    /// naming a skill) that belong to the life event `event_id`.
+    fn agencies_with_tasks_of(&self, evidence: &Evidence<'_>, event_id: &str) -> usize {
+        evidence
+            .asked
+            .iter()
+            .filter_map(|found| {
+                let agency = found.label.domain.agency_id()?;
+                let skill = found.label.skill.as_ref()?;
+                self.event_skills
+                    .get(&(agency.to_string(), skill.clone()))
+                    .is_some_and(|events| events.iter().any(|e| e == event_id))
+                    .then_some(agency)
+            })
+            .collect::<BTreeSet<&str>>()
+            .len()
+    }
+
+    /// The learned decision: the rules' choice stands when the model's most
+    /// probable candidate agrees with it (or, for a clarifying question, is
+    /// one of its choices and not clearly ahead of the other); otherwise the
+    /// model's candidate is routed to.
+    fn learned(&self, text: &str, evidence: &Evidence<'_>, rules: Decision, explanation: &mut Explanation) -> Decision {
+        let Some(model) = &self.model else { return rules };
+        let candidates = self.candidates_of(evidence, &rules);
+        let words = match model.words.is_empty() {
+            true => Vec::new(),
+            false => message_words(text),
+        };
+        let p = model.probabilities(&candidates, &words);
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|a, b| p[*b].total_cmp(&p[*a]));
+        let Some(&best) = order.first() else { return rules };
+        let chosen = &candidates[best];
+        // The rules' choice (1) or one of their two choices (a half).
+        let rules_chose = chosen.features[1];
+        if rules_chose >= 1.0 {
+            return rules;
+        }
+        if rules_chose > 0.0 {
+            let other = order[1..].iter().find(|&&i| candidates[i].features[1] > 0.0);
+            if other.is_some_and(|&i| p[best] - p[i] < self.thresholds.clarify_margin) {
+                return rules;
+            }
+        }
+        explanation.domain = chosen.domain.name();
+        if let Some(&second) = order.get(1) {
+            explanation.runner_up = candidates[second].domain.name();
+            explanation.runner_up_score = evidence.score(&candidates[second].domain, self.thresholds.concept_bonus);
+        }
+        let confidence = p[best];
+        match (&chosen.domain, rules) {
+            (Domain::Agency(id), _) => Decision::Agency {
+                agency: id.clone(),
+                skill: self.clear_skill(evidence, &chosen.domain).unwrap_or_default(),
+                confidence,
+            },
+            (Domain::LifeEvent(id), _) => Decision::LifeEvent {
+                id: id.clone(),
+                confidence,
+            },
+            (Domain::Master(MasterIntent::Human), _) => Decision::Master {
+                intent: MasterIntent::Human,
+                confidence,
+            },
+            // Not ours: the rules' small talk stays small talk.
+            (
+                _,
+                small_talk @ Decision::Master {
+                    intent: MasterIntent::Greeting | MasterIntent::Thanks | MasterIntent::Capabilities,
+                    ..
+                },
+            ) => small_talk,
+            (Domain::Master(_), _) => Decision::OutOfScope { confidence },
+        }
+    }
+
     /// The skill of `agency` the message clearly asks about: the one its
     /// concept terms name, else its best skill if the examples come close
     /// enough.
@@ -735,6 +856,50 @@ mod tests {
         let masked = router.decide("fødselsnummeret mitt er ⟨fødselsnummer⟩, når kommer frimpbrevet mitt");
         assert_eq!(agency(&plain), agency(&masked));
         assert_eq!(agency(&plain), Some(("beta", "frimp")));
+    }
+
+    #[test]
+    fn the_learned_decision_has_the_last_word_and_agrees_with_rules_it_trusts() {
+        let messages = [
+            "kvornstøtta kom ikke denne måneden",
+            "zorblat skjedde i går, vi trenger kvornstøtte og frimpbrevet",
+            "qwxz vbnm trrp",
+        ];
+        let rules = router().with_model(None);
+        // Weights that only trust the rules give the rules' decisions.
+        let mut trusting = Model::zero();
+        for kind in Kind::ALL {
+            trusting.weights[kind.index()][1] = 10.0;
+        }
+        let trusting = router().with_model(Some(trusting));
+        // (Two routers built apart may differ in the last bits of a score.)
+        for message in messages {
+            let ((trusted, why), (ruled, because)) = (trusting.explain(message), rules.explain(message));
+            assert_eq!(trusted.intent(), ruled.intent(), "{message}");
+            assert_eq!(
+                (why.domain, why.runner_up),
+                (because.domain, because.runner_up),
+                "{message}"
+            );
+        }
+        // Weights that always want a person route every message to one.
+        let mut person = Model::zero();
+        person.weights[Kind::Human.index()][0] = 10.0;
+        let person = router().with_model(Some(person));
+        for message in messages {
+            let (decision, explanation) = person.explain(message);
+            assert!(
+                matches!(
+                    decision,
+                    Decision::Master {
+                        intent: MasterIntent::Human,
+                        ..
+                    }
+                ),
+                "{message}: {decision:?}"
+            );
+            assert_eq!(explanation.domain, "human");
+        }
     }
 
     #[test]
