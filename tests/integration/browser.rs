@@ -1025,6 +1025,17 @@ async fn an_advisor_serves_a_citizen_from_the_advisor_page() {
         .select_by_value("nav")
         .await
         .expect("NAV");
+    // The sign-in fields are styled like the chat's and big enough to hit.
+    let heights = client
+        .execute(
+            "return ['#advisor-name', '#desk-key', '#agency'].map(s => document.querySelector(s).getBoundingClientRect().height);",
+            vec![],
+        )
+        .await
+        .expect("heights");
+    for height in heights.as_array().expect("three") {
+        assert!(height.as_f64() >= Some(44.0), "a sign-in field under 44 px: {heights}");
+    }
     let name = client.find(Locator::Css("#advisor-name")).await.expect("name");
     name.send_keys("Veileder Per").await.expect("typed");
     let key = client.find(Locator::Css("#desk-key")).await.expect("key");
