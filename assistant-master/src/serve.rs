@@ -60,6 +60,10 @@ pub async fn serve_with_endpoints(
     }
     if let Some(web) = endpoints.web {
         tracing::info!(address = %web.local_addr()?, "web chat serving");
+        if master.config().operator == crate::config::DEMO_OPERATOR {
+            // The privacy statement names who is responsible; a demo's stand-in is no one.
+            tracing::warn!("the statements name the demo operator: set --operator and --operator-contact");
+        }
         http.spawn(crate::http::web::serve(web, Arc::clone(&master), stopped()));
     }
     let shutdown = async move {

@@ -431,6 +431,21 @@ async fn out_of_scope_human_and_small_talk_are_answered_honestly() {
     assert_eq!(nonsense.text, texts.not_understood);
     let (_, elsewhere) = ask(&mut client, &session_id, "what is the weather in Tromsø on Sunday").await;
     assert_ne!(elsewhere.text, texts.not_understood, "known to be another service's");
+    // Twice not understood: a person is offered, in the same language as the answer.
+    let (_, again) = ask(&mut client, &session_id, "qwxz vbnm trrp").await;
+    let offer = again.handover.expect("a person offered");
+    let opening = |template: &str| template.split('{').next().unwrap_or_default().trim().to_string();
+    let english = [
+        opening(&texts.handover_offer_not_understood),
+        opening(&texts.handover_closed),
+    ];
+    assert!(
+        english
+            .iter()
+            .any(|start| !start.is_empty() && offer.text.starts_with(start.as_str())),
+        "the offer in English: {}",
+        offer.text
+    );
     federation.shutdown().await.expect("clean shutdown");
 }
 

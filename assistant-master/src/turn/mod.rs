@@ -207,7 +207,7 @@ impl<'a> Turn<'a> {
             masked,
             handover,
             explanation: Some(RoutingExplanation {
-                detected_language: if self.detected_over.is_some() {
+                detected_language: if self.detected_over.is_some() && final_answer.language == self.language.language {
                     self.language.language.clone()
                 } else {
                     String::new()
@@ -243,7 +243,13 @@ impl<'a> Turn<'a> {
         } else {
             answer.agency_ids.clone()
         };
-        let offer = Handovers::new(self.master).handover_offer(self.snapshot, self.language, &preferred, reason)?;
+        // In the answer's language: a message nothing recognised is answered in the session's.
+        let language = self
+            .master
+            .content()
+            .language(&answer.language)
+            .unwrap_or(self.language);
+        let offer = Handovers::new(self.master).handover_offer(self.snapshot, language, &preferred, reason)?;
         crate::metrics::Metrics::count(&self.master.metrics().handovers, "offered");
         Some(offer)
     }
