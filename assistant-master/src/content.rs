@@ -248,6 +248,11 @@ impl Texts {
 }
 
 impl MasterLanguage {
+    /// The page text `key` (the `[page]` table), or the key itself if missing.
+    pub fn page_text<'a>(&'a self, key: &'a str) -> &'a str {
+        self.page.get(key).map_or(key, String::as_str)
+    }
+
     /// The fixed answer of one of the master's own intents.
     pub fn answer(&self, intent_id: &str) -> &str {
         self.intents

@@ -27,7 +27,6 @@ use std::time::Duration;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use veiviser_consent::ConsentConfig;
 use veiviser_master::MasterConfig;
@@ -39,7 +38,7 @@ use veiviser_testkit::federation::Federation;
 use veiviser_testkit::trust::TrustProcess;
 
 use crate::handover::{citizen_status, citizen_until, request_human, watch};
-use crate::support::{READY, WebEndpoint, ask, federation_with_trust, master_config, session};
+use crate::support::{READY, WebEndpoint, ask, federation_with_trust, first_line, master_config, session};
 
 const KARI: &str = "14838512047";
 
@@ -107,21 +106,12 @@ async fn start_chromedriver(path: &Path) -> (Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let started = async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("started successfully") {
-                return true;
-            }
-        }
-        false
-    };
-    assert!(
-        tokio::time::timeout(READY, started).await.unwrap_or(false),
-        "chromedriver did not start"
-    );
-    // Keep reading so chromedriver never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let stdout = child.stdout.take().expect("stdout");
+    let started = first_line(stdout, READY, |line| {
+        line.contains("started successfully").then_some(())
+    })
+    .await;
+    assert!(started.is_some(), "chromedriver did not start");
     (child, format!("http://127.0.0.1:{port}"))
 }
 

@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use veiviser_agency_sdk::conformance;
 use veiviser_master::MasterConfig;
 
-use crate::support::{ask, federation_with, master_config, session};
+use crate::support::{ask, federation_with, first_line, master_config, session};
 
 /// The first run installs grpcio into the example's .venv.
 const SETUP: Duration = Duration::from_secs(300);
@@ -41,24 +40,15 @@ async fn start_agency() -> (Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("run.sh starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let serving = async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            // "agency bibliotek serving veiviser.agency.v1.AgencyAssistant on 127.0.0.1:40123"
-            if line.contains(" serving ")
-                && let Some(address) = line.rsplit(' ').next()
-            {
-                return Some(address.to_string());
-            }
-        }
-        None
-    };
-    let address = tokio::time::timeout(SETUP, serving)
-        .await
-        .expect("the Python agency starts in time")
-        .expect("the Python agency says where it listens");
-    // Keep reading so the agency never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let stderr = child.stderr.take().expect("stderr");
+    // "agency bibliotek serving veiviser.agency.v1.AgencyAssistant on 127.0.0.1:40123"
+    let address = first_line(stderr, SETUP, |line| {
+        line.contains(" serving ")
+            .then(|| line.rsplit(' ').next().map(str::to_string))
+            .flatten()
+    })
+    .await
+    .expect("the Python agency starts in time and says where it listens");
     (child, address)
 }
 

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use veiviser_agency_sdk::Assistant;
 use veiviser_master::content::MasterContent;
 use veiviser_master::routing::{Decision, MasterIntent, Router, Thresholds};
 use veiviser_proto::agency::v1::AssistantCard;
@@ -58,14 +57,11 @@ fn blind_dev_splits() -> String {
 }
 
 fn cards() -> Vec<AssistantCard> {
-    [
-        veiviser_nav::CONTENT,
-        veiviser_kommune::CONTENT,
-        veiviser_skatteetaten::CONTENT,
-    ]
-    .iter()
-    .map(|embedded| Assistant::new(embedded.load().expect("valid content")).card().clone())
-    .collect()
+    veiviser_testkit::federation::built_in_assistants()
+        .expect("valid content")
+        .iter()
+        .map(|assistant| assistant.card().clone())
+        .collect()
 }
 
 struct Row {

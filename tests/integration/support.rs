@@ -485,3 +485,26 @@ impl WebEndpoint {
             .expect("web served");
     }
 }
+
+/// Reads a child's output until a line gives `found` something (or the output
+/// ends, or `timeout` passes: `None`), then keeps reading in the background so
+/// the child never blocks on a full pipe.
+pub async fn first_line<T>(
+    output: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    timeout: Duration,
+    found: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(output).lines();
+    let first = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(value) = found(&line) {
+                return Some(value);
+            }
+        }
+        None
+    };
+    let value = tokio::time::timeout(timeout, first).await.ok().flatten();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    value
+}

@@ -45,7 +45,7 @@ fn render(web: &Web, lang: &str, path: &str, statement: impl Fn(&MasterLanguage)
         ("idle_minutes", idle_minutes.as_str()),
     ];
     let filled = |text: &str| fill(text, &values);
-    let page_text = |key: &'static str| language.page.get(key).map_or(key, String::as_str);
+    let page_text = |key: &'static str| language.page_text(key);
     let statement = statement(language);
     let tag = escape(&language.language);
 
@@ -66,7 +66,7 @@ fn render(web: &Web, lang: &str, path: &str, statement: impl Fn(&MasterLanguage)
         languages = escape(page_text("languageLabel")),
     );
     for other in content.languages() {
-        let name = escape(other.page.get("languageName").map_or(&other.language, |n| n));
+        let name = escape(other.page.get("languageName").unwrap_or(&other.language));
         let other_tag = escape(&other.language);
         if other.language == language.language {
             let _ = write!(html, "<span lang=\"{other_tag}\" aria-current=\"page\">{name}</span>");
@@ -101,7 +101,7 @@ fn render(web: &Web, lang: &str, path: &str, statement: impl Fn(&MasterLanguage)
 
 /// The footer every statement page ends with: both statements and the operator.
 fn footer(language: &MasterLanguage, operator: &str) -> String {
-    let text = |key: &'static str| escape(language.page.get(key).map_or(key, String::as_str));
+    let text = |key: &'static str| escape(language.page_text(key));
     let tag = escape(&language.language);
     format!(
         "<footer class=\"site-footer\"><div class=\"site-footer-inner\">\
@@ -110,10 +110,7 @@ fn footer(language: &MasterLanguage, operator: &str) -> String {
          <span>{}</span></div></footer>\n",
         text("footerPrivacy"),
         text("footerAccessibility"),
-        escape(&fill(
-            language.page.get("footerOperator").map_or("{operator}", String::as_str),
-            &[("operator", operator)]
-        )),
+        escape(&fill(language.page_text("footerOperator"), &[("operator", operator)])),
     )
 }
 

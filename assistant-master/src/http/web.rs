@@ -162,9 +162,8 @@ async fn embed_script(State(web): State<Web>) -> Response {
         .content()
         .languages()
         .map(|language| {
-            let text = |key: &'static str| language.page.get(key).map_or(key, String::as_str);
             let named = [("open", "embedOpen"), ("close", "embedClose"), ("title", "embedTitle")]
-                .map(|(name, key)| (name, text(key)));
+                .map(|(name, key)| (name, language.page_text(key)));
             (language.language.as_str(), named.into_iter().collect())
         })
         .collect();

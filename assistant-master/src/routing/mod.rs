@@ -159,6 +159,16 @@ pub enum Choice {
     LifeEvent(String),
 }
 
+impl Choice {
+    /// The domain this choice stands for.
+    pub fn domain(&self) -> Domain {
+        match self {
+            Self::Agency(id) => Domain::Agency(id.clone()),
+            Self::LifeEvent(id) => Domain::LifeEvent(id.clone()),
+        }
+    }
+}
+
 /// What the router decided for one message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {

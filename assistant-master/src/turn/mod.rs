@@ -136,25 +136,19 @@ impl<'a> Turn<'a> {
     /// as the citizen's `choice` among the options offered then; `typed` is
     /// what they sent now (the option's label), masked as `masked` says.
     pub async fn answer_choice(&self, typed: &str, question: &str, choice: &Choice, masked: Vec<String>) -> Answered {
-        let (decision, domain) = match choice {
-            Choice::Agency(agency) => (
-                Decision::Agency {
-                    agency: agency.clone(),
-                    skill: String::new(),
-                    confidence: 1.0,
-                },
-                agency.clone(),
-            ),
-            Choice::LifeEvent(id) => (
-                Decision::LifeEvent {
-                    id: id.clone(),
-                    confidence: 1.0,
-                },
-                format!("life-event/{id}"),
-            ),
+        let decision = match choice {
+            Choice::Agency(agency) => Decision::Agency {
+                agency: agency.clone(),
+                skill: String::new(),
+                confidence: 1.0,
+            },
+            Choice::LifeEvent(id) => Decision::LifeEvent {
+                id: id.clone(),
+                confidence: 1.0,
+            },
         };
         let explanation = Explanation {
-            domain,
+            domain: choice.domain().name(),
             ..Explanation::default()
         };
         self.answer_as(typed, question, decision, explanation, masked).await
@@ -280,10 +274,15 @@ impl<'a> Turn<'a> {
         }
     }
 
+    /// The agency's display name ("Kommunen"); its id when the card is gone.
     fn name_of(&self, agency_id: &str) -> String {
+        self.agency_name(agency_id, |card, language| localized(&card.display_name, language))
+    }
+
+    fn agency_name(&self, agency_id: &str, form: impl for<'c> Fn(&'c AssistantCard, &str) -> &'c str) -> String {
         self.snapshot
             .card(agency_id)
-            .map(|card| localized(&card.display_name, &self.language.language).to_string())
+            .map(|card| form(card, &self.language.language).to_string())
             .unwrap_or_else(|| agency_id.to_string())
     }
 
@@ -309,10 +308,7 @@ impl<'a> Turn<'a> {
 
     /// The agency's name inside a sentence ("kommunen" where the display name is "Kommunen").
     fn name_in_sentence(&self, agency_id: &str) -> String {
-        self.snapshot
-            .card(agency_id)
-            .map(|card| name_in_text(card, &self.language.language).to_string())
-            .unwrap_or_else(|| agency_id.to_string())
+        self.agency_name(agency_id, name_in_text)
     }
 
     /// One agency answers; its referrals are followed up to the hop limit,
