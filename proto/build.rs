@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "veiviser/agency/v1/agency.proto",
         "veiviser/master/v1/master.proto",
         "veiviser/consent/v1/consent.proto",
+        "veiviser/registry/v1/registry.proto",
     ];
     for proto in &protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -37,9 +37,19 @@ pub struct MasterConfig {
     pub max_turns_in_flight: usize,
     /// How often a reachable agency's card is fetched again.
     pub refresh_interval: Duration,
+    /// How often gRPC health is asked between card fetches.
+    pub health_interval: Duration,
+    /// Checks failed in a row after which an agency is not asked (state
+    /// "down") until a check succeeds.
+    pub down_after: u32,
     /// First and longest wait before retrying an unreachable agency.
     pub retry_initial: Duration,
     pub retry_max: Duration,
+    /// The federation's registry (the trust service's gRPC address): agencies
+    /// it lists join and leave while the master runs. Off when unset.
+    pub registry: Option<String>,
+    /// How often the registry is read.
+    pub registry_refresh: Duration,
     /// Referrals followed after the first agency's answer.
     pub max_referral_hops: usize,
     /// A session unused this long is forgotten.
@@ -117,6 +127,10 @@ impl Default for MasterConfig {
             // A few calls to each agency to spare for card refreshes.
             max_turns_in_flight: 60,
             refresh_interval: Duration::from_secs(30),
+            health_interval: Duration::from_secs(5),
+            down_after: 3,
+            registry: None,
+            registry_refresh: Duration::from_secs(5),
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),
             max_referral_hops: 2,
@@ -165,6 +179,19 @@ pub struct MasterArgs {
     /// How often agency cards are refreshed (seconds).
     #[arg(long, env = "VEIVISER_REFRESH_SECONDS", default_value_t = 30)]
     pub refresh_seconds: u64,
+    /// The federation's registry (the trust service's gRPC address): agencies
+    /// it lists join and leave while the master runs; off when unset.
+    #[arg(long, env = "VEIVISER_REGISTRY")]
+    pub registry: Option<String>,
+    /// How often the registry is read (seconds).
+    #[arg(long, env = "VEIVISER_REGISTRY_REFRESH_SECONDS", default_value_t = 5)]
+    pub registry_refresh_seconds: u64,
+    /// How often each agency's gRPC health is checked between card fetches (seconds).
+    #[arg(long, env = "VEIVISER_HEALTH_SECONDS", default_value_t = 5)]
+    pub health_seconds: u64,
+    /// Checks failed in a row after which an agency is not asked until a check succeeds.
+    #[arg(long, env = "VEIVISER_DOWN_AFTER", default_value_t = 3)]
+    pub down_after: u32,
     /// Directory with the master's own content files; embedded when unset.
     #[arg(long, env = "VEIVISER_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
@@ -306,6 +333,10 @@ impl MasterArgs {
             agencies: self.agencies.clone(),
             agency_timeout: Duration::from_millis(self.agency_timeout_ms),
             refresh_interval: Duration::from_secs(self.refresh_seconds.max(1)),
+            health_interval: Duration::from_secs(self.health_seconds.max(1)),
+            down_after: self.down_after.max(1),
+            registry: self.registry.clone().filter(|address| !address.trim().is_empty()),
+            registry_refresh: Duration::from_secs(self.registry_refresh_seconds.max(1)),
             content_dir: self.content_dir.clone(),
             transcript_dir: self.transcript_dir.clone(),
             retention: RetentionPolicy {

@@ -1,7 +1,8 @@
 //! The `veiviser` command's library: talking to a master ([`client`]), the
 //! stable JSON shape of a one-shot answer ([`output`]), the advisor's
 //! terminal at the desk ([`advisor`]), masking text from standard input
-//! ([`mask`]), consent and the development CA, and the load test with its
+//! ([`mask`]), consent, the registry of agencies ([`registry`]) and the
+//! development CA, and the load test with its
 //! bare relay ([`loadtest`], [`relay`]). The
 //! in-process federation that `veiviser demo` runs is `veiviser-testkit`.
 #![forbid(unsafe_code)]
@@ -13,4 +14,5 @@ pub mod devca;
 pub mod loadtest;
 pub mod mask;
 pub mod output;
+pub mod registry;
 pub mod relay;

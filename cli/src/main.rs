@@ -105,8 +105,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the agencies the master knows.
+    /// List the agencies the master knows, with their state and why.
     Agencies,
+    /// The federation's registry on the trust service (--trust): the agencies
+    /// a master started with --registry admits without a restart.
+    Registry {
+        #[command(subcommand)]
+        action: RegistryAction,
+    },
     /// Measure the master under load against a bare relay over the same
     /// agencies, on loopback: throughput, p50, p99 and the CPU per request of
     /// each middle box, at 1 and 64 questions in flight; prints a Markdown
@@ -131,11 +137,20 @@ enum Command {
     },
     /// Check an agency assistant against what the master asks of it: its
     /// card and answers by the contract's rules, health, every skill in
-    /// every language, its life-event part, referrals and bad input. Run it
-    /// against your own agency before it plugs in; exits 1 when a check fails.
+    /// every language, its life-event part, referrals, bad input and hostile
+    /// profile tokens. Run it against your own agency before it plugs in;
+    /// exits 1 when a check fails.
     Conformance {
         /// The agency's gRPC address, e.g. http://127.0.0.1:50080.
         address: String,
+        /// Check the signed card against this public key (the one you register).
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Serve the kit's own token issuer here and check that a genuine
+        /// token is accepted; start the agency with `--token-issuer
+        /// http://ADDR --jwks-url http://ADDR/.well-known/jwks.json` first.
+        #[arg(long)]
+        token_issuer_listen: Option<std::net::SocketAddr>,
     },
     /// List the synthetic people of the demo login.
     People,
@@ -182,6 +197,61 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryAction {
+    /// Add an agency (or replace its entry); needs the operator key.
+    Add {
+        /// The agency's id, as its card gives it.
+        #[arg(long)]
+        id: String,
+        /// Its organisation number, as its card gives it.
+        #[arg(long)]
+        organisation_number: String,
+        /// Its gRPC address, e.g. http://127.0.0.1:50080.
+        #[arg(long)]
+        address: String,
+        /// The public key its cards are signed with (from `registry keygen`).
+        #[arg(long)]
+        public_key: String,
+        /// Profile attributes it may ask for (comma-separated); none when unset.
+        #[arg(long, value_delimiter = ',')]
+        attributes: Vec<String>,
+        #[command(flatten)]
+        key: OperatorKey,
+    },
+    /// Remove an agency; masters drop it at their next read.
+    Remove {
+        id: String,
+        #[command(flatten)]
+        key: OperatorKey,
+    },
+    /// The registered agencies.
+    List,
+    /// Create a card-signing key for an agency: writes the private key (PEM)
+    /// to a new file for the agency's --card-key-file, prints the public key to register.
+    Keygen {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+/// The operator key for registry changes.
+#[derive(Debug, clap::Args)]
+struct OperatorKey {
+    /// The operator key itself (prefer the file or the environment).
+    #[arg(long = "key", env = veiviser_cli::registry::REGISTRY_KEY_ENV, hide_env_values = true)]
+    given: Option<String>,
+    /// A file holding the operator key.
+    #[arg(long = "key-file", env = "VEIVISER_REGISTRY_KEY_FILE")]
+    file: Option<std::path::PathBuf>,
+}
+
+impl OperatorKey {
+    fn resolve(&self) -> Result<String, String> {
+        veiviser_cli::registry::operator_key(self.given.as_deref(), self.file.as_deref())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,7 +320,12 @@ async fn main() -> ExitCode {
         Command::Consent { ref action } => consent_command(&cli, action).await,
         Command::Innsyn => innsyn(&cli).await,
         Command::Agencies => agencies(&cli.master).await,
-        Command::Conformance { ref address } => conformance(address).await,
+        Command::Registry { ref action } => registry_command(&cli.trust, action).await,
+        Command::Conformance {
+            ref address,
+            ref public_key,
+            token_issuer_listen,
+        } => conformance(address, public_key.clone(), token_issuer_listen).await,
         Command::Loadtest { seconds, ref in_flight } => loadtest(seconds, in_flight).await,
         Command::Relay { listen, ref agencies } => veiviser_cli::relay::serve(listen, agencies).await,
         Command::Route { ref question } => route(&question.join(" ")),
@@ -270,6 +345,9 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The demo's operator key for the registry: published, loopback only.
+const DEMO_REGISTRY_KEY: &str = "demo-registry-key";
+
 async fn demo(
     log_format: LogFormat,
     web: std::net::SocketAddr,
@@ -279,7 +357,10 @@ async fn demo(
     telemetry::init(log_format);
     let (grpc, http) = DEMO_TRUST_PORTS;
     let trust = TrustProcess::start(
-        ConsentConfig::default(),
+        ConsentConfig {
+            registry_key: Some(DEMO_REGISTRY_KEY.to_string()),
+            ..ConsentConfig::default()
+        },
         std::net::SocketAddr::from(([127, 0, 0, 1], grpc)),
         std::net::SocketAddr::from(([127, 0, 0, 1], http)),
     )
@@ -297,6 +378,7 @@ async fn demo(
         addresses,
         MasterConfig {
             trust: Some(trust.master_link()),
+            registry: Some(format!("http://{}", trust.grpc_address)),
             advisor_hours,
             advisor_key: Some(DEMO_DESK_KEY.to_string()),
             ..MasterConfig::default()
@@ -347,6 +429,14 @@ async fn demo(
         "  {}={DEMO_DESK_KEY} cargo run --release --bin veiviser -- advisor --agency nav --name \"Veileder Anne\"",
         veiviser_cli::advisor::ADVISOR_KEY_ENV
     );
+    println!("To plug in an agency of your own while this runs (SDK agencies sign with --card-key-file):");
+    println!("  cargo run --release --bin veiviser -- registry keygen --out my-agency.key");
+    println!(
+        "  {}={DEMO_REGISTRY_KEY} cargo run --release --bin veiviser -- registry add --id <id> \\",
+        veiviser_cli::registry::REGISTRY_KEY_ENV
+    );
+    println!("      --organisation-number <9 digits> --address http://127.0.0.1:<port> --public-key <printed key>");
+    println!("  cargo run --release --bin veiviser -- agencies");
     if advisor_hours == HoursPolicy::Cards {
         println!(
             "  (advisors answer in the agencies' hours; add --advisor-hours always-open to the demo to try it any time)"
@@ -668,9 +758,33 @@ async fn loadtest(seconds: u64, in_flight: &[usize]) -> Result<(), String> {
     Ok(())
 }
 
-async fn conformance(address: &str) -> Result<(), String> {
+async fn conformance(
+    address: &str,
+    card_public_key: Option<String>,
+    issuer_listen: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
+    use veiviser_agency_sdk::conformance::{self, tokens::TokenIssuer};
+    let issuer = match issuer_listen {
+        Some(listen) => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let issuer = TokenIssuer::start(listener).await?;
+            eprintln!(
+                "the kit's token issuer: --token-issuer {} --jwks-url {}",
+                issuer.issuer(),
+                issuer.jwks_url()
+            );
+            Some(std::sync::Arc::new(issuer))
+        }
+        None => None,
+    };
     let channel = client::channel(address).await?;
-    let report = veiviser_agency_sdk::conformance::check(channel).await;
+    let options = conformance::Options {
+        card_public_key,
+        issuer,
+    };
+    let report = conformance::check_with(channel, &options).await;
     println!("{report}");
     if report.passed() {
         Ok(())
@@ -703,9 +817,62 @@ async fn agencies(master: &str) -> Result<(), String> {
             format!("  {}", agency.reason)
         };
         println!(
-            "{id:<13} {:<28} {:<12} {skills} skills{reason}",
-            agency.address, agency.state
+            "{id:<13} {:<10} {:<28} {:<12} {skills} skills{reason}",
+            agency.origin, agency.address, agency.state
         );
+    }
+    Ok(())
+}
+
+async fn registry_command(trust: &str, action: &RegistryAction) -> Result<(), String> {
+    use veiviser_cli::registry;
+    match action {
+        RegistryAction::Add {
+            id,
+            organisation_number,
+            address,
+            public_key,
+            attributes,
+            key,
+        } => {
+            let entry = veiviser_proto::registry::v1::RegisteredAgency {
+                agency_id: id.clone(),
+                organisation_number: organisation_number.clone(),
+                address: address.clone(),
+                public_key: public_key.clone(),
+                allowed_profile_attributes: attributes.clone(),
+                added_at: 0,
+            };
+            let added = registry::add(trust, &key.resolve()?, entry).await?;
+            println!("registered {} at {}", added.agency_id, added.address);
+        }
+        RegistryAction::Remove { id, key } => {
+            registry::remove(trust, &key.resolve()?, id).await?;
+            println!("removed {id}");
+        }
+        RegistryAction::List => {
+            let (agencies, revision) = registry::list(trust).await?;
+            for agency in &agencies {
+                let attributes = if agency.allowed_profile_attributes.is_empty() {
+                    "-".to_string()
+                } else {
+                    agency.allowed_profile_attributes.join(",")
+                };
+                println!(
+                    "{:<13} {} {:<28} {} {attributes}",
+                    agency.agency_id, agency.organisation_number, agency.address, agency.public_key
+                );
+            }
+            println!("{} agencies, revision {revision}", agencies.len());
+        }
+        RegistryAction::Keygen { out } => {
+            let public_key = registry::keygen(out)?;
+            println!("{public_key}");
+            eprintln!(
+                "private key written to {}; register the public key above",
+                out.display()
+            );
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::agency_assistant_server::{AgencyAssistant, AgencyAssistantServer};
-use veiviser_proto::agency::v1::{AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest};
+use veiviser_proto::agency::v1::{AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest, SignedCard};
 use veiviser_runtime::ServerConfig;
 
 struct Relay {
@@ -27,6 +27,15 @@ impl AgencyAssistant for Relay {
             .cloned()
             .ok_or_else(|| Status::unavailable("no agency"))?;
         first.describe(request.into_inner()).await
+    }
+
+    async fn describe_signed(&self, request: Request<DescribeRequest>) -> Result<Response<SignedCard>, Status> {
+        let mut first = self
+            .agencies
+            .first()
+            .cloned()
+            .ok_or_else(|| Status::unavailable("no agency"))?;
+        first.describe_signed(request.into_inner()).await
     }
 
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<AskResponse>, Status> {

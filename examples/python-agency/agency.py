@@ -291,6 +291,10 @@ class Bibliotek(pb_grpc.AgencyAssistantServicer):
             self.in_flight.release()
 
     def _ask(self, request, context):
+        # A profile token this agency cannot verify is refused, never ignored
+        # (the contract's rule for an agency that takes no tokens).
+        if any(key == "authorization" for key, _ in context.invocation_metadata()):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "this agency accepts no profile tokens")
         lang = request.language
         # Never echo the request's values in an error: the text may be personal.
         if lang not in C.LANGUAGES:

@@ -2,7 +2,8 @@
 //!
 //! `agency::v1` is what every agency assistant implements; `master::v1` is the
 //! citizen-facing API of the master assistant; `consent::v1` is the trust
-//! service (consent grants and profile tokens). [`FILE_DESCRIPTOR_SET`] feeds gRPC
+//! service (consent grants and profile tokens); `registry::v1` is the
+//! federation's allow-list of agencies, kept by the trust service. [`FILE_DESCRIPTOR_SET`] feeds gRPC
 //! server reflection.
 #![allow(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![allow(clippy::all, clippy::pedantic)]
@@ -27,5 +28,11 @@ pub mod master {
 pub mod consent {
     pub mod v1 {
         tonic::include_proto!("veiviser.consent.v1");
+    }
+}
+
+pub mod registry {
+    pub mod v1 {
+        tonic::include_proto!("veiviser.registry.v1");
     }
 }

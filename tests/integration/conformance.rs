@@ -1,10 +1,16 @@
 //! The conformance kit against real agencies: the three built-in ones and the
-//! courts pass every check, and an agency that breaks a rule fails with the
-//! rule named.
+//! courts pass every check (their signed cards and the kit's genuine and
+//! hostile profile tokens included), and an agency that breaks a rule fails
+//! with the rule named.
 
-use veiviser_agency_sdk::conformance;
+use std::sync::Arc;
 
-use crate::support::{RecordingNetwork, Tampering, federation};
+use veiviser_agency_sdk::conformance::{self, Options, tokens::TokenIssuer};
+use veiviser_agency_sdk::{AgencyConfig, TrustConfig};
+use veiviser_runtime::cards::CardKey;
+use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
+
+use crate::support::{READY, RecordingNetwork, Tampering, master_config};
 
 async fn channel(address: std::net::SocketAddr) -> tonic::transport::Channel {
     tonic::transport::Endpoint::from_shared(format!("http://{address}"))
@@ -16,11 +22,50 @@ async fn channel(address: std::net::SocketAddr) -> tonic::transport::Channel {
 
 #[tokio::test]
 async fn every_built_in_agency_passes_every_check() {
-    let federation = federation().await;
+    // The agencies trust the kit's own issuer and sign their cards.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let issuer = Arc::new(TokenIssuer::start(listener).await.expect("issuer"));
+    let key = CardKey::generate().expect("key").0;
+    let server = AgencyConfig {
+        trust: Some(TrustConfig {
+            issuer: issuer.issuer().to_string(),
+            jwks_url: issuer.jwks_url(),
+            trust_service: None,
+            actor: veiviser_agency_sdk::DEFAULT_TOKEN_ACTOR.to_string(),
+        }),
+        card_key: Some(key.clone()),
+        ..AgencyConfig::default()
+    };
+    let assistants = built_in_assistants().expect("content");
+    let addresses = Addresses::ephemeral(assistants.len());
+    let federation = Federation::start(assistants, addresses, master_config(), server)
+        .await
+        .expect("starts");
+    federation.wait_until_ready(READY).await.expect("ready");
+    let options = Options {
+        card_public_key: Some(key.public_key().to_string()),
+        issuer: Some(Arc::clone(&issuer)),
+    };
     for agency in &federation.agencies {
-        let report = conformance::check(channel(agency.address).await).await;
+        let report = conformance::check_with(channel(agency.address).await, &options).await;
         assert!(report.passed(), "{report}");
         assert_eq!(report.agency_id, agency.id);
+        for named in [
+            "signed card",
+            "accepts a genuine profile token",
+            "refuses a profile token that has expired",
+        ] {
+            assert!(
+                report.checks.iter().any(|c| c.name.starts_with(named)),
+                "{named}: {report}"
+            );
+        }
+        let hostile = report
+            .checks
+            .iter()
+            .filter(|c| c.name.starts_with("refuses a profile token"))
+            .count();
+        assert!(hostile >= 12, "{report}");
         // Health, card, and for each skill and language an answer with and
         // without the skill named and its referrals, life events, bad input.
         assert!(report.checks.len() > 30, "{report}");
@@ -29,6 +74,23 @@ async fn every_built_in_agency_passes_every_check() {
             "{report}"
         );
     }
+    // A card signed with another key than the one to be registered fails, with the rule.
+    let other = Options {
+        card_public_key: Some(CardKey::generate().expect("key").0.public_key().to_string()),
+        issuer: None,
+    };
+    let report = conformance::check_with(channel(federation.agencies[0].address).await, &other).await;
+    let failure = report
+        .failures()
+        .find(|c| c.name == "signed card")
+        .expect("the signed card fails");
+    assert!(
+        failure
+            .outcome
+            .as_ref()
+            .is_err_and(|e| e.contains("card-signature-key")),
+        "{report}"
+    );
     federation.shutdown().await.expect("clean shutdown");
 }
 
@@ -54,6 +116,13 @@ async fn an_agency_that_breaks_a_rule_fails_with_the_rule_named() {
         failures
             .iter()
             .any(|f| f.starts_with("answer nn") && f.contains("no example in nn")),
+        "{failures:?}"
+    );
+    // It answers whatever token comes with a question.
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.starts_with("refuses a profile token with no signature") && f.contains("instead of refusing")),
         "{failures:?}"
     );
     assert!(report.to_string().contains("FAIL"), "the report says what failed");

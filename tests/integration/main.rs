@@ -16,6 +16,7 @@ mod mtls;
 mod outside_client;
 mod privacy;
 mod python_agency;
+mod registry;
 mod retention;
 mod routing_eval;
 mod support;

@@ -175,14 +175,27 @@ pub fn event_kinds(events: &[AskEvent]) -> Vec<String> {
 /// A small synthetic agency for referral tests: one intent whose examples
 /// use the agency's own made-up word, optionally referring elsewhere.
 pub fn synthetic_agency(id: &str, word: &str, refers_to: Option<(&str, &str)>) -> Assistant {
+    synthetic_agency_asking(id, word, refers_to, &[])
+}
+
+/// [`synthetic_agency`] whose card asks for `profile_attributes`.
+pub fn synthetic_agency_asking(
+    id: &str,
+    word: &str,
+    refers_to: Option<(&str, &str)>,
+    profile_attributes: &[&str],
+) -> Assistant {
+    let attributes: Vec<String> = profile_attributes.iter().map(|a| format!("\"{a}\"")).collect();
     let card = format!(
         r#"id = "{id}"
+profile_attributes = [{attributes}]
 organisation_number = "999999999"
 homepage = "https://{id}.example.no"
 [contact]
 phone = "00 00 00 00"
 url = "https://{id}.example.no/kontakt"
-"#
+"#,
+        attributes = attributes.join(", ")
     );
     let examples: Vec<String> = (1..=8)
         .map(|n| format!("\"{word} spørsmål nummer {n} om {word}ordningen\""))
@@ -296,6 +309,13 @@ impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for Re
             spoil(&mut card);
         }
         Ok(tonic::Response::new(card))
+    }
+
+    async fn describe_signed(
+        &self,
+        _: tonic::Request<veiviser_proto::agency::v1::DescribeRequest>,
+    ) -> Result<tonic::Response<veiviser_proto::agency::v1::SignedCard>, tonic::Status> {
+        Err(tonic::Status::unimplemented("this test agency signs nothing"))
     }
 
     async fn ask(

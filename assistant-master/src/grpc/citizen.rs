@@ -455,12 +455,13 @@ impl CitizenAssistant for CitizenService {
             .agencies
             .iter()
             .map(|agency| AgencyStatus {
-                agency_id: agency.id().unwrap_or_default().to_string(),
+                agency_id: agency.known_id().unwrap_or_default().to_string(),
                 address: agency.address.clone(),
                 reachable: agency.reachable,
                 card: agency.card.as_deref().cloned(),
                 state: agency.state().to_string(),
                 reason: agency.problem.map(|p| p.reason()).unwrap_or_default(),
+                origin: agency.origin.name().to_string(),
             })
             .collect();
         Ok(Response::new(ListAgenciesResponse { agencies }))

@@ -741,6 +741,10 @@ impl<'a> Turn<'a> {
         let limit = self.master.config().agency_timeout;
         let deadline = tokio::time::Instant::now() + limit;
         let agency = self.snapshot.agency(agency_id).ok_or(Failure::Unreachable)?;
+        // Failed its last checks in a row: the citizen hears at once, without a wait.
+        if agency.down {
+            return Err(Failure::Unreachable);
+        }
         // The turn's language if the agency speaks it, else the agency's first.
         let card_languages = agency
             .card

@@ -8,6 +8,7 @@ use clap::Parser;
 
 use veiviser_runtime::ServerConfig;
 use veiviser_runtime::args::ServerArgs;
+use veiviser_runtime::cards::CardKey;
 use veiviser_runtime::telemetry::LogFormat;
 use veiviser_runtime::tls::TlsFiles;
 
@@ -21,6 +22,10 @@ pub struct AgencyConfig {
     /// Where the agency counts what it does; a handle the caller may keep to
     /// read them (`--metrics-listen` serves them over HTTP).
     pub metrics: crate::AgencyMetrics,
+    /// Signs the card served by `DescribeSigned`, which a master requires of
+    /// an agency admitted through the registry; without it that call fails
+    /// with FAILED_PRECONDITION.
+    pub card_key: Option<CardKey>,
 }
 
 /// Where profile tokens come from and where their use is reported.
@@ -74,6 +79,10 @@ pub struct AgencyArgs {
     /// Accept only clients with a certificate signed by this CA (PEM).
     #[arg(long, env = "VEIVISER_TLS_CLIENT_CA")]
     pub tls_client_ca: Option<PathBuf>,
+    /// The Ed25519 key (PKCS#8 PEM) the card is signed with, for a master that
+    /// admits this agency through the registry (`veiviser registry keygen`).
+    #[arg(long, env = "VEIVISER_CARD_KEY_FILE")]
+    pub card_key_file: Option<PathBuf>,
     /// Serve the agency's metrics (Prometheus text) over HTTP at /metrics on this address.
     #[arg(long, env = "VEIVISER_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -104,6 +113,14 @@ impl AgencyArgs {
             }),
             _ => None,
         };
+        let card_key = match &self.card_key_file {
+            Some(path) => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| crate::Error::CardKey(format!("{}: {e}", path.display())))?;
+                Some(CardKey::from_pem(&pem).map_err(|e| crate::Error::CardKey(format!("{}: {e}", path.display())))?)
+            }
+            None => None,
+        };
         Ok(AgencyConfig {
             server: ServerConfig {
                 tls,
@@ -111,6 +128,7 @@ impl AgencyArgs {
             },
             trust,
             metrics: crate::AgencyMetrics::default(),
+            card_key,
         })
     }
 }

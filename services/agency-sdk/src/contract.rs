@@ -27,7 +27,7 @@ pub const MAX_CHECKLIST_ITEMS: usize = 40;
 /// The most referrals one answer may carry.
 pub const MAX_REFERRALS: usize = 8;
 /// The longest identifier (agency, skill, life event, concept, checklist key).
-pub const MAX_ID_CHARS: usize = 63;
+pub use veiviser_runtime::cards::MAX_ID_CHARS;
 /// The largest number a relative deadline may count (in any unit).
 pub const MAX_DEADLINE: u32 = 3_650;
 /// The phases a checklist item without a deadline may name.
@@ -166,32 +166,7 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Lowercase ASCII letters, digits and '-', not empty and not too long.
-pub fn is_identifier(text: &str) -> bool {
-    (1..=MAX_ID_CHARS).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// Nine digits whose last is the modulus-11 check digit of the first eight
-/// (weights 3, 2, 7, 6, 5, 4, 3, 2), as Enhetsregisteret assigns them.
-pub fn is_organisation_number(text: &str) -> bool {
-    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
-    if text.len() != 9 || digits.len() != 9 {
-        return false;
-    }
-    let sum: u32 = digits[..8]
-        .iter()
-        .zip([3, 2, 7, 6, 5, 4, 3, 2])
-        .map(|(d, w)| d * w)
-        .sum();
-    match 11 - sum % 11 {
-        11 => digits[8] == 0,
-        10 => false,
-        check => digits[8] == check,
-    }
-}
+pub use veiviser_runtime::cards::{is_identifier, is_organisation_number};
 
 /// A well-formed BCP-47 language tag (RFC 5646).
 pub fn is_language_tag(text: &str) -> bool {

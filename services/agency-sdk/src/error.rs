@@ -24,6 +24,12 @@ pub enum Error {
     /// A profile token came to an agency configured without a trust service.
     #[error("this agency does not accept profile tokens")]
     TokensNotAccepted,
+    /// The card-signing key file cannot be read or is not a key.
+    #[error("card key: {0}")]
+    CardKey(String),
+    /// A signed card was asked of an agency that has no card-signing key.
+    #[error("this agency has no card-signing key")]
+    NoCardKey,
 }
 
 impl Error {
@@ -33,7 +39,8 @@ impl Error {
             Self::InvalidArgument(_) => tonic::Code::InvalidArgument,
             Self::ProfileToken(TokenError::KeysUnavailable) => tonic::Code::Unavailable,
             Self::ProfileToken(_) | Self::TokensNotAccepted => tonic::Code::Unauthenticated,
-            Self::Content(_) | Self::Runtime(_) | Self::Io(_) => tonic::Code::Internal,
+            Self::NoCardKey => tonic::Code::FailedPrecondition,
+            Self::Content(_) | Self::Runtime(_) | Self::Io(_) | Self::CardKey(_) => tonic::Code::Internal,
         }
     }
 }

@@ -29,7 +29,7 @@ mod service;
 mod tailoring;
 
 pub use assistant::{Assistant, MAX_QUESTION_CHARS};
-pub use config::{AgencyArgs, AgencyConfig, TrustConfig};
+pub use config::{AgencyArgs, AgencyConfig, DEFAULT_TOKEN_ACTOR, TrustConfig};
 pub use content::{Content, ContentError, EmbeddedContent};
 pub use error::Error;
 pub use metrics::AgencyMetrics;

@@ -97,7 +97,9 @@ pub async fn serve(
     let agency = assistant.agency_id().to_string();
     let address = listener.local_addr()?;
     let gate = ProfileGate::new(&assistant, config.trust.as_ref(), config.metrics.clone())?;
-    let service = AgencyService::new(assistant, config.metrics.clone()).with_profile_gate(gate);
+    let service = AgencyService::new(assistant, config.metrics.clone())
+        .with_profile_gate(gate)
+        .with_card_key(config.card_key);
     let (router, _health) = router(&config.server, AgencyAssistantServer::new(service), &[]).await?;
     tracing::info!(%agency, %address, "agency assistant serving");
     serve_router(router, listener, shutdown).await?;

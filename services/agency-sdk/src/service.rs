@@ -7,9 +7,10 @@ use std::sync::Arc;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use veiviser_proto::agency::v1::{
-    AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest, agency_assistant_server::AgencyAssistant,
-    ask_stream_chunk::Chunk,
+    AskRequest, AskResponse, AskStreamChunk, AssistantCard, DescribeRequest, SignedCard,
+    agency_assistant_server::AgencyAssistant, ask_stream_chunk::Chunk,
 };
+use veiviser_runtime::cards::CardKey;
 
 use crate::Assistant;
 use crate::door::DoorCheck;
@@ -23,6 +24,8 @@ pub struct AgencyService {
     assistant: Arc<Assistant>,
     gate: ProfileGate,
     door: DoorCheck,
+    /// The card's key and the card encoded once, for `DescribeSigned`.
+    signing: Option<(CardKey, Arc<[u8]>)>,
 }
 
 impl AgencyService {
@@ -31,6 +34,16 @@ impl AgencyService {
             assistant,
             gate: ProfileGate::default(),
             door: DoorCheck::new(metrics),
+            signing: None,
+        }
+    }
+
+    /// Signs the card it serves by `DescribeSigned` with `key`.
+    pub fn with_card_key(self, key: Option<CardKey>) -> Self {
+        let card: Arc<[u8]> = prost::Message::encode_to_vec(self.assistant.card()).into();
+        Self {
+            signing: key.map(|key| (key, card)),
+            ..self
         }
     }
 
@@ -67,6 +80,20 @@ type ChunkStream = Pin<Box<dyn Stream<Item = Result<AskStreamChunk, Status>> + S
 impl AgencyAssistant for AgencyService {
     async fn describe(&self, _: Request<DescribeRequest>) -> Result<Response<AssistantCard>, Status> {
         Ok(Response::new(self.assistant.card().clone()))
+    }
+
+    async fn describe_signed(&self, _: Request<DescribeRequest>) -> Result<Response<SignedCard>, Status> {
+        let (key, card) = self.signing.as_ref().ok_or(crate::Error::NoCardKey)?;
+        let identity = self.assistant.card();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        // Signed anew each time, so the signature's short life limits replay.
+        let signature = key.sign(&identity.agency_id, &identity.organisation_number, card, now);
+        Ok(Response::new(SignedCard {
+            card: card.to_vec(),
+            signature,
+        }))
     }
 
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<AskResponse>, Status> {

@@ -39,6 +39,9 @@ pub struct ConsentConfig {
     pub login_token_lifetime: Duration,
     /// How often the signing key is replaced.
     pub key_rotation: Duration,
+    /// The operator key that changes the registry of agencies; changes are
+    /// refused without one (the list can always be read).
+    pub registry_key: Option<String>,
     pub clock: Arc<dyn Clock>,
     pub server: ServerConfig,
 }
@@ -55,6 +58,7 @@ impl Default for ConsentConfig {
             profile_token_lifetime: Duration::from_secs(300),
             login_token_lifetime: Duration::from_secs(30 * 60),
             key_rotation: Duration::from_secs(24 * 3600),
+            registry_key: None,
             clock: clock::system(),
             server: ServerConfig::default(),
         }
@@ -98,6 +102,10 @@ pub struct ConsentArgs {
     /// Hours between signing key rotations.
     #[arg(long, env = "VEIVISER_KEY_ROTATION_HOURS", default_value_t = 24)]
     pub key_rotation_hours: u64,
+    /// A file holding the operator key that adds and removes agencies in the
+    /// registry (`veiviser registry add|remove`); changes are off without it.
+    #[arg(long, env = "VEIVISER_REGISTRY_KEY_FILE")]
+    pub registry_key_file: Option<std::path::PathBuf>,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -115,7 +123,22 @@ pub enum Command {
 }
 
 impl ConsentArgs {
-    pub fn config(&self) -> ConsentConfig {
+    /// The configuration; an error when the registry key file cannot be read.
+    pub fn config(&self) -> Result<ConsentConfig, crate::Error> {
+        let registry_key = match &self.registry_key_file {
+            Some(path) => {
+                let key = std::fs::read_to_string(path)
+                    .map_err(|e| crate::Error::Config(format!("registry key file {}: {e}", path.display())))?;
+                if key.trim().is_empty() {
+                    return Err(crate::Error::Config(format!(
+                        "registry key file {} is empty",
+                        path.display()
+                    )));
+                }
+                Some(key.trim().to_string())
+            }
+            None => None,
+        };
         let external_issuer = match (&self.oidc_issuer, &self.oidc_jwks_url, &self.oidc_audience) {
             (Some(issuer), Some(jwks_url), Some(audience)) => Some(ExternalIssuer {
                 issuer: issuer.clone(),
@@ -124,7 +147,7 @@ impl ConsentArgs {
             }),
             _ => None,
         };
-        ConsentConfig {
+        Ok(ConsentConfig {
             database_url: self.database_url.clone(),
             issuer: self.issuer.clone(),
             known_agencies: self.known_agencies.clone(),
@@ -132,7 +155,8 @@ impl ConsentArgs {
             external_issuer,
             key_rotation: Duration::from_secs(self.key_rotation_hours.max(1) * 3600),
             server: self.server.server_config(),
+            registry_key,
             ..ConsentConfig::default()
-        }
+        })
     }
 }

@@ -18,6 +18,10 @@ pub enum Error {
     NotFound(&'static str),
     #[error("demo login is disabled on this service")]
     DemoLoginDisabled,
+    #[error("registry changes need the operator key")]
+    OperatorKey,
+    #[error("registry changes are off: this trust service has no operator key")]
+    RegistryClosed,
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("database: {0}")]
@@ -35,8 +39,8 @@ impl Error {
     pub fn code(&self) -> Code {
         match self {
             Self::InvalidArgument(_) => Code::InvalidArgument,
-            Self::Unauthenticated(_) | Self::BadProfileToken(_) => Code::Unauthenticated,
-            Self::NoConsent | Self::DemoLoginDisabled => Code::FailedPrecondition,
+            Self::Unauthenticated(_) | Self::BadProfileToken(_) | Self::OperatorKey => Code::Unauthenticated,
+            Self::NoConsent | Self::DemoLoginDisabled | Self::RegistryClosed => Code::FailedPrecondition,
             Self::NotFound(_) => Code::NotFound,
             Self::Config(_) | Self::Database(_) | Self::Signing(_) | Self::Io(_) | Self::Runtime(_) => Code::Internal,
         }

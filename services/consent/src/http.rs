@@ -19,6 +19,7 @@ pub fn router(trust: Arc<Trust>) -> Router {
         .route(JWKS_PATH, get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
         .with_state(trust)
 }
 
@@ -33,6 +34,26 @@ async fn discovery(State(trust): State<Arc<Trust>>) -> Json<serde_json::Value> {
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
         "id_token_signing_alg_values_supported": ["EdDSA"],
     }))
+}
+
+/// The trust service's counters, Prometheus text format.
+async fn metrics(State(trust): State<Arc<Trust>>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let mut text = String::from(
+        "# HELP veiviser_trust_registry_refusals_total Registry changes refused, by reason.\n\
+         # TYPE veiviser_trust_registry_refusals_total counter\n",
+    );
+    for (reason, count) in trust.registry.refusals() {
+        text.push_str(&format!(
+            "veiviser_trust_registry_refusals_total{{reason=\"{reason}\"}} {count}\n"
+        ));
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }
 
 pub async fn serve(

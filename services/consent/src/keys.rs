@@ -52,18 +52,8 @@ fn load(row: &KeyRow) -> Result<LoadedKey, Error> {
     })
 }
 
-/// The fixed start of a version-1 PKCS#8 document holding an Ed25519 seed
-/// (RFC 8410): SEQUENCE { version 0, AlgorithmIdentifier id-Ed25519,
-/// OCTET STRING { OCTET STRING (32 bytes) } }.
-const ED25519_PKCS8_PREFIX: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-];
-
 fn generate(now: i64) -> Result<KeyRow, Error> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::Config(format!("no randomness for a key: {e}")))?;
-    let mut der = ED25519_PKCS8_PREFIX.to_vec();
-    der.extend_from_slice(&seed);
+    let der = veiviser_runtime::cards::new_ed25519_pkcs8().map_err(|e| Error::Config(e.to_string()))?;
     Ok(KeyRow {
         kid: format!("k{now}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
         private_key: STANDARD.encode(&der),

@@ -7,6 +7,8 @@
 //!
 //! [`trust`] holds the logic, [`store`] and [`audit`] the durable state,
 //! [`keys`] the signing keys, [`service`] the gRPC API, [`http`] the JWKS.
+//! [`registry`] is the federation's allow-list of agencies, served by
+//! [`registry_service`].
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -15,6 +17,8 @@ mod error;
 pub mod http;
 pub mod keys;
 pub mod people;
+pub mod registry;
+pub mod registry_service;
 mod server;
 pub mod service;
 pub mod store;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Parser;
 use tokio::net::TcpListener;
 use veiviser_proto::consent::v1::trust_service_server::TrustServiceServer;
+use veiviser_proto::registry::v1::agency_registry_server::{AgencyRegistryServer, SERVICE_NAME as REGISTRY_SERVICE};
 use veiviser_runtime::server::shutdown_signal;
 use veiviser_runtime::telemetry;
 
@@ -15,6 +16,7 @@ use crate::config::Command;
 
 /// How often the signing keys are re-read from the database.
 const KEY_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
+use crate::registry_service::RegistryApi;
 use crate::service::TrustApi;
 use crate::{ConsentArgs, ConsentConfig, Error, Trust};
 
@@ -51,9 +53,10 @@ pub async fn serve(
     let (router, _health) = veiviser_runtime::server::router(
         &trust.config.server,
         TrustServiceServer::new(TrustApi::new(trust.clone())),
-        &[],
+        &[REGISTRY_SERVICE],
     )
     .await?;
+    let router = router.add_service(AgencyRegistryServer::new(RegistryApi::new(trust.clone())));
     tracing::info!(grpc = %grpc_address, http = %http_address, "trust service serving");
     let served = veiviser_runtime::server::serve_router(router, grpc, shutdown).await;
     let _ = stop_http.send(());
@@ -80,7 +83,7 @@ pub async fn cli_main() -> ExitCode {
 }
 
 async fn run(args: &ConsentArgs) -> Result<ExitCode, Error> {
-    let config: ConsentConfig = args.config();
+    let config: ConsentConfig = args.config()?;
     let trust = Arc::new(Trust::open(config).await?);
     match args.command.clone().unwrap_or(Command::Serve) {
         Command::VerifyAudit => {

@@ -1,5 +1,5 @@
-//! Durable state: consent grants, signing keys, the audit log and a few
-//! service secrets, in SQL that runs unchanged on SQLite (the embedded
+//! Durable state: consent grants, signing keys, the audit log, the registry
+//! of agencies and a few service secrets, in SQL that runs unchanged on SQLite (the embedded
 //! default) and PostgreSQL (through sqlx's `Any` driver). A write returns
 //! only after its transaction has committed, so an acknowledged grant
 //! survives a crash of the process.
@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use crate::Error;
 
 /// The schema, applied in order at start; every statement is idempotent.
-const SCHEMA: [&str; 5] = [
+const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS consents (
         id TEXT PRIMARY KEY,
@@ -43,6 +43,14 @@ const SCHEMA: [&str; 5] = [
         token_id TEXT NOT NULL,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS agencies (
+        agency_id TEXT PRIMARY KEY,
+        organisation_number TEXT NOT NULL,
+        address TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        added_at BIGINT NOT NULL
     )",
 ];
 

@@ -19,6 +19,7 @@ use veiviser_runtime::tokens::{
 use crate::audit::{AuditEntry, AuditEvent, AuditLog, ChainReport, Change, NewEntry, hex};
 use crate::keys::SigningKeys;
 use crate::people::People;
+use crate::registry::Registry;
 use crate::store::{ConsentRow, Store};
 use crate::{ConsentConfig, Error};
 
@@ -48,6 +49,8 @@ pub struct Trust {
     pub audit: AuditLog,
     pub keys: SigningKeys,
     pub people: People,
+    /// The agencies the federation admits.
+    pub registry: Registry,
     /// Keys the citizen references and pairwise subjects; from the database.
     secret: Vec<u8>,
     external: Option<JwtVerifier>,
@@ -91,6 +94,7 @@ impl Trust {
         Ok(Self {
             audit: AuditLog::new(store.clone()),
             people: People::embedded()?,
+            registry: Registry::new(store.clone(), config.registry_key.as_deref()),
             secret: secret.into_bytes(),
             store,
             keys,

@@ -2,7 +2,8 @@
 //! stack with its limits, health and reflection ([`server`]), mutual TLS
 //! ([`tls`]), tracing set-up ([`telemetry`]), W3C trace context
 //! ([`trace`]), an injectable clock ([`clock`]), profile-token claims and
-//! verification ([`tokens`]), and the shutdown signal.
+//! verification ([`tokens`]), agency identity and signed cards ([`cards`]),
+//! and the shutdown signal.
 //!
 //! Agencies get it through the agency SDK; the master and the trust service
 //! use it directly. (The master also reads cards' advisor hours with the
@@ -10,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod args;
+pub mod cards;
 pub mod clock;
 mod error;
 pub mod server;

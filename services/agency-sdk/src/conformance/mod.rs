@@ -4,10 +4,15 @@
 //! the master makes of a card and of an answer (the [`contract`] rules),
 //! health, an answer for each skill in each language the card lists, the
 //! life-event part (with and without the citizen's text), referrals never
-//! pointing back along the path they came by, and bad input refused with
-//! INVALID_ARGUMENT. Profile tokens are not checked here yet.
+//! pointing back along the path they came by, bad input refused with
+//! INVALID_ARGUMENT, hostile profile tokens refused with UNAUTHENTICATED and,
+//! with the kit's own issuer trusted by the agency, a genuine token accepted
+//! ([`tokens`]); with the agency's public key, its signed card.
+
+pub mod tokens;
 
 use std::fmt;
+use std::sync::Arc;
 
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -15,6 +20,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AskRequest, AskResponse, AssistantCard, DescribeRequest};
+use veiviser_runtime::cards::{self, Registration};
 
 use crate::assistant::MAX_QUESTION_CHARS;
 use crate::contract::{self, MAX_CARD_BYTES};
@@ -78,8 +84,25 @@ impl fmt::Display for Report {
     }
 }
 
+/// What the kit checks beyond the contract, when the agency's developer asks.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The public key the agency's card is to be signed with (what it will
+    /// register); its signed card is checked against it.
+    pub card_public_key: Option<String>,
+    /// The kit's own issuer, when the agency was started trusting it: a
+    /// genuine token must then be accepted, and hostile ones signed with the
+    /// trusted key refused.
+    pub issuer: Option<Arc<tokens::TokenIssuer>>,
+}
+
 /// Runs every check against the agency behind `channel`.
 pub async fn check(channel: Channel) -> Report {
+    check_with(channel, &Options::default()).await
+}
+
+/// Runs every check against the agency behind `channel`, and those `options` ask for.
+pub async fn check_with(channel: Channel, options: &Options) -> Report {
     let mut report = Report::default();
     let mut health = HealthClient::new(channel.clone());
     let serving = health
@@ -107,6 +130,9 @@ pub async fn check(channel: Channel) -> Report {
     report.record("card", card_rules);
     if !card_ok {
         return report;
+    }
+    if let Some(public_key) = &options.card_public_key {
+        report.record("signed card", signed_card(&mut client, &card, public_key).await);
     }
     if let Some(hours) = &card.advisor_hours {
         report.record(
@@ -172,7 +198,59 @@ pub async fn check(channel: Channel) -> Report {
         "refuses a question that is too long",
         asker.refused(&"a".repeat(MAX_QUESTION_CHARS + 1), &first).await,
     );
+    match tokens::hostile_to_any_agency(&card) {
+        Ok(hostile) => {
+            for (what, token) in hostile {
+                let refused = asker.token_refused(&example, &first, &token).await;
+                report.record(format!("refuses a profile token {what}"), refused);
+            }
+        }
+        Err(error) => report.record("profile tokens", Err(format!("the kit could not mint tokens: {error}"))),
+    }
+    if let Some(issuer) = &options.issuer {
+        let accepted = asker.ask_with_token(&example, &first, &issuer.genuine(&card)).await;
+        report.record("accepts a genuine profile token", accepted.map(|_| ()));
+        for (what, token) in issuer.hostile(&card) {
+            let refused = asker.token_refused(&example, &first, &token).await;
+            report.record(format!("refuses a profile token {what}"), refused);
+        }
+    }
     report
+}
+
+/// The card from `DescribeSigned`: signed with `public_key` for the card's
+/// own id and organisation number, and the same card `Describe` serves.
+async fn signed_card(
+    client: &mut AgencyAssistantClient<Channel>,
+    card: &AssistantCard,
+    public_key: &str,
+) -> Result<(), String> {
+    let signed = client
+        .describe_signed(with_deadline(DescribeRequest {}))
+        .await
+        .map_err(|status| {
+            format!(
+                "DescribeSigned answered {:?}: start the agency with its card key",
+                status.code()
+            )
+        })?
+        .into_inner();
+    let registered = Registration {
+        agency_id: &card.agency_id,
+        organisation_number: &card.organisation_number,
+        public_key,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    cards::verify_card(&signed.signature, &signed.card, registered, now)
+        .map_err(|refusal| format!("rule {}: {refusal}", refusal.rule()))?;
+    let inside = <AssistantCard as prost::Message>::decode(signed.card.as_slice())
+        .map_err(|_| "the signed card is not an encoded AssistantCard".to_string())?;
+    if &inside != card {
+        return Err("the signed card is not the card Describe serves".into());
+    }
+    Ok(())
 }
 
 /// The master's default deadline for an agency call: an answer later than
@@ -244,6 +322,45 @@ impl Asker<'_> {
                 back.agency_id
             )),
             None => Ok(()),
+        }
+    }
+
+    /// Sends the question with `token` as the citizen's profile token.
+    async fn send_with_token(
+        &mut self,
+        text: &str,
+        language: &str,
+        token: &str,
+    ) -> Result<Result<AskResponse, tonic::Status>, String> {
+        let mut request = with_deadline(AskRequest {
+            text: text.to_string(),
+            language: language.to_string(),
+            conversation_id: "conformance".into(),
+            ..AskRequest::default()
+        });
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| "the kit made a token that is not valid metadata".to_string())?;
+        request.metadata_mut().insert("authorization", value);
+        Ok(self.client.ask(request).await.map(tonic::Response::into_inner))
+    }
+
+    /// Asks with `token`; the answer is checked by the rules.
+    async fn ask_with_token(&mut self, text: &str, language: &str, token: &str) -> Result<AskResponse, String> {
+        let answer = self
+            .send_with_token(text, language, token)
+            .await?
+            .map_err(|status| format!("Ask with the token answered {:?}", status.code()))?;
+        contract::check_answer(self.card, language, &answer).map_err(|rule| format!("rule {}: {rule}", rule.rule()))?;
+        Ok(answer)
+    }
+
+    /// The question with `token` is refused with UNAUTHENTICATED.
+    async fn token_refused(&mut self, text: &str, language: &str, token: &str) -> Result<(), String> {
+        match self.send_with_token(text, language, token).await? {
+            Err(status) if status.code() == tonic::Code::Unauthenticated => Ok(()),
+            Err(status) => Err(format!("refused with {:?}, not Unauthenticated", status.code())),
+            Ok(_) => Err("answered instead of refusing the token with Unauthenticated".into()),
         }
     }
 

@@ -1,0 +1,70 @@
+//! The master's client to one agency: a tonic channel behind a tower stack
+//! (load shedding, a concurrency limit), shared by the contract's client and
+//! gRPC health.
+
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::health_client::HealthClient;
+use tower::ServiceBuilder;
+use tower::limit::ConcurrencyLimit;
+use tower::load_shed::LoadShed;
+use veiviser_agency_sdk::contract::MAX_CARD_BYTES;
+use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
+
+use crate::config::MasterConfig;
+use crate::error::Error;
+
+/// How many locally reset HTTP/2 streams a client remembers. A client resets
+/// a stream when an answer completes before its own end-of-request frame is
+/// flushed; frames that then arrive for a forgotten reset stream count toward
+/// h2's limit of 1024 and close the connection. Remembering more keeps the
+/// limit for misbehaving peers without tripping it in normal use.
+pub const REMEMBERED_RESET_STREAMS: usize = 1024;
+
+/// The tower stack every call to one agency goes through.
+pub type AgencyStack = LoadShed<ConcurrencyLimit<Channel>>;
+/// A client to one agency behind the master's tower stack.
+pub type AgencyClient = AgencyAssistantClient<AgencyStack>;
+/// gRPC health of one agency, through the same stack and limit.
+pub type AgencyHealth = HealthClient<AgencyStack>;
+
+/// Whether `status` is the client's own refusal of a message larger than it
+/// decodes (an agency's own OUT_OF_RANGE is an ordinary error).
+pub fn too_large(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::OutOfRange && status.message().contains("message length too large")
+}
+
+/// The contract's client and the health client for one agency address.
+pub fn clients(address: &str, config: &MasterConfig) -> Result<(AgencyClient, AgencyHealth), Error> {
+    let mut endpoint = Endpoint::from_shared(address.to_string())
+        .map_err(|e| Error::Config(format!("agency address \"{address}\": {e}")))?;
+    if let Some(tls) = &config.agency_tls {
+        // Mutual TLS: present the master's certificate, trust agencies signed by the CA.
+        endpoint = endpoint
+            .tls_config(tls.client())
+            .map_err(|e| Error::Config(format!("agency TLS for \"{address}\": {e}")))?;
+    }
+    let channel = endpoint
+        // Give up connecting quickly; the caller's deadline and the refresh loop decide what next.
+        .connect_timeout(config.agency_timeout.min(Duration::from_secs(2)))
+        // Notice a dead agency on an idle connection.
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        // Small request frames go out at once.
+        .tcp_nodelay(true)
+        // Frames for streams this client reset are ignored, not counted as errors.
+        .http2_max_concurrent_reset_streams(REMEMBERED_RESET_STREAMS)
+        .connect_lazy();
+    let stack = ServiceBuilder::new()
+        // Fail a call at once when the agency already has its limit of calls in flight,
+        // rather than queueing behind a slow agency.
+        .load_shed()
+        // At most this many calls in flight to one agency (health checks included).
+        .concurrency_limit(config.agency_concurrency)
+        .service(channel);
+    let client = AgencyAssistantClient::new(stack.clone())
+        // Nothing an agency sends may be larger than the largest card accepted;
+        // a larger message fails to decode (OUT_OF_RANGE) instead of filling memory.
+        .max_decoding_message_size(MAX_CARD_BYTES);
+    Ok((client, HealthClient::new(stack)))
+}
