@@ -93,6 +93,9 @@ enum Command {
     /// and print the decision and why as JSON (for content owners). The
     /// question is masked first, as the master masks it.
     Route {
+        /// Route in a network with the courts as well (as `demo --with-courts`).
+        #[arg(long)]
+        with_courts: bool,
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
@@ -328,7 +331,10 @@ async fn main() -> ExitCode {
         } => conformance(address, public_key.clone(), token_issuer_listen).await,
         Command::Loadtest { seconds, ref in_flight } => loadtest(seconds, in_flight).await,
         Command::Relay { listen, ref agencies } => veiviser_cli::relay::serve(listen, agencies).await,
-        Command::Route { ref question } => route(&question.join(" ")),
+        Command::Route {
+            with_courts,
+            ref question,
+        } => route(&question.join(" "), with_courts),
         Command::Mask { json } => mask(json),
         Command::Transcript {
             ref session_id,
@@ -887,8 +893,12 @@ fn mask(json: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn route(question: &str) -> Result<(), String> {
-    let cards: Vec<_> = built_in_assistants()?.iter().map(|a| a.card().clone()).collect();
+fn route(question: &str, with_courts: bool) -> Result<(), String> {
+    let mut assistants = built_in_assistants()?;
+    if with_courts {
+        assistants.push(courts_assistant()?);
+    }
+    let cards: Vec<_> = assistants.iter().map(|a| a.card().clone()).collect();
     let content = veiviser_master::content::MasterContent::embedded().map_err(|e| e.to_string())?;
     let router = veiviser_master::routing::Router::new(&cards, &content, Default::default());
     let masker = veiviser_master::text::door_masker(&cards);

@@ -272,10 +272,16 @@ pub struct Router {
     model: Option<Model>,
 }
 
+/// Whether `skill` only stands in for an agency that is itself in `cards`.
+fn stands_in(skill: &veiviser_proto::agency::v1::Skill, cards: &[AssistantCard]) -> bool {
+    !skill.stands_in_for.is_empty() && cards.iter().any(|card| card.agency_id == skill.stands_in_for)
+}
+
 impl Router {
     /// Trains on every skill and life-event example and every concept term
     /// in `cards`, and on the master's own intents and concepts, in every
-    /// language.
+    /// language. A skill that stands in for an agency in `cards` is left
+    /// out, examples and concepts: its questions are the owner's.
     pub fn new(cards: &[AssistantCard], master: &MasterContent, thresholds: Thresholds) -> Self {
         let mut examples: Vec<(Target, String)> = Vec::new();
         let mut terms: Vec<(ConceptRef, String)> = Vec::new();
@@ -293,6 +299,9 @@ impl Router {
                     .collect();
                 if !events.is_empty() {
                     event_skills.insert((card.agency_id.clone(), skill.id.clone()), events);
+                }
+                if stands_in(skill, cards) {
+                    continue;
                 }
                 let target = Target::Skill {
                     agency: card.agency_id.clone(),
@@ -313,7 +322,11 @@ impl Router {
             };
             terms.extend(card.display_name.iter().map(|n| (name.clone(), n.text.clone())));
             for concept in &card.concepts {
-                let known_skill = card.skills.iter().any(|s| s.id == concept.skill);
+                let skill = card.skills.iter().find(|s| s.id == concept.skill);
+                if skill.is_some_and(|skill| stands_in(skill, cards)) {
+                    continue;
+                }
+                let known_skill = skill.is_some();
                 let reference = ConceptRef {
                     id: format!("{}/{}", card.agency_id, concept.id),
                     domain: if concept.life_event.is_empty() {

@@ -14,7 +14,7 @@ use veiviser_proto::agency::v1::{AskResponse, AssistantCard, LocalizedText, Task
 use veiviser_runtime::tokens::PROFILE_ATTRIBUTES;
 
 /// The version of the agency contract this SDK implements ("major.minor").
-pub const CONTRACT_VERSION: &str = "1.1";
+pub const CONTRACT_VERSION: &str = "1.2";
 /// The contract major versions a receiver knows. A card with another major
 /// version is refused; minor versions only add fields and are all accepted.
 pub const KNOWN_CONTRACT_MAJORS: [u32; 1] = [1];
@@ -71,6 +71,7 @@ pub enum Violation {
     ItemPhase,
     TooManyReferrals,
     ReferralAgencyId,
+    StandsInFor,
 }
 
 impl Violation {
@@ -109,6 +110,7 @@ impl Violation {
             Self::ItemPhase => "item-phase",
             Self::TooManyReferrals => "too-many-referrals",
             Self::ReferralAgencyId => "referral-agency-id",
+            Self::StandsInFor => "stands-in-for",
         }
     }
 }
@@ -161,6 +163,7 @@ impl fmt::Display for Violation {
             ),
             Self::TooManyReferrals => format!("an answer may carry at most {MAX_REFERRALS} referrals"),
             Self::ReferralAgencyId => "a referral's agency_id or skill_id is not a valid id".into(),
+            Self::StandsInFor => "a skill's stands_in_for must be empty or another agency's id".into(),
         };
         f.write_str(&sentence)
     }
@@ -206,8 +209,6 @@ pub fn check_card(card: &AssistantCard) -> Result<(), Violation> {
         && in_declared(&card.description)
         && in_declared(&card.name_in_text)
         && in_declared(&card.topics)
-        && in_declared(&card.name_in_text)
-        && in_declared(&card.topics)
         && card
             .skills
             .iter()
@@ -225,6 +226,13 @@ pub fn check_card(card: &AssistantCard) -> Result<(), Violation> {
         Violation::SkillId,
         Violation::DuplicateSkill,
     )?;
+    let stands_in_for_ok = card
+        .skills
+        .iter()
+        .all(|s| s.stands_in_for.is_empty() || (is_identifier(&s.stands_in_for) && s.stands_in_for != card.agency_id));
+    if !stands_in_for_ok {
+        return Err(Violation::StandsInFor);
+    }
     ids(
         card.life_events.iter().map(|e| e.id.as_str()),
         Violation::LifeEventId,

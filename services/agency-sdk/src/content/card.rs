@@ -34,6 +34,7 @@ pub(super) fn assistant_card(content: &Content) -> AssistantCard {
                     }),
                     life_events: intent.life_events.clone(),
                     topic: card.topics.get(&intent.id).cloned().unwrap_or_default(),
+                    stands_in_for: card.stands_in_for.get(&intent.id).cloned().unwrap_or_default(),
                 })
                 .collect()
         })

@@ -20,6 +20,10 @@ pub struct CardFile {
     /// Skill id → topic class (e.g. "social-services"); skills not listed are general.
     #[serde(default)]
     pub topics: BTreeMap<String, String>,
+    /// Skill id → the agency that owns its questions, where this agency only
+    /// stands in for it (`Skill.stands_in_for`).
+    #[serde(default)]
+    pub stands_in_for: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -112,6 +112,20 @@ fn language_file(file: &str, card: &CardFile, language: &LanguageFile) -> Result
             ));
         }
     }
+    for (skill, owner) in &card.stands_in_for {
+        if !language.intents.iter().any(|intent| &intent.id == skill) {
+            return Err(ContentError::new(
+                CARD,
+                format!("stands_in_for: \"{skill}\" is not an intent in {file}"),
+            ));
+        }
+        if !crate::contract::is_identifier(owner) || owner == &card.id {
+            return Err(ContentError::new(
+                CARD,
+                format!("stands_in_for: \"{skill}\" must name another agency's id"),
+            ));
+        }
+    }
     for intent in &language.intents {
         let what = format!("intent \"{}\"", intent.id);
         if !intent_ids.insert(intent.id.as_str()) {
