@@ -164,11 +164,7 @@ impl Score {
 }
 
 fn score(set: &str, cards: &[AssistantCard]) -> Score {
-    let router = Router::new(
-        cards,
-        &MasterContent::embedded().expect("valid"),
-        Thresholds::default(),
-    );
+    let router = Router::new(cards, &MasterContent::embedded().expect("valid"), Thresholds::default());
     // As at the door: everything but the agencies' published numbers is masked.
     let masker = veiviser_master::text::door_masker(cards);
     let mut score = Score::default();

@@ -9,7 +9,6 @@ use veiviser_master::MasterConfig;
 use veiviser_proto::master::v1::{
     AskEvent, AskRequest, FinalAnswer, GetTranscriptRequest, Transcript, ask_event::Event,
 };
-use veiviser_runtime::ServerConfig;
 use veiviser_testkit::federation::{Addresses, Federation, built_in_assistants};
 
 /// Long enough for a loaded CI machine; waits end as soon as the condition holds.
@@ -268,109 +267,19 @@ pub async fn admin_page(federation: &Federation, path: &str) -> (String, String)
     (head.to_string(), body.to_string())
 }
 
-/// What a [`RecordingAgency`] saw of one call.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub text: String,
-    pub life_event: String,
-    pub traceparent: Option<String>,
-}
+pub use veiviser_testkit::faulty::{Recorded, Tampering};
 
-/// How a [`RecordingAgency`] spoils what it sends, to test what the master accepts.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Tampering {
-    pub card: Option<fn(&mut veiviser_proto::agency::v1::AssistantCard)>,
-    pub answer: Option<fn(&mut veiviser_proto::agency::v1::AskResponse)>,
-    /// The next this many questions are refused with RESOURCE_EXHAUSTED, as an
-    /// agency shedding load refuses them.
-    pub overloaded_for: usize,
-    /// How long the agency takes before it answers.
-    pub delay: Option<Duration>,
-}
-
-/// An agency written directly against the contract (no SDK server) that
-/// records every question it receives and lets the NAV assistant answer,
-/// spoiling its card or answers when told to.
-#[derive(Clone)]
-struct RecordingAgency {
-    assistant: std::sync::Arc<Assistant>,
-    received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
-    tampering: std::sync::Arc<std::sync::Mutex<Tampering>>,
-}
-
-#[tonic::async_trait]
-impl veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistant for RecordingAgency {
-    async fn describe(
-        &self,
-        _: tonic::Request<veiviser_proto::agency::v1::DescribeRequest>,
-    ) -> Result<tonic::Response<veiviser_proto::agency::v1::AssistantCard>, tonic::Status> {
-        let mut card = self.assistant.card().clone();
-        if let Some(spoil) = self.tampering.lock().expect("lock").card {
-            spoil(&mut card);
-        }
-        Ok(tonic::Response::new(card))
-    }
-
-    async fn describe_signed(
-        &self,
-        _: tonic::Request<veiviser_proto::agency::v1::DescribeRequest>,
-    ) -> Result<tonic::Response<veiviser_proto::agency::v1::SignedCard>, tonic::Status> {
-        Err(tonic::Status::unimplemented("this test agency signs nothing"))
-    }
-
-    async fn ask(
-        &self,
-        request: tonic::Request<veiviser_proto::agency::v1::AskRequest>,
-    ) -> Result<tonic::Response<veiviser_proto::agency::v1::AskResponse>, tonic::Status> {
-        let traceparent = request
-            .metadata()
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        self.received.lock().expect("lock").push(Recorded {
-            text: request.get_ref().text.clone(),
-            life_event: request.get_ref().life_event.clone(),
-            traceparent,
-        });
-        let delay = {
-            let mut tampering = self.tampering.lock().expect("lock");
-            if tampering.overloaded_for > 0 {
-                tampering.overloaded_for -= 1;
-                return Err(tonic::Status::resource_exhausted("overloaded"));
-            }
-            tampering.delay
-        };
-        if let Some(delay) = delay {
-            tokio::time::sleep(delay).await;
-        }
-        let mut answer = self.assistant.answer(request.get_ref()).map_err(tonic::Status::from)?;
-        if let Some(spoil) = self.tampering.lock().expect("lock").answer {
-            spoil(&mut answer);
-        }
-        Ok(tonic::Response::new(answer))
-    }
-
-    type AskStreamStream = tokio_stream::Empty<Result<veiviser_proto::agency::v1::AskStreamChunk, tonic::Status>>;
-
-    async fn ask_stream(
-        &self,
-        _: tonic::Request<veiviser_proto::agency::v1::AskRequest>,
-    ) -> Result<tonic::Response<Self::AskStreamStream>, tonic::Status> {
-        Err(tonic::Status::unimplemented("not needed here"))
-    }
-}
-
-/// A master with one recording agency (NAV's content) behind it.
+/// A master with one faulty agency (NAV's content, `veiviser_testkit::faulty`)
+/// behind it, which records what it receives and spoils what it is told to.
 pub struct RecordingNetwork {
     pub master_address: std::net::SocketAddr,
     /// The recording agency's own address.
     pub agency_address: std::net::SocketAddr,
-    received: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
-    tampering: std::sync::Arc<std::sync::Mutex<Tampering>>,
+    agency: veiviser_testkit::faulty::FaultyAgency,
     /// The master's view of the network, to wait for it to change.
     pub snapshots: tokio::sync::watch::Receiver<std::sync::Arc<veiviser_master::network::Snapshot>>,
-    stops: Vec<tokio::sync::oneshot::Sender<()>>,
-    tasks: Vec<tokio::task::JoinHandle<Result<(), String>>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
 }
 
 impl RecordingNetwork {
@@ -381,38 +290,19 @@ impl RecordingNetwork {
     /// With `config`'s settings; its agency list is replaced by the recording agency.
     pub async fn start_with(mut config: MasterConfig) -> Self {
         use tokio::net::TcpListener;
-        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let tampering = std::sync::Arc::new(std::sync::Mutex::new(Tampering::default()));
-        let agency = RecordingAgency {
-            assistant: std::sync::Arc::new(Assistant::new(veiviser_nav::CONTENT.load().expect("content"))),
-            received: std::sync::Arc::clone(&received),
-            tampering: std::sync::Arc::clone(&tampering),
-        };
+        let assistant = Assistant::new(veiviser_nav::CONTENT.load().expect("content"));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let agency_address = listener.local_addr().expect("address");
-        let (router, _health) = veiviser_runtime::server::router(
-            &ServerConfig::default(),
-            veiviser_proto::agency::v1::agency_assistant_server::AgencyAssistantServer::new(agency),
-            &[],
-        )
-        .await
-        .expect("router");
-        let (agency_stop, agency_stopped) = tokio::sync::oneshot::channel::<()>();
-        let agency_task = tokio::spawn(async move {
-            veiviser_runtime::server::serve_router(router, listener, async {
-                let _ = agency_stopped.await;
-            })
+        let agency = veiviser_testkit::faulty::FaultyAgency::start(assistant, listener)
             .await
-            .map_err(|e| e.to_string())
-        });
-
+            .expect("agency");
+        let agency_address = agency.address;
         config.agencies = vec![format!("http://{agency_address}")];
         let master = veiviser_master::Master::new(config).expect("master");
         let mut snapshots = master.network().subscribe();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let master_address = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let master_task = tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             veiviser_master::serve_master(listener, master, async {
                 let _ = stopped.await;
             })
@@ -427,11 +317,10 @@ impl RecordingNetwork {
         Self {
             master_address,
             agency_address,
-            received,
-            tampering,
+            agency,
             snapshots,
-            stops: vec![stop, agency_stop],
-            tasks: vec![master_task, agency_task],
+            stop,
+            task,
         }
     }
 
@@ -444,12 +333,12 @@ impl RecordingNetwork {
 
     /// Every call the agency received so far.
     pub fn received(&self) -> Vec<Recorded> {
-        self.received.lock().expect("lock").clone()
+        self.agency.received()
     }
 
     /// From now on the agency spoils what `tampering` says.
     pub fn tamper(&self, tampering: Tampering) {
-        *self.tampering.lock().expect("lock") = tampering;
+        self.agency.tamper(tampering);
     }
 
     /// Waits until the master's view of the agency satisfies `holds`.
@@ -462,12 +351,9 @@ impl RecordingNetwork {
     }
 
     pub async fn stop(self) {
-        for stop in self.stops {
-            let _ = stop.send(());
-        }
-        for task in self.tasks {
-            task.await.expect("joined").expect("served");
-        }
+        let _ = self.stop.send(());
+        self.task.await.expect("joined").expect("served");
+        self.agency.stop().await.expect("agency stopped");
     }
 }
 
