@@ -2,7 +2,8 @@
 # End-to-end test of the docker-compose demo, as CI runs it: build the image
 # with deploy/Dockerfile, bring the stack up, ask the life-event question
 # through the published port with the project's own CLI, stop NAV and check
-# the answer names it as unavailable, start NAV and check it is back; then
+# the answer names it as unavailable, start NAV and check it is back, register
+# an agency on the trust service and see the master admit and drop it; then
 # the same stack with mutual TLS (docker-compose.mtls.yml): every agency
 # answers, and NAV refuses a client without a certificate. Finally tear
 # everything down and check nothing is left behind.
@@ -86,6 +87,31 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'content
   -H "authorization: Bearer $(cat "${VEIVISER_ADVISOR_KEY_SECRET:-deploy/secrets/advisor-desk-key}")" \
   -d '{"agency_id": "nav", "advisor_name": "Veileder Anne"}' "$WEB/api/advisor/attend" || true)
 [ "$status" = 200 ] || fail "an advisor with the secret's desk key was not let in: $status"
+
+step "an agency registered at runtime"
+operator_key=$(cat "${VEIVISER_REGISTRY_KEY_SECRET:-deploy/secrets/registry-operator-key}")
+public_key=$("$CLI" registry keygen --out "$(mktemp -u)" 2>/dev/null)
+if compose run --rm -T -e VEIVISER_REGISTRY_KEY=not-the-key cli registry add --id bibliotek \
+     --organisation-number 926722387 --address http://bibliotek:50080 --public-key "$public_key" >/dev/null 2>&1; then
+  fail "a registry change with the wrong operator key was accepted"
+fi
+compose run --rm -T -e VEIVISER_REGISTRY_KEY="$operator_key" cli registry add --id bibliotek \
+  --organisation-number 926722387 --address http://bibliotek:50080 --public-key "$public_key" >/dev/null \
+  || fail "the operator could not register an agency"
+seen=""
+for _ in $(seq 1 30); do
+  if "$CLI" --master "$MASTER" agencies | grep -q "^bibliotek .*registered"; then seen=yes; break; fi
+  sleep 1
+done
+[ -n "$seen" ] || fail "the master did not admit the registered agency: $("$CLI" --master "$MASTER" agencies)"
+compose run --rm -T -e VEIVISER_REGISTRY_KEY="$operator_key" cli registry remove bibliotek >/dev/null \
+  || fail "the operator could not remove the agency"
+gone=""
+for _ in $(seq 1 30); do
+  if ! "$CLI" --master "$MASTER" agencies | grep -q "^bibliotek "; then gone=yes; break; fi
+  sleep 1
+done
+[ -n "$gone" ] || fail "the master kept the removed agency"
 
 step "NAV stopped"
 compose stop nav >/dev/null
