@@ -5,6 +5,7 @@ Implements veiviser.agency.v1.AgencyAssistant (proto/veiviser/agency/v1/agency.p
 with grpcio, and serves gRPC health and server reflection beside it.
 
     python agency.py --listen 127.0.0.1:50090
+    python agency.py --card-key-file bibliotek.key     # also serve DescribeSigned
 
 The Python stubs are generated from the proto into ./gen on first start (or
 whenever the proto is newer than them); ./run.sh does the same up front.
@@ -13,7 +14,9 @@ whenever the proto is newer than them); ./run.sh does the same up front.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import json
 import logging
 import math
 import os
@@ -21,6 +24,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import unicodedata
 from concurrent import futures
 from pathlib import Path
@@ -39,6 +43,9 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # nothing in the contract is larger than 1 MiB
 MAX_CONCURRENT_ASKS = 12  # more questions in flight than this: UNAVAILABLE
 WORKERS = 16  # leaves room for Describe and health while Ask is saturated
 MIN_CONFIDENCE = 0.3  # below this the question gets the general guidance
+CARD_SIGNATURE_TYPE = "veiviser-card+jwt"  # the JWS `typ` of a card signature
+CARD_SIGNATURE_LIFETIME = 600  # seconds from "iat" to "exp" (the contract allows an hour)
+MAX_KEY_FILE_BYTES = 64 * 1024  # a PEM Ed25519 key is about 120 bytes
 
 log = logging.getLogger("bibliotek")
 
@@ -81,6 +88,9 @@ def ensure_stubs() -> None:
 ensure_stubs()
 
 import grpc  # noqa: E402
+from cryptography.exceptions import UnsupportedAlgorithm  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # noqa: E402
 from grpc_reflection.v1alpha import reflection  # noqa: E402
 from veiviser.agency.v1 import agency_pb2 as pb  # noqa: E402
@@ -133,6 +143,65 @@ def build_card() -> pb.AssistantCard:
     digest = hashlib.sha256(card.SerializeToString(deterministic=True)).hexdigest()
     card.content_version = digest[:16]
     return card
+
+
+# --------------------------------------------------------------------------- signed card
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+def load_card_key(path) -> Ed25519PrivateKey:
+    """Reads the card-signing key: an Ed25519 private key in PKCS#8 PEM (what
+    `veiviser registry keygen` or `openssl genpkey -algorithm ed25519` writes).
+
+    Raises SystemExit with a message that names the file, never its content.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as err:
+        raise SystemExit(f"cannot read the card key file {path}: {err.strerror or err}")
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise SystemExit(f"the card key file {path} is too large to be a key")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise SystemExit(f"the card key file {path} is encrypted; the agency needs it unencrypted")
+    except (ValueError, UnsupportedAlgorithm):
+        key = None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SystemExit(
+            f"the card key file {path} is not an Ed25519 private key in PKCS#8 PEM "
+            "(-----BEGIN PRIVATE KEY-----; make one with `veiviser registry keygen`)"
+        )
+    return key
+
+
+def public_key_text(key: Ed25519PrivateKey) -> str:
+    """The public key to register: the raw 32 bytes, base64url without padding."""
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _b64url(raw)
+
+
+def sign_card(key: Ed25519PrivateKey, card: bytes, agency_id: str, organisation_number: str,
+              now: int) -> str:
+    """A compact JWS (EdDSA) over the encoded card, as SignedCard.signature describes."""
+    header = {"alg": "EdDSA", "typ": CARD_SIGNATURE_TYPE}
+    payload = {
+        "iss": agency_id,
+        "org": organisation_number,
+        "card_sha256": _b64url(hashlib.sha256(card).digest()),
+        "iat": now,
+        "exp": now + CARD_SIGNATURE_LIFETIME,
+    }
+    signing_input = _b64url(_json(header)) + "." + _b64url(_json(payload))
+    return signing_input + "." + _b64url(key.sign(signing_input.encode("ascii")))
 
 
 # --------------------------------------------------------------------------- matching
@@ -275,12 +344,29 @@ NOT_OUR_LIFE_EVENT = {
 
 
 class Bibliotek(pb_grpc.AgencyAssistantServicer):
-    def __init__(self) -> None:
+    def __init__(self, card_key: Ed25519PrivateKey | None = None) -> None:
         self.card = build_card()
+        # The bytes DescribeSigned serves and signs: the card Describe returns, encoded once.
+        self.card_bytes = self.card.SerializeToString()
+        self.card_key = card_key
         self.in_flight = threading.BoundedSemaphore(MAX_CONCURRENT_ASKS)
 
     def Describe(self, request, context):
         return self.card
+
+    def DescribeSigned(self, request, context):
+        # Contract 1.2: required of an agency a master admits through the registry.
+        if self.card_key is None:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, "this agency has no card-signing key")
+        # Signed anew on every call, so the short-lived signature limits replay.
+        signature = sign_card(
+            self.card_key,
+            self.card_bytes,
+            self.card.agency_id,
+            self.card.organisation_number,
+            int(time.time()),
+        )
+        return pb.SignedCard(card=self.card_bytes, signature=signature)
 
     def Ask(self, request, context):
         if not self.in_flight.acquire(blocking=False):
@@ -334,7 +420,7 @@ class Bibliotek(pb_grpc.AgencyAssistantServicer):
         )
 
     def AskStream(self, request, context):
-        # Optional in contract 1.1; today's master does not call it.
+        # Optional since contract 1.1; today's master does not call it.
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "AskStream is not implemented")
 
 
@@ -348,8 +434,12 @@ def _host_port(listen: str) -> str:
     return listen.rstrip("/")
 
 
-def create_server(listen: str = "127.0.0.1:50090"):
-    """Builds and starts the server. Returns (server, bound port, health servicer)."""
+def create_server(listen: str = "127.0.0.1:50090", card_key: Ed25519PrivateKey | None = None):
+    """Builds and starts the server. Returns (server, bound port, health servicer).
+
+    With `card_key` (see load_card_key) it serves DescribeSigned; without it
+    DescribeSigned answers FAILED_PRECONDITION.
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="grpc"),
         options=[
@@ -357,7 +447,7 @@ def create_server(listen: str = "127.0.0.1:50090"):
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ],
     )
-    pb_grpc.add_AgencyAssistantServicer_to_server(Bibliotek(), server)
+    pb_grpc.add_AgencyAssistantServicer_to_server(Bibliotek(card_key), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -382,13 +472,37 @@ def main(argv=None) -> int:
         default=os.environ.get("VEIVISER_LISTEN", "127.0.0.1:50090"),
         help="address to listen on, host:port (default 127.0.0.1:50090, env VEIVISER_LISTEN)",
     )
+    parser.add_argument(
+        "--card-key-file",
+        default=os.environ.get("VEIVISER_CARD_KEY_FILE") or None,
+        metavar="PATH",
+        help="Ed25519 private key (PKCS#8 PEM, from `veiviser registry keygen`) to sign the card "
+        "with for DescribeSigned, which a master requires of an agency admitted through the "
+        "registry (env VEIVISER_CARD_KEY_FILE; unsigned when unset)",
+    )
+    parser.add_argument(
+        "--print-public-key",
+        action="store_true",
+        help="print the public key of --card-key-file (the one to register) and exit",
+    )
     parser.add_argument("--grace", type=float, default=5.0, help="seconds to finish calls on shutdown")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    server, port, health_servicer = create_server(args.listen)
+    card_key = load_card_key(args.card_key_file) if args.card_key_file else None
+    if args.print_public_key:
+        if card_key is None:
+            parser.error("--print-public-key needs --card-key-file (or VEIVISER_CARD_KEY_FILE)")
+        print(public_key_text(card_key))
+        return 0
+
+    server, port, health_servicer = create_server(args.listen, card_key)
     host = _host_port(args.listen).rsplit(":", 1)[0]
     log.info("agency %s serving %s on %s:%d", C.AGENCY_ID, SERVICE_NAME, host, port)
+    if card_key is None:
+        log.info("no card key: DescribeSigned answers FAILED_PRECONDITION")
+    else:
+        log.info("card signed with public key %s", public_key_text(card_key))
 
     stop = threading.Event()
 

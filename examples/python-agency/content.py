@@ -11,8 +11,8 @@ ORGANISATION_NUMBER = "974760673"
 HOMEPAGE = "https://bibliotek.kommune.example"
 CONTACT_PHONE = "12 34 56 78"
 CONTACT_URL = "https://bibliotek.kommune.example/kontakt"
-# The version of veiviser.agency.v1 this assistant implements.
-CONTRACT_VERSION = "1.1"
+# The version of veiviser.agency.v1 this assistant implements (1.2: DescribeSigned).
+CONTRACT_VERSION = "1.2"
 LANGUAGES = ["nb", "nn", "en"]
 LIFE_EVENT = "dodsfall-og-arv"
 # The library never needs anything about the citizen: it declares no profile

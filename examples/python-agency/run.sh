@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # Reinstall only when requirements.txt changed since the last install.
 if [ ! -f .venv/.requirements ] || ! cmp -s requirements.txt .venv/.requirements \
-    || ! .venv/bin/python -c 'import grpc, grpc_tools, grpc_health, grpc_reflection' 2>/dev/null; then
+    || ! .venv/bin/python -c 'import grpc, grpc_tools, grpc_health, grpc_reflection, cryptography' 2>/dev/null; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
     cp requirements.txt .venv/.requirements
 fi

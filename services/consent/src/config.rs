@@ -135,6 +135,13 @@ impl ConsentArgs {
                         path.display()
                     )));
                 }
+                // The production manifests ship a placeholder; a published key is no key.
+                if key.contains("CHANGE-ME") {
+                    return Err(crate::Error::Config(format!(
+                        "registry key file {} still holds the \"CHANGE-ME\" placeholder: set a real key",
+                        path.display()
+                    )));
+                }
                 Some(key.trim().to_string())
             }
             None => None,
@@ -158,5 +165,29 @@ impl ConsentArgs {
             registry_key,
             ..ConsentConfig::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_key_file(contents: &str) -> Result<ConsentConfig, crate::Error> {
+        let path = std::env::temp_dir().join(format!("veiviser-registry-key-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&path, contents).expect("written");
+        let args = ConsentArgs::parse_from(["veiviser-consent", "--registry-key-file", path.to_str().expect("utf-8")]);
+        let config = args.config();
+        let _ = std::fs::remove_file(&path);
+        config
+    }
+
+    #[test]
+    fn the_registry_key_comes_from_its_file_and_a_placeholder_is_refused() {
+        let config = with_key_file("an operator key\n").expect("a real key is taken");
+        assert_eq!(config.registry_key.as_deref(), Some("an operator key"));
+        assert!(with_key_file("CHANGE-ME-registry-operator-key").is_err());
+        assert!(with_key_file("  \n").is_err());
+        let without = ConsentArgs::parse_from(["veiviser-consent"]).config().expect("config");
+        assert_eq!(without.registry_key, None, "registry changes are off without a key");
     }
 }
