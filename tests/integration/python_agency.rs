@@ -1,6 +1,7 @@
 //! The example agency written in Python (`examples/python-agency/`, grpcio)
 //! from the contract alone: its own self-test passes, the conformance kit
-//! passes on it, and a master with the built-in agencies and it routes a
+//! passes on it (its signed card too), it joins a running master through the
+//! registry, and a master with the built-in agencies and it routes a
 //! question about a library loan to it (`federation_with` waits until the
 //! master has read its card). Needs python3 with venv and PyPI
 //! (its `run.sh` installs grpcio once); without python3 the test says so and
@@ -31,10 +32,11 @@ fn python_available() -> bool {
 }
 
 /// `run.sh` with `args`; its stderr (the log) is read for the port it bound.
-async fn start_agency() -> (Child, String) {
+async fn start_agency(args: &[&str]) -> (Child, String) {
     let mut child = Command::new("bash")
         .arg(example_dir().join("run.sh"))
         .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -74,7 +76,7 @@ async fn the_python_agency_passes_the_kit_and_joins_the_network() {
         String::from_utf8_lossy(&self_test.stderr)
     );
 
-    let (mut agency, address) = start_agency().await;
+    let (mut agency, address) = start_agency(&[]).await;
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
         .expect("address")
         .connect()
@@ -108,5 +110,77 @@ async fn the_python_agency_passes_the_kit_and_joins_the_network() {
         answer.text
     );
     federation.shutdown().await.expect("clean shutdown");
+    agency.kill().await.expect("stopped");
+}
+
+/// Signed in Python, checked in Rust: the Python agency started with a card
+/// key passes the kit's signed-card check and joins a running master through
+/// the registry, which then routes a library question to it.
+#[tokio::test]
+async fn the_python_agency_joins_through_the_registry_with_a_signed_card() {
+    if !python_available() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run the Python agency's test");
+        eprintln!("skipping the Python agency: no python3 with venv");
+        return;
+    }
+    let (key, pem) = veiviser_runtime::cards::CardKey::generate().expect("key");
+    let key_file = std::env::temp_dir().join(format!("veiviser-bibliotek-{}.key", std::process::id()));
+    std::fs::write(&key_file, pem).expect("key written");
+    let (mut agency, address) = start_agency(&["--card-key-file", key_file.to_str().expect("utf-8")]).await;
+    let _ = std::fs::remove_file(&key_file);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("address")
+        .connect()
+        .await
+        .expect("reachable");
+    let options = conformance::Options {
+        card_public_key: Some(key.public_key().to_string()),
+        issuer: None,
+    };
+    let report = conformance::check_with(channel, &options).await;
+    assert!(report.passed(), "{report}");
+    assert!(report.checks.iter().any(|c| c.name == "signed card"), "{report}");
+
+    let (trust, federation) = crate::registry::federation_with_registry().await;
+    let card = veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient::connect(format!(
+        "http://{address}"
+    ))
+    .await
+    .expect("reachable")
+    .describe(veiviser_proto::agency::v1::DescribeRequest {})
+    .await
+    .expect("card")
+    .into_inner();
+    crate::registry::register(
+        &trust,
+        veiviser_proto::registry::v1::RegisteredAgency {
+            agency_id: card.agency_id.clone(),
+            organisation_number: card.organisation_number.clone(),
+            address: format!("http://{address}"),
+            public_key: key.public_key().to_string(),
+            allowed_profile_attributes: card.profile_attributes.clone(),
+            added_at: 0,
+        },
+    )
+    .await;
+    crate::registry::wait_for(&federation, "the Python agency ready", |s| {
+        crate::registry::registered(s, "bibliotek").is_some_and(|a| a.state() == "ready")
+    })
+    .await;
+    let (mut client, session_id) = session(&federation, "nb").await;
+    let (_, answer) = ask(
+        &mut client,
+        &session_id,
+        "far hadde lånt bøker på biblioteket før han døde, hvordan leverer vi dem tilbake?",
+    )
+    .await;
+    assert_eq!(
+        answer.agency_ids.first().map(String::as_str),
+        Some("bibliotek"),
+        "{}",
+        answer.text
+    );
+    federation.shutdown().await.expect("clean shutdown");
+    trust.stop().await.expect("trust stops");
     agency.kill().await.expect("stopped");
 }

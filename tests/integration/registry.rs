@@ -45,7 +45,7 @@ async fn lone_agency(assistant: Assistant, card_key: Option<CardKey>) -> LoneAge
 
 /// The trust service with registry changes allowed, and the built-in
 /// federation whose master reads its registry often.
-async fn federation_with_registry() -> (TrustProcess, Federation) {
+pub async fn federation_with_registry() -> (TrustProcess, Federation) {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
     let trust = TrustProcess::start(
         veiviser_consent::ConsentConfig {
@@ -83,14 +83,14 @@ fn entry(id: &str, address: SocketAddr, key: &CardKey) -> RegisteredAgency {
     }
 }
 
-async fn register(trust: &TrustProcess, agency: RegisteredAgency) {
+pub async fn register(trust: &TrustProcess, agency: RegisteredAgency) {
     veiviser_cli::registry::add(&format!("http://{}", trust.grpc_address), OPERATOR_KEY, agency)
         .await
         .expect("registered");
 }
 
 /// Waits until the master's view satisfies `holds`, and returns that view.
-async fn wait_for(federation: &Federation, what: &str, holds: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+pub async fn wait_for(federation: &Federation, what: &str, holds: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
     let mut snapshots = federation.master.network().subscribe();
     match tokio::time::timeout(READY, snapshots.wait_for(|s| holds(s))).await {
         Ok(Ok(snapshot)) => Arc::clone(&snapshot),
@@ -98,7 +98,7 @@ async fn wait_for(federation: &Federation, what: &str, holds: impl Fn(&Snapshot)
     }
 }
 
-fn registered<'a>(snapshot: &'a Snapshot, id: &str) -> Option<&'a Agency> {
+pub fn registered<'a>(snapshot: &'a Snapshot, id: &str) -> Option<&'a Agency> {
     snapshot
         .agencies
         .iter()
