@@ -139,17 +139,22 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("XK", 20),
 ];
 
+/// The length of an IBAN of the country whose code starts `text` (in any
+/// case), if it is a country with IBANs.
+pub(crate) fn iban_length(text: &str) -> Option<usize> {
+    IBAN_LENGTHS
+        .iter()
+        .find(|(code, _)| text.len() >= 2 && text.as_bytes()[..2].eq_ignore_ascii_case(code.as_bytes()))
+        .map(|(_, len)| *len)
+}
+
 /// An IBAN (spaces removed): a country's code, two check digits, that
 /// country's length, and ISO 7064 mod 97-10 equal to 1. Norwegian IBANs must
 /// also carry a valid account number.
 pub fn is_iban(text: &str) -> bool {
     let text = text.to_ascii_uppercase();
     let bytes = text.as_bytes();
-    let country_length = IBAN_LENGTHS
-        .iter()
-        .find(|(code, _)| text.starts_with(code))
-        .map(|(_, len)| *len);
-    if country_length != Some(bytes.len())
+    if iban_length(&text) != Some(bytes.len())
         || !bytes[..2].iter().all(u8::is_ascii_uppercase)
         || !bytes[2..4].iter().all(u8::is_ascii_digit)
         || !bytes.iter().all(u8::is_ascii_alphanumeric)

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::checks::is_iban;
+use crate::checks::{iban_length, is_iban};
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
 
@@ -50,18 +50,29 @@ fn might_hold_one(bytes: &[u8]) -> bool {
 }
 
 /// The end of the longest prefix of `candidate`, cut between groups, that is
-/// a valid IBAN.
+/// a valid IBAN. Only a prefix with as many letters and digits as its
+/// country's IBANs can be one, and every cut with that count holds the same
+/// letters and digits: the last such cut is the only one to check.
 fn longest_valid_prefix(candidate: &str) -> Option<usize> {
-    let mut ends: Vec<usize> = candidate
-        .char_indices()
-        .filter(|(_, c)| !c.is_ascii_alphanumeric())
-        .map(|(i, _)| i)
-        .collect();
-    ends.push(candidate.len());
-    ends.into_iter().rev().find(|&end| {
-        let compact: String = candidate[..end].chars().filter(char::is_ascii_alphanumeric).collect();
-        is_iban(&compact)
-    })
+    let compact: String = candidate.chars().filter(char::is_ascii_alphanumeric).collect();
+    let length = iban_length(&compact)?;
+    if compact.len() < length || !is_iban(&compact[..length]) {
+        return None;
+    }
+    // The cuts: before each character that is no ASCII letter or digit, and the end.
+    let mut count = 0;
+    let mut last_cut = None;
+    for (at, c) in candidate.char_indices() {
+        if c.is_ascii_alphanumeric() {
+            count += 1;
+        } else if count == length {
+            last_cut = Some(at);
+        }
+    }
+    if count == length {
+        last_cut = Some(candidate.len());
+    }
+    last_cut
 }
 
 #[cfg(test)]
