@@ -9,6 +9,7 @@ use regex::Regex;
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
 use crate::post_box::{box_at, follows_a_box_number};
+use crate::word_set::WordSet;
 use crate::words::Word;
 
 /// How street names end, in the languages citizens write addresses in.
@@ -110,6 +111,9 @@ const ENGLISH_STREETS: &[&str] = &[
     "rise",
     "blvd",
 ];
+
+/// `ENGLISH_STREETS` as a set: every word of a message is looked up in it.
+static ENGLISH_STREET_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ENGLISH_STREETS));
 
 /// A house number: digits, maybe a letter or a flat ("12B", "12 b", "3-5", "12/4").
 static HOUSE_NUMBER: LazyLock<Regex> =
@@ -529,9 +533,7 @@ fn english_order(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         if !(2..=9).contains(&word.text.len()) || !word.text.is_ascii() {
             continue;
         }
-        let english = ENGLISH_STREETS
-            .iter()
-            .any(|street| word.text.eq_ignore_ascii_case(street));
+        let english = ENGLISH_STREET_SET.contains_ignore_ascii_case(word.text);
         if !english || i == 0 {
             continue;
         }
