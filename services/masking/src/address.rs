@@ -530,18 +530,18 @@ fn with_postcode(text: &str, end: usize) -> usize {
 /// "221B Baker Street", "10 Downing Street, London SW1A 2AA".
 fn english_order(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     for (i, word) in words.iter().enumerate() {
-        if !(2..=9).contains(&word.text.len()) || !word.text.is_ascii() {
-            continue;
-        }
-        let english = ENGLISH_STREET_SET.contains_ignore_ascii_case(word.text);
-        if !english || i == 0 {
+        // After a capitalised word, one space apart (what the street's name
+        // needs), an English street word, checked last as the costliest.
+        let after_capitalised = i > 0 && words[i - 1].is_capitalised() && text[words[i - 1].end..word.start] == *" ";
+        if !after_capitalised
+            || !(2..=9).contains(&word.text.len())
+            || !word.text.is_ascii()
+            || !ENGLISH_STREET_SET.contains_ignore_ascii_case(word.text)
+        {
             continue;
         }
         // Capitalised words back to a house number.
         let first = first_capitalised_before(text, words, i);
-        if first == i {
-            continue;
-        }
         let before = text[..words[first].start].trim_end_matches(' ');
         let digits_at = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric());
         let number = &before[digits_at.len()..];

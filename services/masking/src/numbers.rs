@@ -537,12 +537,16 @@ impl Run<'_> {
         self.groups[first..=last].iter().map(|g| g.len()).sum()
     }
 
-    /// The digits of groups `first..=last`.
-    fn digits(&self, first: usize, last: usize) -> String {
-        self.groups[first..=last]
-            .iter()
-            .map(|g| &self.text[g.start..g.end])
-            .collect()
+    /// The digits of groups `first..=last` (at most `MAX_DIGITS`), in `buffer`.
+    fn digits<'b>(&self, first: usize, last: usize, buffer: &'b mut [u8; MAX_DIGITS]) -> &'b str {
+        let mut len = 0;
+        for g in &self.groups[first..=last] {
+            let digits = &self.text.as_bytes()[g.start..g.end];
+            buffer[len..len + digits.len()].copy_from_slice(digits);
+            len += digits.len();
+        }
+        // Groups hold ASCII digits only.
+        std::str::from_utf8(&buffer[..len]).unwrap_or_default()
     }
 
     /// The separator after group `i`.
@@ -557,15 +561,16 @@ impl Run<'_> {
     /// What groups `first..=last` are, if anything masked; `window` is the
     /// part of the run not yet taken by other numbers.
     fn kind(&self, first: usize, last: usize, window: (usize, usize), allowed: &[String]) -> Option<EntityKind> {
-        let digits = self.digits(first, last);
+        let mut buffer = [0; MAX_DIGITS];
+        let digits = self.digits(first, last, &mut buffer);
         // After "+47 ", the digits are a phone number's, whatever their check
         // digits say, and " / " sets two numbers side by side.
         let after_country_code = (self.plus && first <= 1) || (first..last).any(|i| self.separator(i).contains(" /"));
-        if is_national_identity_number(&digits) && !after_country_code {
+        if is_national_identity_number(digits) && !after_country_code {
             return Some(EntityKind::NationalIdentityNumber);
         }
         let amount = self.is_amount(first, last);
-        if is_account_number(&digits) && !amount && !after_country_code {
+        if is_account_number(digits) && !amount && !after_country_code {
             return Some(EntityKind::AccountNumber);
         }
         let worded = (first..last).any(|i| self.worded[i]);
@@ -573,15 +578,15 @@ impl Run<'_> {
             // Dictated in parts: only a number its check digits or its
             // length and prefix vouch for.
             let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
-            return (mobile && !self.reference_cue && !is_allowed(&digits, allowed)).then_some(EntityKind::Phone);
+            return (mobile && !self.reference_cue && !is_allowed(digits, allowed)).then_some(EntityKind::Phone);
         }
-        if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(&digits) && !amount {
+        if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(digits) && !amount {
             return Some(EntityKind::PaymentCard);
         }
-        if is_allowed(&digits, allowed) || amount || self.reference_cue {
+        if is_allowed(digits, allowed) || amount || self.reference_cue {
             return None;
         }
-        self.is_phone(first, last, window, &digits).then_some(EntityKind::Phone)
+        self.is_phone(first, last, window, digits).then_some(EntityKind::Phone)
     }
 
     /// A phone number: Norwegian, international with `+` or `00`, or a

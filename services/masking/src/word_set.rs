@@ -8,8 +8,12 @@ const MOST: usize = 32;
 
 /// Words in ASCII lower case (other letters as listed).
 pub(crate) struct WordSet {
-    words: FxHashSet<&'static str>,
+    words: FxHashSet<&'static [u8]>,
     longest: usize,
+    /// Bit `n` for each length `n` (up to 63) that a word has.
+    lengths: u64,
+    /// Bit `b % 64` for each first byte `b` (lower case) that a word has.
+    initials: u64,
 }
 
 impl WordSet {
@@ -20,23 +24,31 @@ impl WordSet {
                 .all(|w| w.len() <= MOST && !w.bytes().any(|b| b.is_ascii_uppercase()))
         );
         Self {
-            words: list.iter().copied().collect(),
+            words: list.iter().map(|w| w.as_bytes()).collect(),
             longest: list.iter().map(|w| w.len()).max().unwrap_or(0),
+            lengths: list.iter().fold(0, |bits, w| bits | 1 << w.len().min(63)),
+            initials: list
+                .iter()
+                .fold(0, |bits, w| bits | w.as_bytes().first().map_or(0, |b| 1 << (b % 64))),
         }
     }
 
     /// `word` is in the set, in any ASCII case: what
     /// `list.iter().any(|w| word.eq_ignore_ascii_case(w))` says.
     pub fn contains_ignore_ascii_case(&self, word: &str) -> bool {
-        if word.len() > self.longest {
+        // Most words differ in length or first letter from every word listed.
+        let initial = word
+            .as_bytes()
+            .first()
+            .map_or(0, |b| 1 << (b.to_ascii_lowercase() % 64));
+        if word.len() > self.longest || self.lengths & (1 << word.len().min(63)) == 0 || self.initials & initial == 0 {
             return false;
         }
         let mut buffer = [0u8; MOST];
         let lower = &mut buffer[..word.len()];
         lower.copy_from_slice(word.as_bytes());
         lower.make_ascii_lowercase();
-        // Lower-casing ASCII bytes keeps UTF-8 valid.
-        std::str::from_utf8(lower).is_ok_and(|lower| self.words.contains(lower))
+        self.words.contains(&*lower)
     }
 }
 
