@@ -199,10 +199,7 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
                 .map(|m| (EntityKind::Address, m.start(), m.end())),
         );
     }
-    let cadastral_words = [
-        "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
-    ];
-    if cadastral_words.iter().any(|w| text.contains(w)) {
+    if has_cadastral_word(text) {
         for m in CADASTRAL.find_iter(text) {
             if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
                 // The municipality after it ("i Vågå kommune") stays: writers
@@ -213,6 +210,18 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     }
     with_farm_name(text, &mut out[from..]);
     with_care_of(text, &mut out[from..]);
+}
+
+/// `text` holds a word that a cadastral reference holds, as written: one
+/// pass over its bytes, every word tried where its first letter stands.
+fn has_cadastral_word(text: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
+    ];
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        matches!(bytes[i], b'g' | b'G' | b'b' | b'B') && WORDS.iter().any(|w| bytes[i..].starts_with(w.as_bytes()))
+    })
 }
 
 /// A postcode and a place in lower case after a farm's name: ", 6770 nordfjordeid".
@@ -677,6 +686,16 @@ mod tests {
         assert_eq!(addresses("eg bur i haugset, 6793 innvik."), ["haugset, 6793 innvik"]);
         // An amount after a comma is no postcode and place.
         assert_eq!(addresses("betalte i fjor, 2500 kroner."), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn cadastral_words_are_found_where_they_stand() {
+        for text in ["gnr 1", "x G.nr", "på gården", "Bruksnummer", "bnr.", "GNR"] {
+            assert!(has_cadastral_word(text), "{text}");
+        }
+        for text in ["", "g", "Gn r", "GARD", "bruk", "g.n.r"] {
+            assert!(!has_cadastral_word(text), "{text}");
+        }
     }
 
     #[test]
