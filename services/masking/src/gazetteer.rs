@@ -54,7 +54,8 @@ impl Known {
 /// Looks up a lower-case word; a genitive `s` ("Terjes", "Olsens") is
 /// tried without it.
 pub(crate) fn lookup(lower: &str) -> Known {
-    if lower.contains('-') {
+    // Words are short: a loop over their bytes, rather than `memchr`.
+    if lower.bytes().any(|b| b == b'-') {
         // "holm-larsen", "per-olav": a name when its parts are names.
         // "holm-larsen", "per-olav", "wisniewska-larsen": a name when a part
         // is one and no part is a place.

@@ -1320,11 +1320,15 @@ fn numbered_label(gap: &str) -> bool {
 
 /// `word` has a capital letter.
 fn has_uppercase(word: &str) -> bool {
-    if word.is_ascii() {
-        word.bytes().any(|b| b.is_ascii_uppercase())
-    } else {
-        word.chars().any(char::is_uppercase)
+    for &b in word.as_bytes() {
+        if !b.is_ascii() {
+            return word.chars().any(char::is_uppercase);
+        }
+        if b.is_ascii_uppercase() {
+            return true;
+        }
     }
+    false
 }
 
 /// A relation word, also compounded ("lillesøstra", "storebroren").

@@ -2,6 +2,8 @@
 //! by their check digits whatever separates their groups, phone numbers by
 //! their length, prefix, grouping and the words before them.
 
+use std::borrow::Cow;
+
 use crate::checks::{is_account_number, is_luhn, is_national_identity_number};
 use crate::gazetteer::{Known, lookup};
 use crate::kinds::EntityKind;
@@ -203,8 +205,8 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 .map(|i| worded[i] || text[groups[i].end..groups[i + 1].start].contains('/'))
                 .collect();
             // The three words before the run, read once for every cue.
-            let words_before: Vec<String> = lowercase_words_before(before, 3).collect();
-            let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_str()));
+            let words_before: Vec<Cow<'_, str>> = lowercase_words_before(before, 3).collect();
+            let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_ref()));
             let reference = has(REFERENCE_CUES);
             let phone_cue = has(PHONE_CUES) || (has(WEAK_PHONE_CUES) && !reference);
             let run = Run {
@@ -231,19 +233,19 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
 /// "Bergen kommune ba meg ringe 55 56 55 56": a verb of calling right before
 /// the number, and an organisation named earlier in the same sentence, make
 /// the number the organisation's ("ring meg på …" stays the citizen's).
-fn told_to_call_organisation(before: &str, last_words: &[String]) -> bool {
+fn told_to_call_organisation(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     const CALL: &[&str] = &["ringe", "ring", "ringje", "call", "kontakte", "contact"];
-    let is_call = |at: usize| last_words.get(at).is_some_and(|w| CALL.contains(&w.as_str()));
+    let is_call = |at: usize| last_words.get(at).is_some_and(|w| CALL.contains(&w.as_ref()));
     let called = is_call(0)
         || (last_words
             .first()
-            .is_some_and(|w| matches!(w.as_str(), "på" | "til" | "on"))
+            .is_some_and(|w| matches!(w.as_ref(), "på" | "til" | "on"))
             && is_call(1));
     if !called {
         return false;
     }
     let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
-    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
+    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_ref()))
 }
 
 /// "Kirkens SOS 22 40 00 40", "NRK: 23 04 70 00": an acronym in capitals right
@@ -262,7 +264,7 @@ fn acronym_before(before: &str) -> bool {
 
 /// "Eg ringte Helsenorge på 23 32 70 00": the number of whoever the writer
 /// called, named by a capitalised word that is no person's name.
-fn called_at(before: &str, last_words: &[String]) -> bool {
+fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     const CALLED: [&str; 9] = [
         "ringte",
         "ringde",
@@ -276,7 +278,7 @@ fn called_at(before: &str, last_words: &[String]) -> bool {
     ];
     // The three words before the number, nearest first, read cheaply first.
     let [on, _, verb] = last_words else { return false };
-    if !matches!(on.as_str(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_str()) {
+    if !matches!(on.as_ref(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_ref()) {
         return false;
     }
     let mut from = before.len().saturating_sub(64);

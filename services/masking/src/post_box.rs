@@ -39,7 +39,7 @@ pub(crate) fn box_at(text: &str, words: &[Word<'_>], i: usize) -> Option<(usize,
     }
     // "NAV skanning, postboks 1400": the box of an organisation named just before.
     let line = text[..start].rsplit('\n').next().unwrap_or_default();
-    if lowercase_words_before(line, 3).any(|w| ORGANISATION_WORDS.contains(&w.as_str())) {
+    if lowercase_words_before(line, 3).any(|w| ORGANISATION_WORDS.contains(&w.as_ref())) {
         return None;
     }
     let district = DISTRICT.find(&text[end..]).map(|m| end + m.end());

@@ -1,5 +1,7 @@
 //! Words of a message with their places: what the name and address rules read.
 
+use std::borrow::Cow;
+
 /// One word: letters, with inner hyphens, apostrophes and dots ("Per-Olav",
 /// "O'Brien", "g.nr"), and its byte range in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,19 +92,26 @@ pub(crate) fn words(text: &str) -> Vec<Word<'_>> {
     words
 }
 
-/// The last `count` words of `before`, in lower case, nearest first.
-pub(crate) fn lowercase_words_before(before: &str, count: usize) -> impl Iterator<Item = String> + '_ {
+/// The last `count` words of `before`, in lower case, nearest first (a word
+/// in ASCII lower case as it stands, without a copy).
+pub(crate) fn lowercase_words_before(before: &str, count: usize) -> impl Iterator<Item = Cow<'_, str>> + '_ {
     // A few words are at most some dozens of bytes; look no further back.
     let mut from = before.len().saturating_sub(48);
     while !before.is_char_boundary(from) {
         from += 1;
     }
     let tail = &before[from..];
-    let words: Vec<String> = words(tail)
+    let words: Vec<Cow<'_, str>> = words(tail)
         .iter()
         .rev()
         .take(count)
-        .map(|w| w.text.to_lowercase())
+        .map(|w| {
+            if w.text.bytes().all(|b| b.is_ascii_lowercase()) {
+                Cow::Borrowed(w.text)
+            } else {
+                Cow::Owned(w.text.to_lowercase())
+            }
+        })
         .collect();
     words.into_iter()
 }
@@ -215,7 +224,7 @@ mod tests {
 
     #[test]
     fn words_before_are_nearest_first_and_lowercase() {
-        let found: Vec<String> = lowercase_words_before("ring meg på Mobil:", 2).collect();
+        let found: Vec<Cow<'_, str>> = lowercase_words_before("ring meg på Mobil:", 2).collect();
         assert_eq!(found, ["mobil", "på"]);
         assert!(ends_with_word("beløp kr. ", "kr"));
         assert!(!ends_with_word("beløpkr ", "kr"));
