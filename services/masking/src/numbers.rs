@@ -3,10 +3,12 @@
 //! their length, prefix, grouping and the words before them.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use crate::checks::{is_account_number, is_luhn, is_national_identity_number};
 use crate::gazetteer::{Known, lookup};
 use crate::kinds::EntityKind;
+use crate::word_set::WordSet;
 use crate::words::{ends_with_word, lowercase_words_before};
 
 /// The most digits a number masked here has (a payment card).
@@ -93,7 +95,7 @@ const REFERENCE_CUES: &[&str] = &[
 
 /// Organisations whose published landline may stand right after their name
 /// (and whose post-office box is theirs).
-pub(crate) const ORGANISATION_WORDS: &[&str] = &[
+const ORGANISATION_WORDS: &[&str] = &[
     "kommune",
     "kommunen",
     "kommunens",
@@ -124,6 +126,15 @@ pub(crate) const ORGANISATION_WORDS: &[&str] = &[
     "kirkekontoret",
     "kyrkjekontoret",
 ];
+
+// The lists above as sets: the words before every long run of digits are
+// looked up in them.
+static PHONE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PHONE_CUES));
+static WEAK_PHONE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(WEAK_PHONE_CUES));
+static REFERENCE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(REFERENCE_CUES));
+pub(crate) static ORGANISATION_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORGANISATION_WORDS));
+/// Words for the writer, which make a number near an organisation's name theirs.
+static FIRST_PERSON_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(&["meg", "me", "my", "mitt", "min"]));
 
 /// Currency words that make a grouped number an amount.
 const CURRENCY_AFTER: &[&str] = &[
@@ -206,9 +217,9 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 .collect();
             // The three words before the run, read once for every cue.
             let words_before: Vec<Cow<'_, str>> = lowercase_words_before(before, 3).collect();
-            let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_ref()));
-            let reference = has(REFERENCE_CUES);
-            let phone_cue = has(PHONE_CUES) || (has(WEAK_PHONE_CUES) && !reference);
+            let has = |cues: &WordSet| words_before.iter().any(|w| cues.contains(w));
+            let reference = has(&REFERENCE_CUE_SET);
+            let phone_cue = has(&PHONE_CUE_SET) || (has(&WEAK_PHONE_CUE_SET) && !reference);
             let run = Run {
                 text,
                 plus,
@@ -216,7 +227,7 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 // The nearer phone word wins: "versjon 2.3 tlf 98517114".
                 reference_cue: reference && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
-                organisation: (has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]))
+                organisation: (has(&ORGANISATION_SET) && !phone_cue && !has(&FIRST_PERSON_SET))
                     || told_to_call_organisation(before, &words_before)
                     || (!phone_cue && (acronym_before(before) || called_at(before, &words_before))),
                 currency: has_currency(before, &text[end..]),
@@ -245,7 +256,7 @@ fn told_to_call_organisation(before: &str, last_words: &[Cow<'_, str>]) -> bool 
         return false;
     }
     let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
-    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_ref()))
+    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_SET.contains(&w))
 }
 
 /// "Kirkens SOS 22 40 00 40", "NRK: 23 04 70 00": an acronym in capitals right

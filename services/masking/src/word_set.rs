@@ -33,6 +33,12 @@ impl WordSet {
         }
     }
 
+    /// `word` is in the set as it stands (`word` in lower case, as the
+    /// words of the set are).
+    pub fn contains(&self, word: &str) -> bool {
+        self.contains_ignore_ascii_case(word) && !word.bytes().any(|b| b.is_ascii_uppercase())
+    }
+
     /// `word` is in the set, in any ASCII case: what
     /// `list.iter().any(|w| word.eq_ignore_ascii_case(w))` says.
     pub fn contains_ignore_ascii_case(&self, word: &str) -> bool {
@@ -79,6 +85,7 @@ mod tests {
                 list.iter().any(|w| word.eq_ignore_ascii_case(w)),
                 "{word}"
             );
+            assert_eq!(set.contains(word), list.contains(&word), "{word}");
         }
     }
 }
