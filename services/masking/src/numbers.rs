@@ -156,13 +156,13 @@ impl Group {
 }
 
 /// A run of digit groups joined by separators, and what surrounds it.
-struct Run<'t> {
+struct Run<'t, 'g> {
     text: &'t str,
-    groups: Vec<Group>,
+    groups: &'g [Group],
     /// For each separator (after group `i`): words join the groups ("1254 33
     /// og så 90818"), or a slash between spaces sets two numbers side by side.
     loose: Vec<bool>,
-    worded: Vec<bool>,
+    worded: &'g [bool],
     /// The run starts with `+`.
     plus: bool,
     /// A phone word stands just before the run.
@@ -187,12 +187,14 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
     // The last run of exactly six digits: a date of birth whose personal
     // number may follow a few words later.
     let mut date_of_birth: Option<(usize, usize)> = None;
+    // Every run's groups and separators, in the same two vectors.
+    let (mut groups, mut worded) = (Vec::new(), Vec::new());
     while at < bytes.len() {
         if !bytes[at].is_ascii_digit() {
             at += 1;
             continue;
         }
-        let (groups, worded, end) = scan_run(text, at);
+        let end = scan_run(text, at, &mut groups, &mut worded);
         if groups.len() == 1 {
             let this = (groups[0].start, groups[0].end);
             match this.1 - this.0 {
@@ -231,9 +233,9 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                     || told_to_call_organisation(before, &words_before)
                     || (!phone_cue && (acronym_before(before) || called_at(before, &words_before))),
                 currency: has_currency(before, &text[end..]),
-                groups,
+                groups: &groups,
                 loose,
-                worded,
+                worded: &worded,
             };
             run.search(0, run.groups.len(), allowed, out);
         }
@@ -393,11 +395,13 @@ fn glued_word(outward: impl Iterator<Item = char>) -> Glued {
     }
 }
 
-/// The digit groups of the run starting at `start`, for each separator
-/// whether it is words, and the byte where the run ends.
-fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
+/// The digit groups of the run starting at `start` into `groups`, for each
+/// separator whether it is words into `worded` (both emptied first), and the
+/// byte where the run ends.
+fn scan_run(text: &str, start: usize, groups: &mut Vec<Group>, worded: &mut Vec<bool>) -> usize {
     let bytes = text.as_bytes();
-    let (mut groups, mut worded) = (Vec::new(), Vec::new());
+    groups.clear();
+    worded.clear();
     let mut at = start;
     loop {
         let group_start = at;
@@ -416,7 +420,7 @@ fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
                 .map(|len| (len, true)),
         };
         let Some((len, words)) = joined else {
-            return (groups, worded, at);
+            return at;
         };
         worded.push(words);
         at += len;
@@ -512,7 +516,7 @@ fn separator_len(rest: &[u8]) -> Option<usize> {
     (len > 0).then_some(len)
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     /// Finds numbers among `groups[from..to]`: the widest range of groups that
     /// is a number wins, then the groups left and right of it are searched.
     fn search(&self, from: usize, to: usize, allowed: &[String], out: &mut Vec<Finding>) {
