@@ -9,6 +9,7 @@ use regex::Regex;
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
 use crate::post_box::{box_at, follows_a_box_number};
+use crate::word_set::WordSet;
 use crate::words::Word;
 
 /// How street names end, in the languages citizens write addresses in.
@@ -111,6 +112,9 @@ const ENGLISH_STREETS: &[&str] = &[
     "blvd",
 ];
 
+/// `ENGLISH_STREETS` as a set: every word of a message is looked up in it.
+static ENGLISH_STREET_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ENGLISH_STREETS));
+
 /// A house number: digits, maybe a letter or a flat ("12B", "12 b", "3-5", "12/4").
 static HOUSE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[ \u{a0}]{0,2}\d{1,4}(?:[ ]?[A-Za-z](?-u:\b)|[-/]\d{1,4})?").expect("valid"));
@@ -195,10 +199,7 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
                 .map(|m| (EntityKind::Address, m.start(), m.end())),
         );
     }
-    let cadastral_words = [
-        "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
-    ];
-    if cadastral_words.iter().any(|w| text.contains(w)) {
+    if has_cadastral_word(text) {
         for m in CADASTRAL.find_iter(text) {
             if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
                 // The municipality after it ("i Vågå kommune") stays: writers
@@ -209,6 +210,14 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     }
     with_farm_name(text, &mut out[from..]);
     with_care_of(text, &mut out[from..]);
+}
+
+/// `text` holds a word that a cadastral reference holds, as written.
+fn has_cadastral_word(text: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "gnr", "Gnr", "GNR", "bnr", "g.nr", "G.nr", "gård", "Gård", "gard", "Gard", "bruksn", "Bruksn",
+    ];
+    WORDS.iter().any(|w| text.contains(w))
 }
 
 /// A postcode and a place in lower case after a farm's name: ", 6770 nordfjordeid".
@@ -526,20 +535,18 @@ fn with_postcode(text: &str, end: usize) -> usize {
 /// "221B Baker Street", "10 Downing Street, London SW1A 2AA".
 fn english_order(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
     for (i, word) in words.iter().enumerate() {
-        if !(2..=9).contains(&word.text.len()) || !word.text.is_ascii() {
-            continue;
-        }
-        let english = ENGLISH_STREETS
-            .iter()
-            .any(|street| word.text.eq_ignore_ascii_case(street));
-        if !english || i == 0 {
+        // After a capitalised word, one space apart (what the street's name
+        // needs), an English street word, checked last as the costliest.
+        let after_capitalised = i > 0 && words[i - 1].is_capitalised() && text[words[i - 1].end..word.start] == *" ";
+        if !after_capitalised
+            || !(2..=9).contains(&word.text.len())
+            || !word.text.is_ascii()
+            || !ENGLISH_STREET_SET.contains_ignore_ascii_case(word.text)
+        {
             continue;
         }
         // Capitalised words back to a house number.
         let first = first_capitalised_before(text, words, i);
-        if first == i {
-            continue;
-        }
         let before = text[..words[first].start].trim_end_matches(' ');
         let digits_at = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric());
         let number = &before[digits_at.len()..];
@@ -675,6 +682,16 @@ mod tests {
         assert_eq!(addresses("eg bur i haugset, 6793 innvik."), ["haugset, 6793 innvik"]);
         // An amount after a comma is no postcode and place.
         assert_eq!(addresses("betalte i fjor, 2500 kroner."), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn cadastral_words_are_found_where_they_stand() {
+        for text in ["gnr 1", "x G.nr", "på gården", "Bruksnummer", "bnr.", "GNR"] {
+            assert!(has_cadastral_word(text), "{text}");
+        }
+        for text in ["", "g", "Gn r", "GARD", "bruk", "g.n.r"] {
+            assert!(!has_cadastral_word(text), "{text}");
+        }
     }
 
     #[test]

@@ -2,8 +2,20 @@
 //! payment cards.
 
 /// Digits of `text`, if it is digits only.
+#[cfg(test)]
 fn digits(text: &str) -> Option<Vec<u32>> {
     text.chars().map(|c| c.to_digit(10)).collect()
+}
+
+/// The eleven digits of `text`, if it is eleven digits and nothing else
+/// (a digit is one byte, so anything else is not eleven bytes long).
+fn eleven_digits(text: &str) -> Option<[u32; 11]> {
+    let bytes: &[u8; 11] = text.as_bytes().try_into().ok()?;
+    let mut d = [0; 11];
+    for (digit, &b) in d.iter_mut().zip(bytes) {
+        *digit = char::from(b).to_digit(10)?;
+    }
+    Some(d)
 }
 
 fn weighted(digits: &[u32], weights: &[u32]) -> u32 {
@@ -20,10 +32,7 @@ fn weighted(digits: &[u32], weights: &[u32]) -> u32 {
 /// 2032 only 0 occurs, so older numbers pass too). The second check digit
 /// must leave 0.
 pub fn is_national_identity_number(text: &str) -> bool {
-    let Some(d) = digits(text) else { return false };
-    if d.len() != 11 {
-        return false;
-    }
+    let Some(d) = eleven_digits(text) else { return false };
     let mut day = d[0] * 10 + d[1];
     let mut month = d[2] * 10 + d[3];
     if day > 40 {
@@ -44,10 +53,7 @@ pub fn is_national_identity_number(text: &str) -> bool {
 
 /// A Norwegian bank account number: eleven digits with a mod-11 check digit.
 pub fn is_account_number(text: &str) -> bool {
-    let Some(d) = digits(text) else { return false };
-    if d.len() != 11 {
-        return false;
-    }
+    let Some(d) = eleven_digits(text) else { return false };
     let remainder = weighted(&d[..10], &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) % 11;
     let check = match remainder {
         0 => 0,
@@ -139,17 +145,22 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("XK", 20),
 ];
 
+/// The length of an IBAN of the country whose code starts `text` (in any
+/// case), if it is a country with IBANs.
+pub(crate) fn iban_length(text: &str) -> Option<usize> {
+    IBAN_LENGTHS
+        .iter()
+        .find(|(code, _)| text.len() >= 2 && text.as_bytes()[..2].eq_ignore_ascii_case(code.as_bytes()))
+        .map(|(_, len)| *len)
+}
+
 /// An IBAN (spaces removed): a country's code, two check digits, that
 /// country's length, and ISO 7064 mod 97-10 equal to 1. Norwegian IBANs must
 /// also carry a valid account number.
 pub fn is_iban(text: &str) -> bool {
     let text = text.to_ascii_uppercase();
     let bytes = text.as_bytes();
-    let country_length = IBAN_LENGTHS
-        .iter()
-        .find(|(code, _)| text.starts_with(code))
-        .map(|(_, len)| *len);
-    if country_length != Some(bytes.len())
+    if iban_length(&text) != Some(bytes.len())
         || !bytes[..2].iter().all(u8::is_ascii_uppercase)
         || !bytes[2..4].iter().all(u8::is_ascii_digit)
         || !bytes.iter().all(u8::is_ascii_alphanumeric)
@@ -174,15 +185,16 @@ pub fn is_iban(text: &str) -> bool {
 
 /// A payment card number: 13 to 19 digits passing the Luhn check.
 pub fn is_luhn(text: &str) -> bool {
-    let Some(d) = digits(text) else { return false };
-    if !(13..=19).contains(&d.len()) {
+    // Digits are one byte each: 13 to 19 digits are 13 to 19 bytes.
+    if !(13..=19).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    let sum: u32 = d
-        .iter()
+    let sum: u32 = text
+        .bytes()
         .rev()
+        .map(|b| u32::from(b - b'0'))
         .enumerate()
-        .map(|(i, &digit)| {
+        .map(|(i, digit)| {
             if i % 2 == 1 {
                 let doubled = digit * 2;
                 if doubled > 9 { doubled - 9 } else { doubled }
@@ -300,5 +312,22 @@ mod tests {
         assert!(is_luhn("4539578763621486"));
         assert!(!is_luhn("4539578763621487"));
         assert!(!is_luhn("1234"));
+        assert!(!is_luhn("453957876362148x"));
+        assert!(!is_luhn("45395787636214٨"));
+    }
+
+    #[test]
+    fn eleven_digits_and_nothing_else() {
+        assert_eq!(eleven_digits("86011117947"), Some([8, 6, 0, 1, 1, 1, 1, 7, 9, 4, 7]));
+        for text in [
+            "8601111794",
+            "860111179470",
+            "8601111794x",
+            "860111179٤",
+            "8601 111794",
+            "",
+        ] {
+            assert_eq!(eleven_digits(text), None, "{text}");
+        }
     }
 }

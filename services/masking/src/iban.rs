@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::checks::is_iban;
+use crate::checks::{iban_length, is_iban};
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
 
@@ -32,41 +32,86 @@ pub(crate) fn find(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
-/// Two letters and then two digits, maybe with a space or dash between:
-/// how every IBAN starts. A byte scan, so the pattern runs only when needed.
+/// Two letters and then two digits, maybe with a space, dash or no-break
+/// space between: how every IBAN starts. A byte scan, so the pattern runs
+/// only when needed; it looks for two digits first, the rarer bytes.
 fn might_hold_one(bytes: &[u8]) -> bool {
-    (0..bytes.len().saturating_sub(3)).any(|i| {
-        if !(bytes[i].is_ascii_alphabetic() && bytes[i + 1].is_ascii_alphabetic()) {
-            return false;
-        }
-        let rest = &bytes[i + 2..];
-        let after = match rest {
-            [b' ' | b'-', rest @ ..] => rest,
-            [0xC2, 0xA0, rest @ ..] => rest,
-            rest => rest,
-        };
-        after.len() >= 2 && after[0].is_ascii_digit() && after[1].is_ascii_digit()
+    let letters = |end: usize| end >= 2 && bytes[end - 2].is_ascii_alphabetic() && bytes[end - 1].is_ascii_alphabetic();
+    (1..bytes.len()).any(|i| {
+        // Digits at `d` and `i`; the letters end at `d` or before a separator.
+        let d = i - 1;
+        bytes[i].is_ascii_digit()
+            && bytes[d].is_ascii_digit()
+            && (letters(d)
+                || (d >= 1 && matches!(bytes[d - 1], b' ' | b'-') && letters(d - 1))
+                || (d >= 2 && bytes[d - 2] == 0xC2 && bytes[d - 1] == 0xA0 && letters(d - 2)))
     })
 }
 
 /// The end of the longest prefix of `candidate`, cut between groups, that is
-/// a valid IBAN.
+/// a valid IBAN. Only a prefix with as many letters and digits as its
+/// country's IBANs can be one, and every cut with that count holds the same
+/// letters and digits: the last such cut is the only one to check.
 fn longest_valid_prefix(candidate: &str) -> Option<usize> {
-    let mut ends: Vec<usize> = candidate
-        .char_indices()
-        .filter(|(_, c)| !c.is_ascii_alphanumeric())
-        .map(|(i, _)| i)
-        .collect();
-    ends.push(candidate.len());
-    ends.into_iter().rev().find(|&end| {
-        let compact: String = candidate[..end].chars().filter(char::is_ascii_alphanumeric).collect();
-        is_iban(&compact)
-    })
+    let compact: String = candidate.chars().filter(char::is_ascii_alphanumeric).collect();
+    let length = iban_length(&compact)?;
+    if compact.len() < length || !is_iban(&compact[..length]) {
+        return None;
+    }
+    // The cuts: before each character that is no ASCII letter or digit, and the end.
+    let mut count = 0;
+    let mut last_cut = None;
+    for (at, c) in candidate.char_indices() {
+        if c.is_ascii_alphanumeric() {
+            count += 1;
+        } else if count == length {
+            last_cut = Some(at);
+        }
+    }
+    if count == length {
+        last_cut = Some(candidate.len());
+    }
+    last_cut
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The trigger as first written, from the letters forward.
+    fn might_hold_one_forward(bytes: &[u8]) -> bool {
+        (0..bytes.len().saturating_sub(3)).any(|i| {
+            if !(bytes[i].is_ascii_alphabetic() && bytes[i + 1].is_ascii_alphabetic()) {
+                return false;
+            }
+            let after = match &bytes[i + 2..] {
+                [b' ' | b'-', rest @ ..] => rest,
+                [0xC2, 0xA0, rest @ ..] => rest,
+                rest => rest,
+            };
+            after.len() >= 2 && after[0].is_ascii_digit() && after[1].is_ascii_digit()
+        })
+    }
+
+    #[test]
+    fn the_trigger_looks_for_what_it_looked_for() {
+        let pieces = ["N", "o", "9", "3", " ", "-", "\u{a0}", "x", "ø", "12", "ab"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..state % 9 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            assert_eq!(
+                might_hold_one(text.as_bytes()),
+                might_hold_one_forward(text.as_bytes()),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn ibans_with_spaces_dashes_and_no_break_spaces() {

@@ -22,6 +22,7 @@ mod masker;
 mod names;
 mod numbers;
 mod post_box;
+mod word_set;
 mod words;
 
 pub use checks::{is_account_number, is_iban, is_luhn, is_national_identity_number};

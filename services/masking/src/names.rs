@@ -3,7 +3,6 @@
 //! after a person, a sign-off, an apposition), then every later mention of a
 //! name already found.
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use rustc_hash::FxHashSet;
@@ -773,7 +772,9 @@ static PARTICLES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| PARTICLES
 /// One word and what is known of it.
 struct Token<'t> {
     word: Word<'t>,
-    lower: Cow<'t, str>,
+    /// Where the word in lower case is in `Names::lowered`, if it is not
+    /// already in lower case.
+    lowered: Option<(usize, usize)>,
     known: Known,
 }
 
@@ -788,23 +789,39 @@ enum Cue {
 
 /// Finds the names in `text`, whose words are `words`.
 pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
+    // The words with capitals, in lower case one after another in one string.
+    let mut lowered = String::new();
     let tokens: Vec<Token<'_>> = words
         .iter()
         .map(|&word| {
-            let lower = if word.text.chars().any(char::is_uppercase) {
-                Cow::Owned(word.text.to_lowercase())
-            } else {
-                Cow::Borrowed(word.text)
-            };
+            let lowered_at = has_uppercase(word.text).then(|| {
+                let from = lowered.len();
+                if word.text.is_ascii() {
+                    lowered.push_str(word.text);
+                    lowered[from..].make_ascii_lowercase();
+                } else {
+                    lowered.push_str(&word.text.to_lowercase());
+                }
+                (from, lowered.len())
+            });
+            let lower = lowered_at.map_or(word.text, |(from, to)| &lowered[from..to]);
             let known = if word.text.len() >= 2 {
-                lookup(&lower)
+                lookup(lower)
             } else {
                 Known::Unknown
             };
-            Token { word, lower, known }
+            Token {
+                word,
+                lowered: lowered_at,
+                known,
+            }
         })
         .collect();
-    let names = Names { text, tokens: &tokens };
+    let names = Names {
+        text,
+        tokens: &tokens,
+        lowered: &lowered,
+    };
     let mut is_name = vec![false; tokens.len()];
     let mut i = 0;
     while i < tokens.len() {
@@ -841,11 +858,17 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
 struct Names<'a, 't> {
     text: &'t str,
     tokens: &'a [Token<'t>],
+    /// The words with capitals in lower case (see `Token::lowered`).
+    lowered: &'a str,
 }
 
 impl Names<'_, '_> {
+    /// Word `i` in lower case.
     fn lower(&self, i: usize) -> &str {
-        &self.tokens[i].lower
+        let token = &self.tokens[i];
+        token
+            .lowered
+            .map_or(token.word.text, |(from, to)| &self.lowered[from..to])
     }
 
     /// The text between word `i - 1` and word `i`.
@@ -904,7 +927,7 @@ impl Names<'_, '_> {
             (false, _) => false,
         };
         // A relation is no name, though some are listed as one ("Bror", "Mora").
-        (starts && !is_relation(&token.lower)).then(|| self.last_word_of_name(i, capitalised))
+        (starts && !is_relation(self.lower(i))).then(|| self.last_word_of_name(i, capitalised))
     }
 
     /// The last word of a name starting at `first`: later words joined by
@@ -922,12 +945,11 @@ impl Names<'_, '_> {
             && self.adjacent(last + 1)
         {
             let next = &self.tokens[last + 1];
-            let continues = if PARTICLES.contains(next.lower.as_ref()) {
+            let continues = if PARTICLES.contains(self.lower(last + 1)) {
                 // One or two particles before a capitalised part: "van Dijk", "van der Berg".
                 let capitalised_at =
                     |at: usize| at < self.tokens.len() && self.adjacent(at) && self.tokens[at].word.is_capitalised();
-                let second_particle =
-                    last + 2 < self.tokens.len() && PARTICLES.contains(self.tokens[last + 2].lower.as_ref());
+                let second_particle = last + 2 < self.tokens.len() && PARTICLES.contains(self.lower(last + 2));
                 capitalised_at(last + 2) || (second_particle && self.adjacent(last + 2) && capitalised_at(last + 3))
             } else if self.never_a_name(last + 1) || self.before_a_place_word(last + 1) {
                 // A surname may be a place's name too ("Kari Nes"), so places
@@ -1242,8 +1264,8 @@ impl Names<'_, '_> {
                 && !self.never_a_name(j)
                 && !self.is_place_word(j)
                 && !self.after_a_place_word(j)
-                && !is_relation(&token.lower)
-                && !TITLES.contains(&token.lower.as_ref())
+                && !is_relation(self.lower(j))
+                && !TITLES.contains(&self.lower(j))
                 && !self.royal(j)
             {
                 is_name[j] = true;
@@ -1271,7 +1293,7 @@ impl Names<'_, '_> {
             if is_name[i] || self.never_a_name(i) || self.after_a_place_word(i) || self.before_a_place_word(i) {
                 continue;
             }
-            let lower: &str = &token.lower;
+            let lower = self.lower(i);
             let stem = ["'s", "’s", "s"]
                 .iter()
                 .find_map(|g| lower.strip_suffix(g))
@@ -1294,6 +1316,19 @@ fn numbered_label(gap: &str) -> bool {
     };
     let number = number.trim_end_matches('.').trim();
     (1..=2).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `word` has a capital letter.
+fn has_uppercase(word: &str) -> bool {
+    for &b in word.as_bytes() {
+        if !b.is_ascii() {
+            return word.chars().any(char::is_uppercase);
+        }
+        if b.is_ascii_uppercase() {
+            return true;
+        }
+    }
+    false
 }
 
 /// A relation word, also compounded ("lillesøstra", "storebroren").

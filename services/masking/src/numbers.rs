@@ -2,9 +2,13 @@
 //! by their check digits whatever separates their groups, phone numbers by
 //! their length, prefix, grouping and the words before them.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use crate::checks::{is_account_number, is_luhn, is_national_identity_number};
 use crate::gazetteer::{Known, lookup};
 use crate::kinds::EntityKind;
+use crate::word_set::WordSet;
 use crate::words::{ends_with_word, lowercase_words_before};
 
 /// The most digits a number masked here has (a payment card).
@@ -91,7 +95,7 @@ const REFERENCE_CUES: &[&str] = &[
 
 /// Organisations whose published landline may stand right after their name
 /// (and whose post-office box is theirs).
-pub(crate) const ORGANISATION_WORDS: &[&str] = &[
+const ORGANISATION_WORDS: &[&str] = &[
     "kommune",
     "kommunen",
     "kommunens",
@@ -123,6 +127,15 @@ pub(crate) const ORGANISATION_WORDS: &[&str] = &[
     "kyrkjekontoret",
 ];
 
+// The lists above as sets: the words before every long run of digits are
+// looked up in them.
+static PHONE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PHONE_CUES));
+static WEAK_PHONE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(WEAK_PHONE_CUES));
+static REFERENCE_CUE_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(REFERENCE_CUES));
+pub(crate) static ORGANISATION_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORGANISATION_WORDS));
+/// Words for the writer, which make a number near an organisation's name theirs.
+static FIRST_PERSON_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(&["meg", "me", "my", "mitt", "min"]));
+
 /// Currency words that make a grouped number an amount.
 const CURRENCY_AFTER: &[&str] = &[
     "kr", "kroner", "krone", "nok", "euro", "eur", "sek", "dkk", "usd", "pund",
@@ -143,13 +156,13 @@ impl Group {
 }
 
 /// A run of digit groups joined by separators, and what surrounds it.
-struct Run<'t> {
+struct Run<'t, 'g> {
     text: &'t str,
-    groups: Vec<Group>,
+    groups: &'g [Group],
     /// For each separator (after group `i`): words join the groups ("1254 33
     /// og så 90818"), or a slash between spaces sets two numbers side by side.
     loose: Vec<bool>,
-    worded: Vec<bool>,
+    worded: &'g [bool],
     /// The run starts with `+`.
     plus: bool,
     /// A phone word stands just before the run.
@@ -174,12 +187,14 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
     // The last run of exactly six digits: a date of birth whose personal
     // number may follow a few words later.
     let mut date_of_birth: Option<(usize, usize)> = None;
+    // Every run's groups and separators, in the same two vectors.
+    let (mut groups, mut worded) = (Vec::new(), Vec::new());
     while at < bytes.len() {
         if !bytes[at].is_ascii_digit() {
             at += 1;
             continue;
         }
-        let (groups, worded, end) = scan_run(text, at);
+        let end = scan_run(text, at, &mut groups, &mut worded);
         if groups.len() == 1 {
             let this = (groups[0].start, groups[0].end);
             match this.1 - this.0 {
@@ -203,10 +218,10 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 .map(|i| worded[i] || text[groups[i].end..groups[i + 1].start].contains('/'))
                 .collect();
             // The three words before the run, read once for every cue.
-            let words_before: Vec<String> = lowercase_words_before(before, 3).collect();
-            let has = |cues: &[&str]| words_before.iter().any(|w| cues.contains(&w.as_str()));
-            let reference = has(REFERENCE_CUES);
-            let phone_cue = has(PHONE_CUES) || (has(WEAK_PHONE_CUES) && !reference);
+            let words_before: Vec<Cow<'_, str>> = lowercase_words_before(before, 3).collect();
+            let has = |cues: &WordSet| words_before.iter().any(|w| cues.contains(w));
+            let reference = has(&REFERENCE_CUE_SET);
+            let phone_cue = has(&PHONE_CUE_SET) || (has(&WEAK_PHONE_CUE_SET) && !reference);
             let run = Run {
                 text,
                 plus,
@@ -214,13 +229,13 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
                 // The nearer phone word wins: "versjon 2.3 tlf 98517114".
                 reference_cue: reference && !phone_cue,
                 // A phone word or a person nearer than the organisation makes it a person's.
-                organisation: (has(ORGANISATION_WORDS) && !phone_cue && !has(&["meg", "me", "my", "mitt", "min"]))
+                organisation: (has(&ORGANISATION_SET) && !phone_cue && !has(&FIRST_PERSON_SET))
                     || told_to_call_organisation(before, &words_before)
                     || (!phone_cue && (acronym_before(before) || called_at(before, &words_before))),
                 currency: has_currency(before, &text[end..]),
-                groups,
+                groups: &groups,
                 loose,
-                worded,
+                worded: &worded,
             };
             run.search(0, run.groups.len(), allowed, out);
         }
@@ -231,19 +246,19 @@ pub(crate) fn find(text: &str, allowed: &[String], out: &mut Vec<Finding>) {
 /// "Bergen kommune ba meg ringe 55 56 55 56": a verb of calling right before
 /// the number, and an organisation named earlier in the same sentence, make
 /// the number the organisation's ("ring meg på …" stays the citizen's).
-fn told_to_call_organisation(before: &str, last_words: &[String]) -> bool {
+fn told_to_call_organisation(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     const CALL: &[&str] = &["ringe", "ring", "ringje", "call", "kontakte", "contact"];
-    let is_call = |at: usize| last_words.get(at).is_some_and(|w| CALL.contains(&w.as_str()));
+    let is_call = |at: usize| last_words.get(at).is_some_and(|w| CALL.contains(&w.as_ref()));
     let called = is_call(0)
         || (last_words
             .first()
-            .is_some_and(|w| matches!(w.as_str(), "på" | "til" | "on"))
+            .is_some_and(|w| matches!(w.as_ref(), "på" | "til" | "on"))
             && is_call(1));
     if !called {
         return false;
     }
     let sentence = before.rsplit(['.', '!', '?', '\n']).next().unwrap_or(before);
-    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_WORDS.contains(&w.as_str()))
+    lowercase_words_before(sentence, 8).any(|w| ORGANISATION_SET.contains(&w))
 }
 
 /// "Kirkens SOS 22 40 00 40", "NRK: 23 04 70 00": an acronym in capitals right
@@ -262,7 +277,7 @@ fn acronym_before(before: &str) -> bool {
 
 /// "Eg ringte Helsenorge på 23 32 70 00": the number of whoever the writer
 /// called, named by a capitalised word that is no person's name.
-fn called_at(before: &str, last_words: &[String]) -> bool {
+fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     const CALLED: [&str; 9] = [
         "ringte",
         "ringde",
@@ -276,7 +291,7 @@ fn called_at(before: &str, last_words: &[String]) -> bool {
     ];
     // The three words before the number, nearest first, read cheaply first.
     let [on, _, verb] = last_words else { return false };
-    if !matches!(on.as_str(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_str()) {
+    if !matches!(on.as_ref(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_ref()) {
         return false;
     }
     let mut from = before.len().saturating_sub(64);
@@ -380,11 +395,13 @@ fn glued_word(outward: impl Iterator<Item = char>) -> Glued {
     }
 }
 
-/// The digit groups of the run starting at `start`, for each separator
-/// whether it is words, and the byte where the run ends.
-fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
+/// The digit groups of the run starting at `start` into `groups`, for each
+/// separator whether it is words into `worded` (both emptied first), and the
+/// byte where the run ends.
+fn scan_run(text: &str, start: usize, groups: &mut Vec<Group>, worded: &mut Vec<bool>) -> usize {
     let bytes = text.as_bytes();
-    let (mut groups, mut worded) = (Vec::new(), Vec::new());
+    groups.clear();
+    worded.clear();
     let mut at = start;
     loop {
         let group_start = at;
@@ -403,7 +420,7 @@ fn scan_run(text: &str, start: usize) -> (Vec<Group>, Vec<bool>, usize) {
                 .map(|len| (len, true)),
         };
         let Some((len, words)) = joined else {
-            return (groups, worded, at);
+            return at;
         };
         worded.push(words);
         at += len;
@@ -499,7 +516,7 @@ fn separator_len(rest: &[u8]) -> Option<usize> {
     (len > 0).then_some(len)
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     /// Finds numbers among `groups[from..to]`: the widest range of groups that
     /// is a number wins, then the groups left and right of it are searched.
     fn search(&self, from: usize, to: usize, allowed: &[String], out: &mut Vec<Finding>) {
@@ -537,12 +554,16 @@ impl Run<'_> {
         self.groups[first..=last].iter().map(|g| g.len()).sum()
     }
 
-    /// The digits of groups `first..=last`.
-    fn digits(&self, first: usize, last: usize) -> String {
-        self.groups[first..=last]
-            .iter()
-            .map(|g| &self.text[g.start..g.end])
-            .collect()
+    /// The digits of groups `first..=last` (at most `MAX_DIGITS`), in `buffer`.
+    fn digits<'b>(&self, first: usize, last: usize, buffer: &'b mut [u8; MAX_DIGITS]) -> &'b str {
+        let mut len = 0;
+        for g in &self.groups[first..=last] {
+            let digits = &self.text.as_bytes()[g.start..g.end];
+            buffer[len..len + digits.len()].copy_from_slice(digits);
+            len += digits.len();
+        }
+        // Groups hold ASCII digits only.
+        std::str::from_utf8(&buffer[..len]).unwrap_or_default()
     }
 
     /// The separator after group `i`.
@@ -557,15 +578,16 @@ impl Run<'_> {
     /// What groups `first..=last` are, if anything masked; `window` is the
     /// part of the run not yet taken by other numbers.
     fn kind(&self, first: usize, last: usize, window: (usize, usize), allowed: &[String]) -> Option<EntityKind> {
-        let digits = self.digits(first, last);
+        let mut buffer = [0; MAX_DIGITS];
+        let digits = self.digits(first, last, &mut buffer);
         // After "+47 ", the digits are a phone number's, whatever their check
         // digits say, and " / " sets two numbers side by side.
         let after_country_code = (self.plus && first <= 1) || (first..last).any(|i| self.separator(i).contains(" /"));
-        if is_national_identity_number(&digits) && !after_country_code {
+        if is_national_identity_number(digits) && !after_country_code {
             return Some(EntityKind::NationalIdentityNumber);
         }
         let amount = self.is_amount(first, last);
-        if is_account_number(&digits) && !amount && !after_country_code {
+        if is_account_number(digits) && !amount && !after_country_code {
             return Some(EntityKind::AccountNumber);
         }
         let worded = (first..last).any(|i| self.worded[i]);
@@ -573,15 +595,15 @@ impl Run<'_> {
             // Dictated in parts: only a number its check digits or its
             // length and prefix vouch for.
             let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
-            return (mobile && !self.reference_cue && !is_allowed(&digits, allowed)).then_some(EntityKind::Phone);
+            return (mobile && !self.reference_cue && !is_allowed(digits, allowed)).then_some(EntityKind::Phone);
         }
-        if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(&digits) && !amount {
+        if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(digits) && !amount {
             return Some(EntityKind::PaymentCard);
         }
-        if is_allowed(&digits, allowed) || amount || self.reference_cue {
+        if is_allowed(digits, allowed) || amount || self.reference_cue {
             return None;
         }
-        self.is_phone(first, last, window, &digits).then_some(EntityKind::Phone)
+        self.is_phone(first, last, window, digits).then_some(EntityKind::Phone)
     }
 
     /// A phone number: Norwegian, international with `+` or `00`, or a

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::numbers::ORGANISATION_WORDS;
+use crate::numbers::ORGANISATION_SET;
 use crate::words::{Word, lowercase_words_before};
 
 /// Words for a post-office box, in lower case.
@@ -39,7 +39,7 @@ pub(crate) fn box_at(text: &str, words: &[Word<'_>], i: usize) -> Option<(usize,
     }
     // "NAV skanning, postboks 1400": the box of an organisation named just before.
     let line = text[..start].rsplit('\n').next().unwrap_or_default();
-    if lowercase_words_before(line, 3).any(|w| ORGANISATION_WORDS.contains(&w.as_str())) {
+    if lowercase_words_before(line, 3).any(|w| ORGANISATION_SET.contains(&w)) {
         return None;
     }
     let district = DISTRICT.find(&text[end..]).map(|m| end + m.end());
