@@ -50,6 +50,10 @@ pub struct MasterConfig {
     pub registry: Option<String>,
     /// How often the registry is read.
     pub registry_refresh: Duration,
+    /// How host names in agency addresses are resolved to pods (DNS; tests fix the answers).
+    pub agency_resolver: crate::network::pods::Resolver,
+    /// How often an agency's host name is resolved again and its pods probed.
+    pub pod_refresh: Duration,
     /// Referrals followed after the first agency's answer.
     pub max_referral_hops: usize,
     /// A session unused this long is forgotten.
@@ -131,6 +135,8 @@ impl Default for MasterConfig {
             down_after: 3,
             registry: None,
             registry_refresh: Duration::from_secs(5),
+            agency_resolver: crate::network::pods::Resolver::Dns,
+            pod_refresh: Duration::from_secs(2),
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),
             max_referral_hops: 2,
@@ -192,6 +198,9 @@ pub struct MasterArgs {
     /// Checks failed in a row after which an agency is not asked until a check succeeds.
     #[arg(long, env = "VEIVISER_DOWN_AFTER", default_value_t = 3)]
     pub down_after: u32,
+    /// How often a host name in an agency address is resolved again and its pods probed (seconds).
+    #[arg(long, env = "VEIVISER_POD_REFRESH_SECONDS", default_value_t = 2)]
+    pub pod_refresh_seconds: u64,
     /// Directory with the master's own content files; embedded when unset.
     #[arg(long, env = "VEIVISER_CONTENT_DIR")]
     pub content_dir: Option<PathBuf>,
@@ -335,6 +344,7 @@ impl MasterArgs {
             refresh_interval: Duration::from_secs(self.refresh_seconds.max(1)),
             health_interval: Duration::from_secs(self.health_seconds.max(1)),
             down_after: self.down_after.max(1),
+            pod_refresh: Duration::from_secs(self.pod_refresh_seconds.max(1)),
             registry: self.registry.clone().filter(|address| !address.trim().is_empty()),
             registry_refresh: Duration::from_secs(self.registry_refresh_seconds.max(1)),
             content_dir: self.content_dir.clone(),

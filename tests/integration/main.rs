@@ -3,6 +3,7 @@
 
 mod advisor_web;
 mod agency;
+mod balancing;
 mod browser;
 mod conformance;
 mod consent;

@@ -11,6 +11,7 @@
 
 mod check;
 mod client;
+pub mod pods;
 mod registry;
 
 use std::collections::HashMap;
@@ -61,6 +62,9 @@ pub struct Agency {
     pub origin: Origin,
     pub client: AgencyClient,
     health: AgencyHealth,
+    /// Its calls are balanced over several pods: a call that finds one gone is
+    /// worth another try.
+    pub balanced: bool,
     /// The last card fetched; kept while the agency is unreachable so the
     /// master can still route to it and say that it is down.
     pub card: Option<Arc<AssistantCard>>,
@@ -78,13 +82,14 @@ pub struct Agency {
 
 impl Agency {
     fn new(slot: u64, address: &str, origin: Origin, config: &MasterConfig) -> Result<Self, Error> {
-        let (client, health) = client::clients(address, config)?;
+        let clients = client::clients(address, config)?;
         Ok(Self {
             slot,
             address: address.to_string(),
             origin,
-            client,
-            health,
+            client: clients.client,
+            health: clients.health,
+            balanced: clients.balanced,
             card: None,
             reachable: false,
             problem: None,

@@ -783,8 +783,9 @@ impl<'a> Turn<'a> {
                 }
             }
         });
-        // An agency that says it is overloaded is asked again after a pause
-        // that doubles, as long as the pause and another try fit in the deadline.
+        // An agency that says it is overloaded, or whose pod was gone while
+        // others serve, is asked again after a pause that doubles, as long as
+        // the pause and another try fit in the deadline.
         let mut pause = OVERLOADED_FIRST_PAUSE;
         let outcome = loop {
             let mut request = tonic::Request::new(message.clone());
@@ -795,20 +796,24 @@ impl<'a> Turn<'a> {
             request.set_timeout(deadline.saturating_duration_since(tokio::time::Instant::now()));
             let outcome = self.attempt(agency_id, agency, &language, request, deadline).await;
             let retry_fits = tokio::time::Instant::now() + pause * 3 < deadline;
-            match outcome {
-                Err(Failure::Overloaded) if retry_fits => {
-                    self.master
-                        .metrics()
-                        .agency_retries
-                        .get_or_create(&AgencyLabel {
-                            agency: agency_id.to_string(),
-                        })
-                        .inc();
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                outcome => break outcome,
+            let worth_another_try = match &outcome {
+                Err(Failure::Overloaded) => true,
+                // Balanced over pods: the pod it reached is gone, another may serve.
+                Err(Failure::Unreachable) => agency.balanced,
+                _ => false,
+            };
+            if !(worth_another_try && retry_fits) {
+                break outcome;
             }
+            self.master
+                .metrics()
+                .agency_retries
+                .get_or_create(&AgencyLabel {
+                    agency: agency_id.to_string(),
+                })
+                .inc();
+            tokio::time::sleep(pause).await;
+            pause *= 2;
         };
         self.master
             .metrics()
