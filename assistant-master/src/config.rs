@@ -51,7 +51,7 @@ pub struct MasterConfig {
     /// How often the registry is read.
     pub registry_refresh: Duration,
     /// How host names in agency addresses are resolved to pods (DNS; tests fix the answers).
-    pub agency_resolver: crate::network::pods::Resolver,
+    pub agency_resolver: crate::resolve::Resolver,
     /// How often an agency's host name is resolved again and its pods probed.
     pub pod_refresh: Duration,
     /// Referrals followed after the first agency's answer.
@@ -135,7 +135,7 @@ impl Default for MasterConfig {
             down_after: 3,
             registry: None,
             registry_refresh: Duration::from_secs(5),
-            agency_resolver: crate::network::pods::Resolver::Dns,
+            agency_resolver: crate::resolve::Resolver::Dns,
             pod_refresh: Duration::from_secs(2),
             retry_initial: Duration::from_millis(200),
             retry_max: Duration::from_secs(5),

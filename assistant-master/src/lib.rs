@@ -25,6 +25,7 @@ pub mod logs;
 pub mod metrics;
 pub mod network;
 pub mod profiles;
+pub mod resolve;
 pub mod routing;
 pub mod serve;
 pub mod sessions;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tonic::transport::Channel;
 use veiviser_proto::agency::v1::AssistantCard;
@@ -50,18 +50,11 @@ pub struct ProfileTokens {
     cache: Mutex<HashMap<(String, String), Cached>>,
 }
 
-fn unix(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use veiviser_runtime::clock::unix_seconds as unix;
 
 impl ProfileTokens {
     pub fn new(link: &TrustLink, timeout: Duration, clock: Arc<dyn Clock>) -> Result<Self, Error> {
-        let url = if link.address.contains("://") {
-            link.address.clone()
-        } else {
-            format!("http://{}", link.address)
-        };
+        let url = veiviser_runtime::server::url(&link.address);
         let channel = Channel::from_shared(url)
             .map_err(|e| Error::Config(format!("trust service address: {e}")))?
             .connect_lazy();

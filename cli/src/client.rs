@@ -23,11 +23,7 @@ pub async fn connect(address: &str) -> Result<MasterClient, String> {
 
 /// A channel to the master at `address` ("host:port" or a URL), for any of its services.
 pub async fn channel(address: &str) -> Result<Channel, String> {
-    let url = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
+    let url = veiviser_runtime::server::url(address);
     let endpoint = Channel::from_shared(url.clone())
         .map_err(|e| format!("invalid master address {url}: {e}"))?
         // Remember every stream this client resets, so frames the master sent

@@ -20,11 +20,7 @@ fn message(status: tonic::Status) -> String {
 }
 
 pub async fn connect(address: &str) -> Result<TrustClient, String> {
-    let url = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
+    let url = veiviser_runtime::server::url(address);
     TrustServiceClient::connect(url.clone())
         .await
         .map_err(|e| format!("cannot reach the trust service at {url}: {e}"))

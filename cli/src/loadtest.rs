@@ -2,7 +2,9 @@
 //! relay, on loopback, bounded in time. The three agencies run in this
 //! process; the master (the `veiviser-master` binary beside this one) and a
 //! bare tonic relay (`veiviser relay`, this binary) run as child processes,
-//! so the CPU each spends per request is read from `/proc` on its own.
+//! so the CPU each spends per request is read from `/proc` on its own. The
+//! master is driven over gRPC and over its web chat's HTTP API (JSON in, a
+//! server-sent event stream out), as the browser uses it.
 //! It prints a Markdown table for BENCHMARKS.md.
 
 use std::net::SocketAddr;
@@ -78,6 +80,7 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
         ));
     }
     let master_address = free_port()?;
+    let web_address = free_port()?;
     let relay_address = free_port()?;
     let agency_flags = agencies
         .iter()
@@ -87,6 +90,8 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
         master_address.to_string(),
         "--session-starts-per-minute".into(),
         "0".into(),
+        "--web-listen".into(),
+        web_address.to_string(),
     ];
     master_args.extend(agency_flags.clone());
     let mut master = spawn(&master_bin, &master_args)?;
@@ -100,17 +105,25 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
         for &level in &test.in_flight {
             let seconds = Duration::from_secs(test.seconds);
             // Each of the master's paths right after its floor.
-            for (life_event, question, floor, path) in [
-                (false, SINGLE_QUESTION, "bare relay, one agency", "master, one agency"),
+            for (life_event, question, floor, path, web_path) in [
+                (
+                    false,
+                    SINGLE_QUESTION,
+                    "bare relay, one agency",
+                    "master, one agency",
+                    "web chat, one agency",
+                ),
                 (
                     true,
                     LIFE_EVENT_QUESTION,
                     "bare relay, three agencies",
                     "master, life event (three agencies, one plan)",
+                    "web chat, life event (three agencies, one plan)",
                 ),
             ] {
                 lines.push(drive_relay(floor, &relay_channel, life_event, level, seconds, relay.id()).await?);
                 lines.push(drive_master(path, &master_client, question, level, seconds, master.id()).await?);
+                lines.push(drive_web(web_path, web_address, question, level, seconds, master.id()).await?);
             }
         }
         Ok::<_, String>(lines)
@@ -373,6 +386,75 @@ async fn drive_master(
     .await
 }
 
+/// Whether a server-sent event stream from the web chat ends in a final
+/// answer with every agency in it.
+fn complete_on_the_web(events: &str) -> bool {
+    events
+        .lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .filter_map(|data| serde_json::from_str::<serde_json::Value>(data.trim()).ok())
+        .filter_map(|event| event.get("event")?.get("final").cloned())
+        .next_back()
+        .is_some_and(|last| {
+            let listed = |field: &str| last.get(field).and_then(|v| v.as_array()).map_or(0, Vec::len);
+            listed("missing_agency_ids") == 0 && listed("agency_ids") > 0
+        })
+}
+
+async fn drive_web(
+    path: &'static str,
+    web: SocketAddr,
+    question: &'static str,
+    level: usize,
+    seconds: Duration,
+    pid: Option<u32>,
+) -> Result<Measured, String> {
+    // Keep-alive connections, one pool; each worker is one citizen with a session.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(level)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let base = format!("http://{web}");
+    let mut sessions = Vec::new();
+    for _ in 0..level {
+        let started: serde_json::Value = http
+            .post(format!("{base}/api/sessions"))
+            .json(&serde_json::json!({"acknowledged_no_personal_data": true, "language": "nb"}))
+            .send()
+            .await
+            .map_err(|e| format!("web session: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("web session: {e}"))?;
+        let id = started["session_id"].as_str().ok_or("web session: no session id")?;
+        sessions.push(format!("{base}/api/sessions/{id}/messages"));
+    }
+    let sessions = std::sync::Arc::new(sessions);
+    drive(path, level, seconds, pid, move |worker| {
+        let http = http.clone();
+        let sessions = std::sync::Arc::clone(&sessions);
+        async move {
+            let sent = http
+                .post(&sessions[worker])
+                .json(&serde_json::json!({"text": question}))
+                .send()
+                .await;
+            let response = match sent {
+                Ok(response) if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE => {
+                    return Outcome::Refused;
+                }
+                Ok(response) if response.status().is_success() => response,
+                _ => return Outcome::Partial,
+            };
+            match response.text().await {
+                Ok(events) if complete_on_the_web(&events) => Outcome::Complete,
+                _ => Outcome::Partial,
+            }
+        }
+    })
+    .await
+}
+
 /// The lines as a Markdown table, each path beside the relay's at its level.
 pub fn table(lines: &[Measured]) -> String {
     let mut out = String::from(
@@ -408,4 +490,24 @@ pub fn table(lines: &[Measured]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_on_the_web;
+
+    #[test]
+    fn a_web_answer_is_complete_only_with_every_agency_in_its_final_event() {
+        let progress = r#"data: {"event":{"status":{"stage":"routing"}}}"#;
+        let complete = r#"data: {"event":{"final":{"agency_ids":["nav"],"missing_agency_ids":[]}}}"#;
+        let partial = r#"data: {"event":{"final":{"agency_ids":["kommune"],"missing_agency_ids":["nav"]}}}"#;
+        let nobody = r#"data: {"event":{"final":{"agency_ids":[],"missing_agency_ids":[]}}}"#;
+        assert!(complete_on_the_web(&format!("{progress}\n\n{complete}\n\n")));
+        assert!(!complete_on_the_web(&format!("{progress}\n\n{partial}\n\n")));
+        assert!(!complete_on_the_web(nobody));
+        assert!(!complete_on_the_web(progress));
+        assert!(!complete_on_the_web(
+            "event: error\ndata: the web chat is shutting down\n\n"
+        ));
+    }
 }

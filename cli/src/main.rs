@@ -351,9 +351,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The demo's operator key for the registry: published, loopback only.
-const DEMO_REGISTRY_KEY: &str = "demo-registry-key";
-
 async fn demo(
     log_format: LogFormat,
     web: std::net::SocketAddr,
@@ -364,7 +361,7 @@ async fn demo(
     let (grpc, http) = DEMO_TRUST_PORTS;
     let trust = TrustProcess::start(
         ConsentConfig {
-            registry_key: Some(DEMO_REGISTRY_KEY.to_string()),
+            registry_key: Some(veiviser_consent::DEMO_REGISTRY_KEY.to_string()),
             ..ConsentConfig::default()
         },
         std::net::SocketAddr::from(([127, 0, 0, 1], grpc)),
@@ -438,8 +435,9 @@ async fn demo(
     println!("To plug in an agency of your own while this runs (SDK agencies sign with --card-key-file):");
     println!("  cargo run --release --bin veiviser -- registry keygen --out my-agency.key");
     println!(
-        "  {}={DEMO_REGISTRY_KEY} cargo run --release --bin veiviser -- registry add --id <id> \\",
-        veiviser_cli::registry::REGISTRY_KEY_ENV
+        "  {}={} cargo run --release --bin veiviser -- registry add --id <id> \\",
+        veiviser_cli::registry::REGISTRY_KEY_ENV,
+        veiviser_consent::DEMO_REGISTRY_KEY
     );
     println!("      --organisation-number <9 digits> --address http://127.0.0.1:<port> --public-key <printed key>");
     println!("  cargo run --release --bin veiviser -- agencies");
@@ -476,11 +474,7 @@ fn required_person(cli: &Cli) -> Result<(), String> {
 async fn health(address: &str, tls: Option<veiviser_runtime::tls::TlsPem>) -> Result<(), String> {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_client::HealthClient;
-    let url = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
+    let url = veiviser_runtime::server::url(address);
     let mut endpoint = tonic::transport::Endpoint::from_shared(url.clone())
         .map_err(|e| format!("invalid address {url}: {e}"))?
         .connect_timeout(Duration::from_secs(2))

@@ -16,11 +16,7 @@ pub const REGISTRY_KEY_ENV: &str = "VEIVISER_REGISTRY_KEY";
 type Client = AgencyRegistryClient<Channel>;
 
 async fn connect(address: &str) -> Result<Client, String> {
-    let url = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
+    let url = veiviser_runtime::server::url(address);
     AgencyRegistryClient::connect(url.clone())
         .await
         .map_err(|e| format!("cannot reach the registry at {url}: {e}"))

@@ -160,7 +160,10 @@ async fn hostile_registrations_are_refused_with_their_rule() {
         Some(key.clone()),
     )
     .await;
+    // A registered agency cannot take a configured one's id.
+    let impostor = lone_agency(synthetic_agency("nav", "navord", None), Some(key.clone())).await;
     let cases = [
+        (entry("nav", impostor.address, &key), "agency-id-taken"),
         (entry("usignert", unsigned.address, &key), "unsigned-card"),
         (entry("annen", other.address, &key), "card-signature-key"),
         (entry("falsk", renamed.address, &key), "registered-agency-id"),
@@ -192,6 +195,8 @@ async fn hostile_registrations_are_refused_with_their_rule() {
         let reason = seen.problem.map(|p| p.reason()).unwrap_or_default();
         assert!(reason.contains(rule), "{}: {reason}", agency.agency_id);
     }
+    let nav = snapshot.agency("nav").expect("the configured NAV");
+    assert_eq!((nav.origin.name(), nav.state()), ("configured", "ready"));
     // Nothing of the refused agencies is routed to.
     let (mut client, session_id) = session(&federation, "nb").await;
     let (_, answer) = ask(&mut client, &session_id, "et annenord spørsmål om annenordordningen").await;
@@ -233,7 +238,25 @@ async fn an_agency_failing_its_checks_is_not_asked_until_one_succeeds() {
     assert!(agency.failures >= down_after);
     assert!(agency.card.is_some(), "its card is kept, so citizens hear it is down");
 
-    // Asked while down: the answer names it as unavailable without calling it.
+    // Asked while down: the answer names it as unavailable without calling it
+    // (no call is counted, whatever its outcome).
+    let calls = || {
+        ["ok", "unreachable", "timeout", "error", "overloaded"]
+            .iter()
+            .map(|outcome| {
+                federation
+                    .master
+                    .metrics()
+                    .agency_calls
+                    .get_or_create(&veiviser_master::metrics::AgencyOutcomeLabels {
+                        agency: "skatteetaten".into(),
+                        outcome: (*outcome).into(),
+                    })
+                    .get()
+            })
+            .sum::<u64>()
+    };
+    let before = calls();
     let (mut client, session_id) = session(&federation, "nb").await;
     let (_, answer) = ask(&mut client, &session_id, "Hvordan endrer jeg skattekortet mitt?").await;
     assert!(answer.agency_ids.is_empty() || answer.agency_ids == ["skatteetaten"]);
@@ -241,6 +264,7 @@ async fn an_agency_failing_its_checks_is_not_asked_until_one_succeeds() {
         answer.missing_agency_ids.contains(&"skatteetaten".to_string()),
         "{answer:?}"
     );
+    assert_eq!(calls(), before, "an agency that is down was called");
 
     federation.restart_agency("skatteetaten").await.expect("restarted");
     wait_for(&federation, "skatteetaten ready again", |s| {

@@ -2,7 +2,7 @@
 //! the registry's entry) or its gRPC health, and what is wrong when the look
 //! fails. No state: the network records the outcome.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -55,11 +55,13 @@ impl Problem {
 }
 
 /// Fetches the card of a configured agency with `Describe`, or of a
-/// registered one with `DescribeSigned`, checked against `registered`.
+/// registered one with `DescribeSigned`, checked against `registered` at
+/// `now` (seconds since the epoch, from the master's clock).
 pub async fn card(
     client: &mut AgencyClient,
     registered: Option<&RegisteredAgency>,
     timeout: Duration,
+    now: i64,
 ) -> Result<AssistantCard, Problem> {
     let mut request = tonic::Request::new(DescribeRequest {});
     request.set_timeout(timeout);
@@ -70,7 +72,7 @@ pub async fn card(
             Err(_) => return Err(Problem::Unreachable(tonic::Code::DeadlineExceeded)),
         },
         Some(entry) => match tokio::time::timeout(timeout, client.describe_signed(request)).await {
-            Ok(Ok(signed)) => verified(&signed.into_inner(), entry)?,
+            Ok(Ok(signed)) => verified(&signed.into_inner(), entry, now)?,
             // An agency older than 1.2, or one without a key: nothing to believe.
             Ok(Err(status))
                 if matches!(
@@ -102,10 +104,8 @@ pub async fn card(
 fn verified(
     signed: &veiviser_proto::agency::v1::SignedCard,
     entry: &RegisteredAgency,
+    now: i64,
 ) -> Result<AssistantCard, Problem> {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     cards::verify_card(&signed.signature, &signed.card, registration(entry), now).map_err(Problem::Unverified)?;
     <AssistantCard as prost::Message>::decode(signed.card.as_slice())
         .map_err(|_| Problem::Unverified(SignatureRefusal::Malformed))

@@ -15,7 +15,7 @@ use tower::load_shed::LoadShed;
 use veiviser_agency_sdk::contract::MAX_CARD_BYTES;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 
-use super::pods::Pods;
+use super::pods::{Pods, PodsHandle};
 use crate::config::MasterConfig;
 use crate::error::Error;
 
@@ -45,7 +45,7 @@ pub struct Clients {
     pub health: AgencyHealth,
     /// The host is a name, which may stand for several pods: calls are
     /// balanced over the addresses it resolves to ([`super::pods`]).
-    pub balanced: bool,
+    pub pods: Option<PodsHandle>,
 }
 
 /// The contract's client and the health client for one agency address. An
@@ -57,17 +57,24 @@ pub fn clients(address: &str, config: &MasterConfig) -> Result<Clients, Error> {
     let uri: Uri = address.parse().map_err(|e| invalid(&e))?;
     let host = uri.host().ok_or_else(|| invalid(&"no host"))?.to_string();
     let balanced = host.trim_matches(['[', ']']).parse::<IpAddr>().is_err();
+    let mut pods = None;
     let channel = if balanced {
         let (channel, changes) = Channel::balance_channel::<SocketAddr>(16);
         let scheme = uri.scheme_str().unwrap_or("http").to_string();
         let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
         let settings = config.clone();
         let name = host.clone();
+        let origin: Uri = format!("{scheme}://{host}:{port}").parse().map_err(|e| invalid(&e))?;
         let endpoint = move |pod: SocketAddr| {
-            let endpoint = Endpoint::from_shared(format!("{scheme}://{pod}")).ok()?;
+            let endpoint = Endpoint::from_shared(format!("{scheme}://{pod}"))
+                .ok()?
+                // Requests name the agency (`:authority`), not the pod's address, as for an ingress.
+                .origin(origin.clone());
             // TLS checks the pod's certificate against the agency's name, not the pod's address.
             configure(endpoint, &settings, Some(&name)).ok()
         };
+        let handle = PodsHandle::default();
+        pods = Some(handle.clone());
         tokio::spawn(
             Pods {
                 host,
@@ -76,6 +83,7 @@ pub fn clients(address: &str, config: &MasterConfig) -> Result<Clients, Error> {
                 refresh: config.pod_refresh,
                 endpoint: Box::new(endpoint),
                 changes,
+                handle,
             }
             .follow(),
         );
@@ -98,7 +106,7 @@ pub fn clients(address: &str, config: &MasterConfig) -> Result<Clients, Error> {
     Ok(Clients {
         client,
         health: HealthClient::new(stack),
-        balanced,
+        pods,
     })
 }
 

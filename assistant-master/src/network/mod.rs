@@ -62,9 +62,9 @@ pub struct Agency {
     pub origin: Origin,
     pub client: AgencyClient,
     health: AgencyHealth,
-    /// Its calls are balanced over several pods: a call that finds one gone is
-    /// worth another try.
-    pub balanced: bool,
+    /// Its pods, when its address is a host name: a call that finds one gone
+    /// while others serve is worth another try.
+    pub pods: Option<pods::PodsHandle>,
     /// The last card fetched; kept while the agency is unreachable so the
     /// master can still route to it and say that it is down.
     pub card: Option<Arc<AssistantCard>>,
@@ -89,7 +89,7 @@ impl Agency {
             origin,
             client: clients.client,
             health: clients.health,
-            balanced: clients.balanced,
+            pods: clients.pods,
             card: None,
             reachable: false,
             problem: None,
@@ -169,7 +169,9 @@ pub struct Network {
 
 impl Network {
     /// Creates clients for every configured address. Connections are made
-    /// lazily; nothing is fetched until [`Network::spawn_refresh`].
+    /// lazily and no card is fetched until [`Network::spawn_refresh`]; an
+    /// address with a host name starts following its pods at once (each
+    /// such task ends when its agency's clients are dropped).
     pub fn new(config: &MasterConfig, content: Arc<MasterContent>) -> Result<Self, Error> {
         let agencies = config
             .agencies
@@ -241,7 +243,8 @@ impl Network {
                     Origin::Registered(entry) => Some(entry.as_ref()),
                     Origin::Configured => None,
                 };
-                check::card(&mut client, registered, config.agency_timeout)
+                let now = veiviser_runtime::clock::unix_seconds(config.clock.now());
+                check::card(&mut client, registered, config.agency_timeout, now)
                     .await
                     .map(Some)
             } else {
@@ -286,16 +289,32 @@ impl Network {
         let Ok(mut agencies) = self.agencies.lock() else {
             return false;
         };
-        // One agency per id: a second claimant of a served id is refused.
-        let outcome = outcome.and_then(|card| match card {
-            Some(card)
-                if agencies
-                    .iter()
-                    .any(|a| a.slot != slot && a.id() == Some(card.agency_id.as_str())) =>
-            {
-                Err(Problem::Refused(Violation::AgencyIdTaken))
+        // One agency per id. A configured agency always wins its id: a
+        // registered one claiming it is refused, and loses it when the
+        // configured one's card arrives later. Otherwise the first claimant keeps it.
+        let configured = agencies
+            .iter()
+            .find(|a| a.slot == slot)
+            .is_some_and(|a| a.origin == Origin::Configured);
+        let mut evicted = false;
+        let outcome = outcome.and_then(|card| {
+            let Some(card) = card else {
+                return Ok(None);
+            };
+            let id = card.agency_id.as_str();
+            let holders = agencies.iter_mut().filter(|a| a.slot != slot && a.id() == Some(id));
+            for holder in holders {
+                if configured && holder.origin != Origin::Configured {
+                    holder.card = None;
+                    holder.reachable = false;
+                    holder.problem = Some(Problem::Refused(Violation::AgencyIdTaken));
+                    evicted = true;
+                    tracing::warn!(agency = %id, "registered agency out of routing: a configured agency has its id");
+                } else {
+                    return Err(Problem::Refused(Violation::AgencyIdTaken));
+                }
             }
-            card => Ok(card),
+            Ok(Some(card))
         });
         let Some(agency) = agencies.iter_mut().find(|a| a.slot == slot) else {
             return false;
@@ -315,7 +334,10 @@ impl Network {
                     }
                 }
                 agency.reachable = agency.card.is_some();
-                agency.problem = None;
+                // A healthy server does not lift a refusal of its card; only a sound card does.
+                if agency.card.is_some() || !agency.problem.is_some_and(Problem::refuses_card) {
+                    agency.problem = None;
+                }
                 agency.failures = 0;
                 agency.down = false;
                 if !was.0 && agency.reachable {
@@ -348,8 +370,8 @@ impl Network {
             }
         }
         let state_changed = was != (agency.reachable, agency.problem, agency.down);
-        if cards_changed || state_changed {
-            self.publish(&agencies, cards_changed);
+        if cards_changed || state_changed || evicted {
+            self.publish(&agencies, cards_changed || evicted);
         }
         true
     }
@@ -436,7 +458,7 @@ impl Network {
             let Origin::Registered(entry) = &agency.origin else {
                 return true;
             };
-            let listed = entries.iter().any(|e| e == entry.as_ref());
+            let listed = entries.iter().any(|e| same_entry(e, entry));
             if !listed {
                 tracing::info!(agency = %entry.agency_id, "agency left the network (registry)");
                 removed.push(agency.slot);
@@ -448,7 +470,7 @@ impl Network {
         for entry in entries {
             let present = agencies
                 .iter()
-                .any(|a| matches!(&a.origin, Origin::Registered(known) if known.as_ref() == entry));
+                .any(|a| matches!(&a.origin, Origin::Registered(known) if same_entry(known, entry)));
             if present {
                 continue;
             }
@@ -472,4 +494,22 @@ impl Network {
         }
         (added, removed)
     }
+}
+
+/// Whether two registry entries say the same about an agency; when it was
+/// added does not count, so an entry added again unchanged keeps the agency as it is.
+fn same_entry(a: &RegisteredAgency, b: &RegisteredAgency) -> bool {
+    (
+        &a.agency_id,
+        &a.organisation_number,
+        &a.address,
+        &a.public_key,
+        &a.allowed_profile_attributes,
+    ) == (
+        &b.agency_id,
+        &b.organisation_number,
+        &b.address,
+        &b.public_key,
+        &b.allowed_profile_attributes,
+    )
 }

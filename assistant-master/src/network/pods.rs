@@ -4,55 +4,35 @@
 //! addresses that accept a connection, and tells the agency's balanced
 //! channel which pods joined and which left.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::sync::mpsc::Sender;
 use tonic::transport::Endpoint;
 use tonic::transport::channel::Change;
 
-/// How the master finds the addresses behind a host name.
+use crate::resolve::Resolver;
+
+/// What the rest of the master sees of an agency's pods.
 #[derive(Debug, Clone, Default)]
-pub enum Resolver {
-    /// The system's resolver (DNS, `/etc/hosts`).
-    #[default]
-    Dns,
-    /// Fixed answers, for tests: a name's addresses, which a test may change.
-    Fixed(Arc<Mutex<BTreeMap<String, Vec<SocketAddr>>>>),
+pub struct PodsHandle {
+    serving: Arc<AtomicUsize>,
+    recheck: Arc<Notify>,
 }
 
-impl Resolver {
-    /// A fixed resolver answering `name` with `addresses`.
-    pub fn fixed(name: &str, addresses: Vec<SocketAddr>) -> Self {
-        Self::Fixed(Arc::new(Mutex::new(BTreeMap::from([(name.to_string(), addresses)]))))
+impl PodsHandle {
+    /// How many pods the agency's calls are spread over now.
+    pub fn serving(&self) -> usize {
+        self.serving.load(Ordering::Relaxed)
     }
 
-    /// Replaces the fixed answer for `name` (no effect on the system's resolver).
-    pub fn set(&self, name: &str, addresses: Vec<SocketAddr>) {
-        if let Self::Fixed(answers) = self {
-            answers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name.to_string(), addresses);
-        }
-    }
-
-    /// The addresses of `host` at `port`, or none when it does not resolve.
-    async fn addresses(&self, host: &str, port: u16) -> Vec<SocketAddr> {
-        match self {
-            Self::Dns => tokio::net::lookup_host((host, port))
-                .await
-                .map(|found| found.collect())
-                .unwrap_or_default(),
-            Self::Fixed(answers) => answers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(host)
-                .cloned()
-                .unwrap_or_default(),
-        }
+    /// Resolves and probes again now, not at the next refresh: a call found a pod gone.
+    pub fn recheck(&self) {
+        self.recheck.notify_one();
     }
 }
 
@@ -65,6 +45,7 @@ pub(crate) struct Pods {
     /// Builds the endpoint for one pod's address (scheme, timeouts, TLS).
     pub endpoint: Box<dyn Fn(SocketAddr) -> Option<Endpoint> + Send>,
     pub changes: Sender<Change<SocketAddr, Endpoint>>,
+    pub handle: PodsHandle,
 }
 
 /// How long a pod may take to accept a connection before it counts as gone.
@@ -78,13 +59,12 @@ impl Pods {
             if self.changes.is_closed() {
                 return;
             }
-            let mut live = BTreeSet::new();
-            for address in self.resolver.addresses(&self.host, self.port).await {
-                let accepts = tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(address)).await;
-                if matches!(accepts, Ok(Ok(_))) {
-                    live.insert(address);
-                }
-            }
+            let addresses = self.resolver.addresses(&self.host, self.port).await;
+            let probes = addresses.iter().map(|address| async move {
+                let accepts = tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(*address)).await;
+                matches!(accepts, Ok(Ok(_))).then_some(*address)
+            });
+            let live: BTreeSet<SocketAddr> = futures::future::join_all(probes).await.into_iter().flatten().collect();
             // With no pod accepting, keep the last ones: calls then fail as the
             // agency being down, and the pods are back as soon as they answer.
             if !live.is_empty() && live != serving {
@@ -103,8 +83,12 @@ impl Pods {
                 }
                 tracing::info!(host = %self.host, pods = live.len(), "agency pods changed");
                 serving = live;
+                self.handle.serving.store(serving.len(), Ordering::Relaxed);
             }
-            tokio::time::sleep(self.refresh).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.refresh) => {}
+                () = self.handle.recheck.notified() => {}
+            }
         }
     }
 }

@@ -23,11 +23,7 @@ pub struct RegistryReader {
 impl RegistryReader {
     /// A reader for `address` (`http://host:port`; the scheme may be left out).
     pub fn new(address: &str, timeout: Duration) -> Result<Self, Error> {
-        let url = if address.contains("://") {
-            address.to_string()
-        } else {
-            format!("http://{address}")
-        };
+        let url = veiviser_runtime::server::url(address);
         let channel = Channel::from_shared(url)
             .map_err(|e| Error::Config(format!("registry address: {e}")))?
             // Give up connecting quickly; the next read tries again.

@@ -32,6 +32,8 @@ use crate::text::{capitalised, in_words, localized, name_in_text};
 
 /// The first pause before asking an overloaded agency again; it doubles each time.
 const OVERLOADED_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+/// Tries after a call found its pod gone, while the agency has other pods.
+const MAX_POD_RETRIES: u32 = 2;
 
 /// Where the events of one answer go.
 pub type EventSender = mpsc::Sender<Result<AskEvent, Status>>;
@@ -787,6 +789,7 @@ impl<'a> Turn<'a> {
         // others serve, is asked again after a pause that doubles, as long as
         // the pause and another try fit in the deadline.
         let mut pause = OVERLOADED_FIRST_PAUSE;
+        let mut pod_retries = 0;
         let outcome = loop {
             let mut request = tonic::Request::new(message.clone());
             self.trace.child().inject(request.metadata_mut());
@@ -798,8 +801,16 @@ impl<'a> Turn<'a> {
             let retry_fits = tokio::time::Instant::now() + pause * 3 < deadline;
             let worth_another_try = match &outcome {
                 Err(Failure::Overloaded) => true,
-                // Balanced over pods: the pod it reached is gone, another may serve.
-                Err(Failure::Unreachable) => agency.balanced,
+                // The pod it reached is gone while others serve: once or twice,
+                // after the pods are checked again, never as a storm.
+                Err(Failure::Unreachable) => match &agency.pods {
+                    Some(pods) if pods.serving() >= 2 && pod_retries < MAX_POD_RETRIES => {
+                        pods.recheck();
+                        pod_retries += 1;
+                        true
+                    }
+                    _ => false,
+                },
                 _ => false,
             };
             if !(worth_another_try && retry_fits) {

@@ -54,11 +54,7 @@ impl ProfileGate {
         .with_actor(trust.actor.clone());
         let reporter = match &trust.trust_service {
             Some(address) => {
-                let url = if address.contains("://") {
-                    address.clone()
-                } else {
-                    format!("http://{address}")
-                };
+                let url = veiviser_runtime::server::url(address);
                 let channel = Channel::from_shared(url)
                     .map_err(|e| Error::InvalidArgument(format!("trust service address: {e}")))?
                     .connect_lazy();

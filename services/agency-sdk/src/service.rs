@@ -11,6 +11,7 @@ use veiviser_proto::agency::v1::{
     agency_assistant_server::AgencyAssistant, ask_stream_chunk::Chunk,
 };
 use veiviser_runtime::cards::CardKey;
+use veiviser_runtime::clock::{Clock, SystemClock, unix_seconds};
 
 use crate::Assistant;
 use crate::door::DoorCheck;
@@ -85,9 +86,7 @@ impl AgencyAssistant for AgencyService {
     async fn describe_signed(&self, _: Request<DescribeRequest>) -> Result<Response<SignedCard>, Status> {
         let (key, card) = self.signing.as_ref().ok_or(crate::Error::NoCardKey)?;
         let identity = self.assistant.card();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let now = unix_seconds(SystemClock.now());
         // Signed anew each time, so the signature's short life limits replay.
         let signature = key.sign(&identity.agency_id, &identity.organisation_number, card, now);
         Ok(Response::new(SignedCard {

@@ -20,6 +20,10 @@ pub struct ExternalIssuer {
     pub audience: String,
 }
 
+/// The registry's operator key of the demos (`veiviser demo`, docker compose):
+/// published, so refused unless a demo allows it.
+pub const DEMO_REGISTRY_KEY: &str = "demo-registry-key";
+
 /// Everything the trust service needs to run.
 #[derive(Debug, Clone)]
 pub struct ConsentConfig {
@@ -106,6 +110,10 @@ pub struct ConsentArgs {
     /// registry (`veiviser registry add|remove`); changes are off without it.
     #[arg(long, env = "VEIVISER_REGISTRY_KEY_FILE")]
     pub registry_key_file: Option<std::path::PathBuf>,
+    /// Accept the demos' published registry key (`demo-registry-key`). Without
+    /// this the service refuses to start with it: outside a demo it is no key.
+    #[arg(long, env = "VEIVISER_ALLOW_DEMO_REGISTRY_KEY")]
+    pub allow_demo_registry_key: bool,
     #[arg(long, env = "VEIVISER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
@@ -132,6 +140,13 @@ impl ConsentArgs {
                 if key.trim().is_empty() {
                     return Err(crate::Error::Config(format!(
                         "registry key file {} is empty",
+                        path.display()
+                    )));
+                }
+                if key.trim() == DEMO_REGISTRY_KEY && !self.allow_demo_registry_key {
+                    return Err(crate::Error::Config(format!(
+                        "registry key file {} holds the demos' published key: set a real key, or \
+                         --allow-demo-registry-key (VEIVISER_ALLOW_DEMO_REGISTRY_KEY=true) for a demo",
                         path.display()
                     )));
                 }
@@ -186,6 +201,24 @@ mod tests {
         let config = with_key_file("an operator key\n").expect("a real key is taken");
         assert_eq!(config.registry_key.as_deref(), Some("an operator key"));
         assert!(with_key_file("CHANGE-ME-registry-operator-key").is_err());
+        assert!(
+            with_key_file("demo-registry-key").is_err(),
+            "the published key, outside a demo"
+        );
+        let path = std::env::temp_dir().join(format!("veiviser-registry-key-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "demo-registry-key").expect("written");
+        let file = path.to_str().expect("utf-8");
+        let demo = ConsentArgs::parse_from([
+            "veiviser-consent",
+            "--registry-key-file",
+            file,
+            "--allow-demo-registry-key",
+        ]);
+        assert_eq!(
+            demo.config().expect("a demo may").registry_key.as_deref(),
+            Some("demo-registry-key")
+        );
+        let _ = std::fs::remove_file(&path);
         assert!(with_key_file("  \n").is_err());
         let without = ConsentArgs::parse_from(["veiviser-consent"]).config().expect("config");
         assert_eq!(without.registry_key, None, "registry changes are off without a key");

@@ -24,7 +24,7 @@ pub mod service;
 pub mod store;
 pub mod trust;
 
-pub use config::{ConsentArgs, ConsentConfig, ExternalIssuer};
+pub use config::{ConsentArgs, ConsentConfig, DEMO_REGISTRY_KEY, ExternalIssuer};
 pub use error::Error;
 pub use server::{cli_main, serve};
 pub use trust::Trust;

@@ -166,22 +166,22 @@ impl Registry {
             .unwrap_or(0);
         Ok((agencies, revision))
     }
+
+    /// The entry of `agency_id`, if it is registered.
+    pub async fn entry(&self, agency_id: &str) -> Result<Option<RegisteredAgency>, Error> {
+        let (agencies, _) = self.list().await?;
+        Ok(agencies.into_iter().find(|a| a.agency_id == agency_id))
+    }
 }
 
+/// Adds one to the revision in one statement, so two changes at once on
+/// PostgreSQL cannot both write the same number.
 async fn bump_revision(transaction: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), Error> {
-    let current: u64 = sqlx::query("SELECT value FROM meta WHERE name = $1")
-        .bind(REVISION)
-        .fetch_optional(&mut **transaction)
-        .await?
-        .map(|row| row.try_get::<String, _>("value"))
-        .transpose()?
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0);
     sqlx::query(
-        "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        "INSERT INTO meta (name, value) VALUES ($1, '1')
+         ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
     )
     .bind(REVISION)
-    .bind((current + 1).to_string())
     .execute(&mut **transaction)
     .await?;
     Ok(())
@@ -279,11 +279,14 @@ mod tests {
     #[test]
     fn each_field_has_its_rule_and_the_message_never_holds_the_value() {
         type Spoil = fn(&mut RegisteredAgency);
-        let cases: [(&str, Spoil); 7] = [
+        let cases: [(&str, Spoil); 8] = [
             ("agency_id", |a| a.agency_id = "Bibliotek!!".into()),
             ("organisation_number", |a| a.organisation_number = "926722388".into()),
             ("address", |a| a.address = "ftp://bibliotek!!".into()),
             ("address", |a| a.address = "http://".into()),
+            ("address", |a| {
+                a.address = "http://bibliotek!!:secret@example.no:50080".into()
+            }),
             ("public_key", |a| a.public_key = "bibliotek!!".into()),
             ("allowed_profile_attributes", |a| {
                 a.allowed_profile_attributes = vec!["bibliotek!!".into()]

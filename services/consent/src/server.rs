@@ -13,12 +13,12 @@ use veiviser_runtime::server::shutdown_signal;
 use veiviser_runtime::telemetry;
 
 use crate::config::Command;
-
-/// How often the signing keys are re-read from the database.
-const KEY_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
 use crate::registry_service::RegistryApi;
 use crate::service::TrustApi;
 use crate::{ConsentArgs, ConsentConfig, Error, Trust};
+
+/// How often the signing keys are re-read from the database.
+const KEY_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves `trust` on the gRPC and HTTP listeners until `shutdown` resolves,
 /// rotating the signing key every `key_rotation`.

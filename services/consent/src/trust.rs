@@ -4,7 +4,7 @@
 //! audit log.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,6 +22,7 @@ use crate::people::People;
 use crate::registry::Registry;
 use crate::store::{ConsentRow, Store};
 use crate::{ConsentConfig, Error};
+use veiviser_proto::registry::v1::RegisteredAgency;
 
 /// The purposes a consent may name.
 pub const PURPOSES: [&str; 1] = ["dodsfall-og-arv"];
@@ -65,10 +66,7 @@ fn new_pseudonym_key(fill: impl FnOnce(&mut [u8]) -> Result<(), getrandom::Error
     Ok(hex(&bytes))
 }
 
-fn unix(time: SystemTime) -> i64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use veiviser_runtime::clock::unix_seconds as unix;
 
 impl Trust {
     pub async fn open(config: ConsentConfig) -> Result<Self, Error> {
@@ -187,18 +185,21 @@ impl Trust {
         }
     }
 
-    fn validate_agency(&self, agency_id: &str) -> Result<(), Error> {
-        let slug = !agency_id.is_empty()
-            && agency_id.len() <= 64
-            && agency_id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !slug
-            || (!self.config.known_agencies.is_empty() && !self.config.known_agencies.iter().any(|a| a == agency_id))
-        {
-            return Err(Error::InvalidArgument(format!("unknown agency \"{agency_id}\"")));
+    /// Checks that `agency_id` names an agency this service knows: one of
+    /// `known_agencies` (any well-formed id when that is empty) or one in the
+    /// registry. Returns the registry's entry for a registered agency.
+    async fn validate_agency(&self, agency_id: &str) -> Result<Option<RegisteredAgency>, Error> {
+        let unknown = || Error::InvalidArgument("agency_id must name an agency this trust service knows".into());
+        if !veiviser_runtime::cards::is_identifier(agency_id) {
+            return Err(unknown());
         }
-        Ok(())
+        let registered = self.registry.entry(agency_id).await?;
+        let configured =
+            self.config.known_agencies.is_empty() || self.config.known_agencies.iter().any(|a| a == agency_id);
+        if registered.is_none() && !configured {
+            return Err(unknown());
+        }
+        Ok(registered)
     }
 
     fn validate_purpose(purpose: &str) -> Result<(), Error> {
@@ -222,7 +223,7 @@ impl Trust {
         valid_for: Option<Duration>,
     ) -> Result<ConsentRow, Error> {
         let pid = self.citizen(citizen_token).await?;
-        self.validate_agency(agency_id)?;
+        self.validate_agency(agency_id).await?;
         Self::validate_purpose(purpose)?;
         let mut wanted = BTreeSet::new();
         for attribute in attributes {
@@ -328,7 +329,7 @@ impl Trust {
         purpose: &str,
     ) -> Result<MintedToken, Error> {
         let pid = self.citizen(citizen_token).await?;
-        self.validate_agency(agency_id)?;
+        let registered = self.validate_agency(agency_id).await?;
         Self::validate_purpose(purpose)?;
         let citizen = self.citizen_ref(&pid);
         let now = self.now();
@@ -339,7 +340,16 @@ impl Trust {
             .into_iter()
             .find(|c| c.agency_id == agency_id && c.purpose == purpose && c.in_force(now))
             .ok_or(Error::NoConsent)?;
-        let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
+        // A registered agency gets no more than its registration allows, whatever it declares.
+        let declared: BTreeSet<&str> = declared
+            .iter()
+            .map(String::as_str)
+            .filter(|a| {
+                registered
+                    .as_ref()
+                    .is_none_or(|entry| entry.allowed_profile_attributes.iter().any(|allowed| allowed == a))
+            })
+            .collect();
         let attributes: BTreeSet<String> = consent
             .attributes
             .iter()

@@ -248,10 +248,12 @@ pub fn verify_card(
         })?
         .claims;
     let leeway = LEEWAY_SECONDS as i64;
-    if claims.exp + leeway < now
-        || claims.iat - leeway > now
-        || claims.exp - claims.iat > MAX_SIGNATURE_LIFETIME_SECONDS
-    {
+    // Checked arithmetic: claims are the agency's numbers, and a wrapped sum
+    // must not turn a signature valid for ever into one that passes.
+    let lifetime = claims.exp.checked_sub(claims.iat);
+    let expired = claims.exp.checked_add(leeway).is_none_or(|until| until < now);
+    let from_the_future = claims.iat.checked_sub(leeway).is_none_or(|since| since > now);
+    if expired || from_the_future || lifetime.is_none_or(|l| !(0..=MAX_SIGNATURE_LIFETIME_SECONDS).contains(&l)) {
         return Err(SignatureRefusal::Expired);
     }
     if claims.card_sha256 != digest(card) {
@@ -371,6 +373,56 @@ mod tests {
         assert_eq!(
             check(&for_other_org, card, registered, NOW),
             Err(SignatureRefusal::WrongOrganisation)
+        );
+    }
+
+    /// A signature with the given time claims, signed with `key` over `card`.
+    fn signed_at(key: &CardKey, card: &[u8], iat: i64, exp: i64, typ: &str, alg: Algorithm) -> String {
+        let claims = CardClaims {
+            iss: "bibliotek".into(),
+            org: "926722387".into(),
+            card_sha256: digest(card),
+            iat,
+            exp,
+        };
+        let mut header = Header::new(alg);
+        header.typ = Some(typ.into());
+        let encoding = match alg {
+            Algorithm::HS256 => EncodingKey::from_secret(b"secret"),
+            _ => key.encoding.clone(),
+        };
+        jsonwebtoken::encode(&header, &claims, &encoding).expect("signed")
+    }
+
+    #[test]
+    fn time_claims_that_overflow_or_run_backwards_are_refused() {
+        let (key, _) = CardKey::generate().expect("key");
+        let card = b"card bytes";
+        let registered = registration(&key);
+        let eddsa = |iat, exp| signed_at(&key, card, iat, exp, CARD_SIGNATURE_TYPE, Algorithm::EdDSA);
+        assert_eq!(verify_card(&eddsa(NOW, NOW + 600), card, registered, NOW), Ok(()));
+        for (iat, exp) in [
+            (i64::MIN + 10, i64::MAX),
+            (NOW, i64::MAX),
+            (i64::MIN, NOW),
+            (NOW + 600, NOW),
+            (NOW, NOW + MAX_SIGNATURE_LIFETIME_SECONDS + 1),
+        ] {
+            assert_eq!(
+                verify_card(&eddsa(iat, exp), card, registered, NOW),
+                Err(SignatureRefusal::Expired),
+                "iat {iat}, exp {exp}"
+            );
+        }
+        let untyped = signed_at(&key, card, NOW, NOW + 600, "JWT", Algorithm::EdDSA);
+        assert_eq!(
+            verify_card(&untyped, card, registered, NOW),
+            Err(SignatureRefusal::Malformed)
+        );
+        let shared = signed_at(&key, card, NOW, NOW + 600, CARD_SIGNATURE_TYPE, Algorithm::HS256);
+        assert_eq!(
+            verify_card(&shared, card, registered, NOW),
+            Err(SignatureRefusal::Malformed)
         );
     }
 

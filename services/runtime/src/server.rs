@@ -156,3 +156,13 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown signal received");
 }
+
+/// A service address as a URL: `http://` is added when no scheme is given
+/// (`127.0.0.1:50070` → `http://127.0.0.1:50070`).
+pub fn url(address: &str) -> String {
+    if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    }
+}

@@ -21,6 +21,7 @@ use tonic_health::pb::health_client::HealthClient;
 use veiviser_proto::agency::v1::agency_assistant_client::AgencyAssistantClient;
 use veiviser_proto::agency::v1::{AskRequest, AskResponse, AssistantCard, DescribeRequest};
 use veiviser_runtime::cards::{self, Registration};
+use veiviser_runtime::clock::{Clock, SystemClock, unix_seconds};
 
 use crate::assistant::MAX_QUESTION_CHARS;
 use crate::contract::{self, MAX_CARD_BYTES};
@@ -240,9 +241,7 @@ async fn signed_card(
         organisation_number: &card.organisation_number,
         public_key,
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let now = unix_seconds(SystemClock.now());
     cards::verify_card(&signed.signature, &signed.card, registered, now)
         .map_err(|refusal| format!("rule {}: {refusal}", refusal.rule()))?;
     let inside = <AssistantCard as prost::Message>::decode(signed.card.as_slice())

@@ -3,8 +3,6 @@
 //! the agency under test and hostile ones, and hostile tokens that no agency
 //! may accept whatever issuer it trusts. Each hostile token breaks one rule.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
@@ -13,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use veiviser_proto::agency::v1::AssistantCard;
 use veiviser_runtime::cards::new_ed25519_pkcs8;
+use veiviser_runtime::clock::{Clock, SystemClock, unix_seconds};
 use veiviser_runtime::tokens::{
     Actor, AuthorizationDetail, PROFILE_ATTRIBUTES, PROFILE_AUTHORIZATION_TYPE, PROFILE_TOKEN_TYPE, Profile,
     ProfileClaims,
@@ -41,9 +40,7 @@ fn signing_key(kid: &str) -> Result<SigningKey, String> {
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    unix_seconds(SystemClock.now())
 }
 
 /// A compact JWS with `header` (JSON) over `claims`, signed with `key`.
@@ -77,7 +74,11 @@ fn synthetic_profile(attributes: &[String]) -> Profile {
 /// `--token-issuer <issuer> --jwks-url <jwks_url>`.
 pub struct TokenIssuer {
     key: SigningKey,
+    /// A fresh key id each run, so an agency that cached an earlier run's
+    /// keys fetches this run's.
+    kid: String,
     issuer: String,
+    serial: std::sync::atomic::AtomicU64,
     _stop: oneshot::Sender<()>,
 }
 
@@ -91,7 +92,8 @@ impl TokenIssuer {
     /// Serves a fresh key's JWKS on `listener` until the issuer is dropped.
     pub async fn start(listener: TcpListener) -> Result<Self, String> {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let key = signing_key("conformance")?;
+        let kid = format!("conformance-{}", uuid::Uuid::new_v4().simple());
+        let key = signing_key(&kid)?;
         let jwks = JwkSet {
             keys: vec![key.jwk.clone()],
         };
@@ -113,7 +115,9 @@ impl TokenIssuer {
         });
         Ok(Self {
             key,
+            kid,
             issuer: format!("http://{address}"),
+            serial: std::sync::atomic::AtomicU64::new(0),
             _stop: stop,
         })
     }
@@ -140,7 +144,12 @@ impl TokenIssuer {
             iat: now,
             nbf: now,
             exp: now + 120,
-            jti: format!("conformance-{now}"),
+            // Every token its own id, so a refusal is for the rule broken, never for a replay.
+            jti: format!(
+                "{}-{}",
+                self.kid,
+                self.serial.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
             act: Actor {
                 sub: DEFAULT_TOKEN_ACTOR.into(),
             },
@@ -159,7 +168,7 @@ impl TokenIssuer {
     }
 
     fn sign(&self, claims: &ProfileClaims) -> String {
-        let header = serde_json::json!({"alg": "EdDSA", "typ": PROFILE_TOKEN_TYPE, "kid": "conformance"});
+        let header = serde_json::json!({"alg": "EdDSA", "typ": PROFILE_TOKEN_TYPE, "kid": self.kid});
         signed(&header, claims, &self.key.encoding)
     }
 
@@ -188,10 +197,6 @@ impl TokenIssuer {
             ("from another issuer", spoilt(|c| c.iss = format!("{}/another", c.iss))),
             ("valid for too long", spoilt(|c| c.exp = c.iat + 3_600)),
             (
-                "for another purpose",
-                spoilt(|c| c.authorization_details[0].purpose = "markedsforing".into()),
-            ),
-            (
                 "allowing more than reading",
                 spoilt(|c| c.authorization_details[0].actions.push("write".into())),
             ),
@@ -200,6 +205,13 @@ impl TokenIssuer {
                 spoilt(|c| c.act.sub = "someone-else".into()),
             ),
         ];
+        // The purpose is checked against the card's life events, when it declares any.
+        if !card.life_events.is_empty() {
+            tokens.push((
+                "for another purpose",
+                spoilt(|c| c.authorization_details[0].purpose = "markedsforing".into()),
+            ));
+        }
         if let Some(undeclared) = PROFILE_ATTRIBUTES
             .iter()
             .find(|a| !card.profile_attributes.iter().any(|d| d == *a))
@@ -212,13 +224,13 @@ impl TokenIssuer {
         }
         let claims = self.claims(card);
         let critical = serde_json::json!({
-            "alg": "EdDSA", "typ": PROFILE_TOKEN_TYPE, "kid": "conformance", "crit": ["x-unknown-extension"]
+            "alg": "EdDSA", "typ": PROFILE_TOKEN_TYPE, "kid": self.kid, "crit": ["x-unknown-extension"]
         });
         tokens.push((
             "with a critical header extension",
             signed(&critical, &claims, &self.key.encoding),
         ));
-        let untyped = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": "conformance"});
+        let untyped = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": self.kid});
         tokens.push(("of another type", signed(&untyped, &claims, &self.key.encoding)));
         tokens
     }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::de::DeserializeOwned;
@@ -120,10 +120,7 @@ pub struct JwtVerifier {
 }
 
 fn unix_now(clock: &dyn Clock) -> i64 {
-    clock
-        .now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    crate::clock::unix_seconds(clock.now())
 }
 
 impl JwtVerifier {
@@ -311,6 +308,8 @@ impl ProfileVerifier {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
