@@ -18,24 +18,24 @@ struct Relay {
     agencies: Vec<AgencyAssistantClient<Channel>>,
 }
 
+impl Relay {
+    /// The agency a single question (and a card) goes to.
+    fn first(&self) -> Result<AgencyAssistantClient<Channel>, Status> {
+        self.agencies
+            .first()
+            .cloned()
+            .ok_or_else(|| Status::unavailable("no agency"))
+    }
+}
+
 #[tonic::async_trait]
 impl AgencyAssistant for Relay {
     async fn describe(&self, request: Request<DescribeRequest>) -> Result<Response<AssistantCard>, Status> {
-        let mut first = self
-            .agencies
-            .first()
-            .cloned()
-            .ok_or_else(|| Status::unavailable("no agency"))?;
-        first.describe(request.into_inner()).await
+        self.first()?.describe(request.into_inner()).await
     }
 
     async fn describe_signed(&self, request: Request<DescribeRequest>) -> Result<Response<SignedCard>, Status> {
-        let mut first = self
-            .agencies
-            .first()
-            .cloned()
-            .ok_or_else(|| Status::unavailable("no agency"))?;
-        first.describe_signed(request.into_inner()).await
+        self.first()?.describe_signed(request.into_inner()).await
     }
 
     async fn ask(&self, request: Request<AskRequest>) -> Result<Response<AskResponse>, Status> {

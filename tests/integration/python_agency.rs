@@ -54,6 +54,23 @@ async fn start_agency(args: &[&str]) -> (Child, String) {
     (child, address)
 }
 
+/// A question about a library loan is answered by the Python agency first.
+async fn a_library_question_reaches_the_library(federation: &veiviser_testkit::federation::Federation) {
+    let (mut client, session_id) = session(federation, "nb").await;
+    let (_, answer) = ask(
+        &mut client,
+        &session_id,
+        "far hadde lånt bøker på biblioteket før han døde, hvordan leverer vi dem tilbake?",
+    )
+    .await;
+    assert_eq!(
+        answer.agency_ids.first().map(String::as_str),
+        Some("bibliotek"),
+        "{}",
+        answer.text
+    );
+}
+
 #[tokio::test]
 async fn the_python_agency_passes_the_kit_and_joins_the_network() {
     if !python_available() {
@@ -96,19 +113,7 @@ async fn the_python_agency_passes_the_kit_and_joins_the_network() {
         },
     )
     .await;
-    let (mut client, session_id) = session(&federation, "nb").await;
-    let (_, answer) = ask(
-        &mut client,
-        &session_id,
-        "far hadde lånt bøker på biblioteket før han døde, hvordan leverer vi dem tilbake?",
-    )
-    .await;
-    assert_eq!(
-        answer.agency_ids.first().map(String::as_str),
-        Some("bibliotek"),
-        "{}",
-        answer.text
-    );
+    a_library_question_reaches_the_library(&federation).await;
     federation.shutdown().await.expect("clean shutdown");
     agency.kill().await.expect("stopped");
 }
@@ -167,19 +172,7 @@ async fn the_python_agency_joins_through_the_registry_with_a_signed_card() {
         crate::registry::registered(s, "bibliotek").is_some_and(|a| a.state() == "ready")
     })
     .await;
-    let (mut client, session_id) = session(&federation, "nb").await;
-    let (_, answer) = ask(
-        &mut client,
-        &session_id,
-        "far hadde lånt bøker på biblioteket før han døde, hvordan leverer vi dem tilbake?",
-    )
-    .await;
-    assert_eq!(
-        answer.agency_ids.first().map(String::as_str),
-        Some("bibliotek"),
-        "{}",
-        answer.text
-    );
+    a_library_question_reaches_the_library(&federation).await;
     federation.shutdown().await.expect("clean shutdown");
     trust.stop().await.expect("trust stops");
     agency.kill().await.expect("stopped");

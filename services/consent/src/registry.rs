@@ -201,11 +201,14 @@ fn check_entry(agency: &RegisteredAgency) -> Result<(), Error> {
     if !scheme_ok
         || address.len() > MAX_ADDRESS_CHARS
         || address.chars().any(char::is_whitespace)
+        || address.contains('@')
         || address
             .parse::<tonic::codegen::http::Uri>()
             .map_or(true, |uri| uri.authority().is_none())
     {
-        return invalid("address must be an http:// or https:// URL with a host and port, at most 512 characters");
+        return invalid(
+            "address must be an http:// or https:// URL with a host (and a port), no user name, at most 512 characters",
+        );
     }
     if !is_public_key(&agency.public_key) {
         return invalid("public_key must be an Ed25519 public key: 32 bytes, base64url without padding");
