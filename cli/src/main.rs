@@ -116,7 +116,7 @@ enum Command {
         #[command(subcommand)]
         action: RegistryAction,
     },
-    /// Measure the master under load against a bare relay over the same
+    /// Measure the master under load (gRPC and the web chat's HTTP API) against a bare relay over the same
     /// agencies, on loopback: throughput, p50, p99 and the CPU per request of
     /// each middle box, at 1 and 64 questions in flight; prints a Markdown
     /// table. Needs the `veiviser-master` binary beside this one (`cargo build
