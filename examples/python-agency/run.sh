@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PYTHON="${PYTHON:-python3}"
+# One setup at a time: runs started together (a test suite) share .venv and gen/.
+exec 9>.setup.lock
+flock 9
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
@@ -16,9 +19,18 @@ if [ ! -f .venv/.requirements ] || ! cmp -s requirements.txt .venv/.requirements
     cp requirements.txt .venv/.requirements
 fi
 
-mkdir -p gen
-.venv/bin/python -m grpc_tools.protoc -I ../../proto \
-    --python_out=gen --grpc_python_out=gen veiviser/agency/v1/agency.proto
+# Regenerate the stubs only when the contract changed, so a running agency's
+# files are never rewritten under it.
+PROTO=../../proto/veiviser/agency/v1/agency.proto
+PROTO_HASH=$(sha256sum "$PROTO" | cut -d' ' -f1)
+if [ ! -f gen/.proto-hash ] || [ "$(cat gen/.proto-hash)" != "$PROTO_HASH" ]; then
+    mkdir -p gen
+    .venv/bin/python -m grpc_tools.protoc -I ../../proto \
+        --python_out=gen --grpc_python_out=gen veiviser/agency/v1/agency.proto
+    echo "$PROTO_HASH" > gen/.proto-hash
+fi
+flock -u 9
+exec 9>&-
 
 if [ "${1:-}" = "test" ]; then
     shift
