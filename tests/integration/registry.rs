@@ -277,3 +277,60 @@ async fn an_agency_failing_its_checks_is_not_asked_until_one_succeeds() {
     federation.shutdown().await.expect("clean shutdown");
     trust.stop().await.expect("trust stops");
 }
+
+/// A configured agency that answers only after a registered one took its id
+/// gets it back: the registered one is refused from then on.
+#[tokio::test]
+async fn a_configured_agency_that_answers_late_takes_its_id_back() {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let trust = TrustProcess::start(
+        veiviser_consent::ConsentConfig {
+            registry_key: Some(OPERATOR_KEY.into()),
+            ..veiviser_consent::ConsentConfig::default()
+        },
+        any,
+        any,
+    )
+    .await
+    .expect("trust service starts");
+    // The configured agency's port is taken but not served yet: its card is unknown.
+    let late = TcpListener::bind(any).await.expect("bind");
+    let config = veiviser_master::MasterConfig {
+        agencies: vec![format!("http://{}", late.local_addr().expect("address"))],
+        registry: Some(format!("http://{}", trust.grpc_address)),
+        registry_refresh: Duration::from_millis(50),
+        health_interval: Duration::from_millis(50),
+        agency_timeout: Duration::from_millis(300),
+        ..master_config()
+    };
+    let federation = Federation::start(Vec::new(), Addresses::ephemeral(0), config, AgencyConfig::default())
+        .await
+        .expect("federation starts");
+    let key = CardKey::generate().expect("key").0;
+    let registered_one = lone_agency(synthetic_agency("bibliotek", WORD, None), Some(key.clone())).await;
+    register(&trust, entry("bibliotek", registered_one.address, &key)).await;
+    wait_for(&federation, "the registered agency ready", |s| {
+        registered(s, "bibliotek").is_some_and(|a| a.state() == "ready")
+    })
+    .await;
+
+    let configured = veiviser_testkit::faulty::FaultyAgency::start(synthetic_agency("bibliotek", WORD, None), late)
+        .await
+        .expect("the configured agency serves");
+    let snapshot = wait_for(&federation, "the configured agency with its id", |s| {
+        s.agency("bibliotek")
+            .is_some_and(|a| a.origin == Origin::Configured && a.state() == "ready")
+            && registered(s, "bibliotek").is_some_and(|a| a.state() == "refused")
+    })
+    .await;
+    let refused = registered(&snapshot, "bibliotek").expect("still listed");
+    assert!(refused.card.is_none(), "out of routing");
+    assert!(
+        refused.problem.is_some_and(|p| p.reason().contains("agency-id-taken")),
+        "{:?}",
+        refused.problem.map(|p| p.reason())
+    );
+    federation.shutdown().await.expect("clean shutdown");
+    configured.stop().await.expect("stopped");
+    trust.stop().await.expect("trust stops");
+}
