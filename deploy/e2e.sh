@@ -92,11 +92,11 @@ step "an agency registered at runtime"
 operator_key=$(cat "${VEIVISER_REGISTRY_KEY_SECRET:-deploy/secrets/registry-operator-key}")
 public_key=$("$CLI" registry keygen --out "$(mktemp -u)" 2>/dev/null)
 if compose run --rm -T -e VEIVISER_REGISTRY_KEY=not-the-key cli registry add --id bibliotek \
-     --organisation-number 926722387 --address http://bibliotek:50080 --public-key "$public_key" >/dev/null 2>&1; then
+     --organisation-number 926722387 --address http://bibliotek:50080 --public-key="$public_key" >/dev/null 2>&1; then
   fail "a registry change with the wrong operator key was accepted"
 fi
 compose run --rm -T -e VEIVISER_REGISTRY_KEY="$operator_key" cli registry add --id bibliotek \
-  --organisation-number 926722387 --address http://bibliotek:50080 --public-key "$public_key" >/dev/null \
+  --organisation-number 926722387 --address http://bibliotek:50080 --public-key="$public_key" >/dev/null \
   || fail "the operator could not register an agency"
 seen=""
 for _ in $(seq 1 30); do

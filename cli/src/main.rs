@@ -146,8 +146,9 @@ enum Command {
     Conformance {
         /// The agency's gRPC address, e.g. http://127.0.0.1:50080.
         address: String,
-        /// Check the signed card against this public key (the one you register).
-        #[arg(long)]
+        /// Check the signed card against this public key (the one you register;
+        /// base64url, so it may begin with '-').
+        #[arg(long, allow_hyphen_values = true)]
         public_key: Option<String>,
         /// Serve the kit's own token issuer here and check that a genuine
         /// token is accepted; start the agency with `--token-issuer
@@ -215,8 +216,9 @@ enum RegistryAction {
         /// Its gRPC address, e.g. http://127.0.0.1:50080.
         #[arg(long)]
         address: String,
-        /// The public key its cards are signed with (from `registry keygen`).
-        #[arg(long)]
+        /// The public key its cards are signed with (from `registry keygen`;
+        /// base64url, so it may begin with '-').
+        #[arg(long, allow_hyphen_values = true)]
         public_key: String,
         /// Profile attributes it may ask for (comma-separated); none when unset.
         #[arg(long, value_delimiter = ',')]
@@ -905,4 +907,38 @@ fn route(question: &str, with_courts: bool) -> Result<(), String> {
     });
     println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn a_public_key_may_begin_with_a_hyphen() {
+        // base64url: one key in 64 begins with '-'.
+        let add = [
+            "veiviser",
+            "registry",
+            "add",
+            "--id",
+            "bibliotek",
+            "--organisation-number",
+            "926722387",
+            "--address",
+            "http://127.0.0.1:50080",
+            "--public-key",
+            "-9NvHwzZ0Hh6ZqoAqCkBq1S0rY2kV1a8p7m3x4c5d6e",
+        ];
+        assert!(Cli::try_parse_from(add).is_ok());
+        let conformance = [
+            "veiviser",
+            "conformance",
+            "http://127.0.0.1:50080",
+            "--public-key",
+            "-9NvHwzZ0Hh6ZqoAqCkBq1S0rY2kV1a8p7m3x4c5d6e",
+        ];
+        assert!(Cli::try_parse_from(conformance).is_ok());
+    }
 }
