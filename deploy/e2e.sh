@@ -88,6 +88,18 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'content
   -d '{"agency_id": "nav", "advisor_name": "Veileder Anne"}' "$WEB/api/advisor/attend" || true)
 [ "$status" = 200 ] || fail "an advisor with the secret's desk key was not let in: $status"
 
+step "a master restart keeps the conversation"
+compose restart master >/dev/null
+wait_healthy master
+events=$(curl -fsS -N -X POST -H 'content-type: application/json' \
+  -d '{"text": "og hva med barnepensjon?"}' "$WEB/api/sessions/$session/messages") \
+  || fail "the web session did not survive the master's restart"
+grep -q '"final"' <<<"$events" || fail "no final answer after the restart: $events"
+entries=$(curl -fsS "$WEB/api/sessions/$session/transcript?format=json" \
+  | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))') \
+  || fail "no transcript after the restart"
+[ "$entries" = 4 ] || fail "the transcript after the restart has $entries entries, not 4"
+
 step "an agency registered at runtime"
 operator_key=$(cat "${VEIVISER_REGISTRY_KEY_SECRET:-deploy/secrets/registry-operator-key}")
 public_key=$("$CLI" registry keygen --out "$(mktemp -u)" 2>/dev/null)

@@ -59,6 +59,13 @@ pub struct MasterConfig {
     /// A session unused this long is forgotten.
     pub session_idle_timeout: Duration,
     pub max_sessions: usize,
+    /// Where open sessions and their masked transcripts are kept, so a
+    /// restarted master or another master continues a conversation
+    /// (`sqlite://file.db`, `postgres://…`); memory only when unset.
+    pub session_store: Option<String>,
+    /// How often changed sessions are written to the session store: what a
+    /// crash of the process can lose at most (a clean stop writes them all).
+    pub session_save_interval: Duration,
     /// New sessions one client may start (by its address).
     pub session_starts: StartRate,
     /// Proxies whose `X-Forwarded-For` names the client (the web chat's and
@@ -142,6 +149,8 @@ impl Default for MasterConfig {
             max_referral_hops: 2,
             session_idle_timeout: Duration::from_secs(30 * 60),
             max_sessions: DEFAULT_MAX_SESSIONS,
+            session_store: None,
+            session_save_interval: Duration::from_millis(200),
             session_starts: StartRate::default(),
             trusted_proxies: Vec::new(),
             max_message_chars: 2_000,
@@ -245,6 +254,17 @@ pub struct MasterArgs {
     /// Open sessions at most; when full, the oldest never used makes room.
     #[arg(long, env = "VEIVISER_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
     pub max_sessions: usize,
+    /// Where open sessions are kept across restarts and masters:
+    /// sqlite://file.db (created if missing), postgres://…, or "memory".
+    #[arg(
+        long,
+        env = "VEIVISER_SESSION_STORE",
+        default_value = "sqlite://veiviser-sessions.db"
+    )]
+    pub session_store: String,
+    /// How often changed sessions are written to the store (what a crash can lose).
+    #[arg(long, env = "VEIVISER_SESSION_SAVE_MS", default_value_t = 200)]
+    pub session_save_ms: u64,
     /// New sessions one client address may start a minute, on average (0: no limit).
     #[arg(long, env = "VEIVISER_SESSION_STARTS_PER_MINUTE", default_value_t = StartRate::default().per_minute)]
     pub session_starts_per_minute: u32,
@@ -362,6 +382,10 @@ impl MasterArgs {
             advisor_hours: self.advisor_hours,
             advisor_key,
             max_sessions: self.max_sessions.max(1),
+            session_store: Some(self.session_store.trim())
+                .filter(|store| !store.is_empty() && *store != "memory")
+                .map(str::to_string),
+            session_save_interval: Duration::from_millis(self.session_save_ms.clamp(10, 60_000)),
             session_starts: StartRate {
                 per_minute: self.session_starts_per_minute,
                 burst: self.session_start_burst,

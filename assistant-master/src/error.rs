@@ -58,6 +58,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Runtime(#[from] veiviser_runtime::Error),
+    /// The session store failed (the detail goes to the log only).
+    #[error("session store: {0}")]
+    SessionStore(#[from] sqlx::Error),
     /// Anything the client cannot act on; the detail goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -85,6 +88,7 @@ impl Error {
             | Self::Transport(_)
             | Self::Io(_)
             | Self::Runtime(_)
+            | Self::SessionStore(_)
             | Self::Internal(_) => Code::Internal,
         }
     }

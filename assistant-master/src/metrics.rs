@@ -86,6 +86,10 @@ pub struct Metrics {
     pub handovers: Family<ReasonLabel, Counter>,
     /// Requests refused for security reasons, by reason ("unknown-host", …).
     pub refusals: Family<ReasonLabel, Counter>,
+    /// The session store's work: "saved", "restored" (taken in from the store),
+    /// "stale" (another master saved the session since), "ended-elsewhere",
+    /// "closed-orphan" (idle, held by no master), "read-failed", "write-failed".
+    pub session_store: Family<ReasonLabel, Counter>,
     pub answer_seconds: Histogram,
     /// Questions that went to clarify or out of scope, by concept (for content owners).
     unanswered: Family<UnansweredLabels, Counter>,
@@ -110,6 +114,7 @@ impl Default for Metrics {
             errors: Family::default(),
             transcripts: Family::default(),
             refusals: Family::default(),
+            session_store: Family::default(),
             handovers: Family::default(),
             answer_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
             unanswered: Family::default(),
@@ -169,6 +174,11 @@ impl Default for Metrics {
             "refusals",
             "Requests refused for security reasons, by reason",
             metrics.refusals.clone(),
+        );
+        registry.register(
+            "session_store",
+            "The session store's saves, reads and failures, by outcome",
+            metrics.session_store.clone(),
         );
         registry.register(
             "answer_seconds",

@@ -20,7 +20,7 @@ pub async fn serve(
     config: MasterConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
-    serve_master(listener, Master::new(config)?, shutdown).await
+    serve_master(listener, Master::new(config).await?, shutdown).await
 }
 
 /// The master's HTTP listeners besides gRPC; each is off when `None`.
@@ -39,7 +39,7 @@ pub async fn serve_with_endpoints(
     config: MasterConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
-    let master = Master::new(config)?;
+    let master = Master::new(config).await?;
     // The HTTP endpoints stop when shutdown begins (or when the gRPC server
     // stops for any other reason and the sender is dropped).
     let (stop_http, http_stopped) = tokio::sync::watch::channel(());
@@ -111,7 +111,10 @@ pub async fn serve_master(
         // Advisors' and citizens' handover streams never end by themselves.
         desk_master.desk().shut_down();
     };
-    veiviser_runtime::server::serve_router(router, listener, shutdown).await?;
+    let served = veiviser_runtime::server::serve_router(router, listener, shutdown).await;
+    // Every change since the last save, before the process goes.
+    master.save_sessions().await;
+    served?;
     tracing::info!("master assistant stopped");
     Ok(())
 }

@@ -22,6 +22,8 @@ const ADMISSION_GRACE: std::time::Duration = std::time::Duration::from_millis(5)
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::profiles::ProfileTokens;
+use crate::sessions::continuity::Continuity;
+use crate::sessions::durable::SessionStore;
 use crate::sessions::export::TranscriptDocument;
 use crate::sessions::retention::{Retention, TranscriptArchive};
 use crate::sessions::starts::SessionStarts;
@@ -34,6 +36,8 @@ pub struct Master {
     content: Arc<MasterContent>,
     network: Arc<Network>,
     sessions: Arc<Sessions>,
+    /// The session store that keeps open sessions across restarts and masters, when configured.
+    continuity: Option<Arc<Continuity>>,
     /// Conversations handed to human advisors.
     desk: Desk,
     /// Wrong desk keys per client, shared by the gRPC desk and the advisor page.
@@ -161,17 +165,36 @@ impl Master {
         crate::text::door_masker(snapshot.known().map(|(_, card)| card))
     }
 
-    pub fn new(config: MasterConfig) -> Result<Arc<Self>, Error> {
+    /// Builds the master's state; opens (and creates) the session store when one is configured.
+    pub async fn new(config: MasterConfig) -> Result<Arc<Self>, Error> {
         let content = Arc::new(match &config.content_dir {
             Some(dir) => MasterContent::from_dir(dir)?,
             None => MasterContent::embedded()?,
         });
         let network = Arc::new(Network::new(&config, Arc::clone(&content))?);
-        let sessions = Arc::new(Sessions::new(
+        let session_store = match &config.session_store {
+            Some(url) => Some(SessionStore::open(url).await?),
+            None => None,
+        };
+        let (idle, max, clock) = (
             config.session_idle_timeout,
             config.max_sessions,
             Arc::clone(&config.clock),
-        ));
+        );
+        let sessions = Arc::new(match session_store {
+            Some(_) => Sessions::saved_to_a_store(idle, max, Arc::clone(&clock)),
+            None => Sessions::new(idle, max, Arc::clone(&clock)),
+        });
+        let metrics = Arc::new(Metrics::default());
+        let continuity = session_store.map(|store| {
+            Arc::new(Continuity::new(
+                store,
+                Arc::clone(&sessions),
+                Arc::clone(&metrics),
+                clock,
+                config.session_idle_timeout,
+            ))
+        });
         let desk = Desk::new(
             Arc::clone(&sessions),
             Arc::clone(&content),
@@ -201,9 +224,10 @@ impl Master {
             content,
             network,
             sessions,
+            continuity,
             desk,
             pseudonyms: RandomState::new(),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             archive,
             profiles,
         }))
@@ -295,14 +319,47 @@ impl Master {
             .map(|archived| archived.transcript))
     }
 
+    /// The session store's link, when one is configured.
+    pub fn continuity(&self) -> Option<&Arc<Continuity>> {
+        self.continuity.as_ref()
+    }
+
+    /// Before a request that names a session: with a session store, takes in
+    /// the newest saved copy (see [`Continuity::resume`]).
+    pub async fn resume(&self, session_id: &str) {
+        if let Some(continuity) = &self.continuity {
+            continuity.resume(session_id).await;
+        }
+    }
+
+    /// Writes every changed session to the session store now (at a clean stop).
+    pub async fn save_sessions(&self) {
+        if let Some(continuity) = &self.continuity {
+            continuity.save().await;
+        }
+    }
+
     /// Closes idle sessions and deletes archived transcripts whose retention
-    /// has run out. The purge job calls this every `purge_interval`.
-    pub fn purge(&self) -> Result<PurgeReport, Error> {
+    /// has run out. The purge job calls this every `purge_interval`. With a
+    /// session store, an idle session is closed by the one master that claims
+    /// it there, including sessions no master holds any more.
+    pub async fn purge(self: &Arc<Self>) -> Result<PurgeReport, Error> {
         // A citizen waiting for or talking to an advisor is not idle.
         for session_id in self.desk.followed_sessions() {
             self.sessions.keep_open(&session_id);
         }
-        let idle = self.sessions.close_idle();
+        let mut idle = self.sessions.close_idle();
+        if let Some(continuity) = &self.continuity {
+            idle = continuity.claim_idle(idle).await;
+        }
+        // Archiving and deleting touch files: off the async threads.
+        let master = Arc::clone(self);
+        tokio::task::spawn_blocking(move || master.purge_closed(idle))
+            .await
+            .map_err(|_| Error::Internal("the purge stopped".into()))?
+    }
+
+    fn purge_closed(&self, idle: Vec<ClosedSession>) -> Result<PurgeReport, Error> {
         let idle_sessions_closed = idle.len();
         for session in idle {
             let _ = self.close_session(session, CloseReason::Idle);
@@ -323,21 +380,21 @@ impl Master {
         })
     }
 
-    /// Runs [`Self::purge`] every `purge_interval` until dropped.
+    /// Runs [`Self::purge`] every `purge_interval`, and with a session store
+    /// the save task every `session_save_interval`, until dropped.
     pub(crate) fn spawn_purge(self: &Arc<Self>) -> tokio::task::JoinSet<()> {
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut tasks = match &self.continuity {
+            Some(continuity) => continuity.spawn_saving(self.config.session_save_interval),
+            None => tokio::task::JoinSet::new(),
+        };
         let master = Arc::clone(self);
         tasks.spawn(async move {
             let mut every = tokio::time::interval(master.config.purge_interval);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                // Archiving and deleting touch files: off the async threads.
-                let purging = Arc::clone(&master);
-                match tokio::task::spawn_blocking(move || purging.purge()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(error)) => tracing::error!(%error, "purge failed"),
-                    Err(_) => tracing::error!("purge stopped"),
+                if let Err(error) = master.purge().await {
+                    tracing::error!(%error, "purge failed");
                 }
             }
         });

@@ -85,7 +85,11 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
     let agency_flags = agencies
         .iter()
         .flat_map(|agency| ["--agency".to_string(), agency.clone()]);
+    // The master keeps its sessions as it does by default (SQLite), in a file of this run's own.
+    let store = std::env::temp_dir().join(format!("veiviser-loadtest-{}.db", std::process::id()));
     let mut master_args: Vec<String> = vec![
+        "--session-store".into(),
+        format!("sqlite://{}", store.display()),
         "--listen".into(),
         master_address.to_string(),
         "--session-starts-per-minute".into(),
@@ -131,6 +135,9 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
     .await;
     let _ = master.kill().await;
     let _ = relay.kill().await;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
     federation.shutdown().await?;
     outcome
 }

@@ -150,7 +150,7 @@ impl Federation {
             .map(|a| format!("{scheme}://{}", a.address))
             .chain(outside)
             .collect();
-        let master = Master::new(master_config).map_err(|e| e.to_string())?;
+        let master = Master::new(master_config).await.map_err(|e| e.to_string())?;
         let listener = bind(addresses.master).await?;
         let master_address = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = oneshot::channel::<()>();

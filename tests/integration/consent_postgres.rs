@@ -8,7 +8,8 @@ use veiviser_runtime::tokens::{KeySource, ProfileVerifier};
 
 const KARI: &str = "14838512047";
 
-fn postgres_url() -> Option<String> {
+/// The test server's address; None (and a note) off CI when there is none.
+pub(crate) fn postgres_url() -> Option<String> {
     match std::env::var("VEIVISER_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var_os("CI").is_some() => panic!("CI must provide VEIVISER_TEST_POSTGRES_URL"),

@@ -281,7 +281,7 @@ async fn an_agency_that_is_down_at_start_joins_when_it_comes_up() {
         .map(|a| format!("http://{}", a.address))
         .chain([format!("http://{late_address}")])
         .collect();
-    let master = veiviser_master::Master::new(config).expect("master");
+    let master = veiviser_master::Master::new(config).await.expect("master");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let master_address = listener.local_addr().expect("address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

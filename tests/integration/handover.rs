@@ -538,7 +538,7 @@ async fn a_citizen_following_a_handover_is_not_idle_but_an_abandoned_one_expires
     citizen_status(&mut events, HandoverState::Queued).await;
 
     clock.advance(Duration::from_secs(31 * 60));
-    let report = federation.master.purge().expect("purge runs");
+    let report = federation.master.purge().await.expect("purge runs");
     assert_eq!(report.idle_sessions_closed, 1, "only the abandoned session expires");
     assert!(federation.master.desk().current(&abandoned_session).is_none());
     let still = federation

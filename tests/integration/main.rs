@@ -9,6 +9,7 @@ mod conformance;
 mod consent;
 mod consent_durability;
 mod consent_postgres;
+mod continuity;
 mod federation;
 mod foreign;
 mod handover;

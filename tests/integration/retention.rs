@@ -124,7 +124,7 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
     );
 
     setup.clock.advance(14 * DAY);
-    assert_eq!(master.purge().expect("purged").transcripts_deleted, 0);
+    assert_eq!(master.purge().await.expect("purged").transcripts_deleted, 0);
     assert_eq!(archived_files(&setup.archive).len(), 1, "kept for 15 days");
     let kept = client::export_archived_transcript(&mut client, &token, TranscriptFormat::Text)
         .await
@@ -153,7 +153,7 @@ async fn other_conversations_are_archived_masked_and_purged_after_the_retention_
         .await
         .expect_err("run out, even before the purge");
     assert_eq!(expired.code(), Code::NotFound);
-    assert_eq!(master.purge().expect("purged").transcripts_deleted, 1);
+    assert_eq!(master.purge().await.expect("purged").transcripts_deleted, 1);
     assert!(archived_files(&setup.archive).is_empty(), "deleted after 15 days");
     setup.federation.shutdown().await.expect("clean shutdown");
 }
@@ -178,7 +178,7 @@ async fn idle_sessions_are_closed_by_the_purge_job_with_the_same_rules() {
         .expect_err("idle");
     assert_eq!(refused.code(), Code::NotFound);
 
-    let report = master.purge().expect("purged");
+    let report = master.purge().await.expect("purged");
     assert_eq!(report.idle_sessions_closed, 2);
     assert_eq!(
         archived_files(&setup.archive).len(),

@@ -297,7 +297,7 @@ impl RecordingNetwork {
             .expect("agency");
         let agency_address = agency.address;
         config.agencies = vec![format!("http://{agency_address}")];
-        let master = veiviser_master::Master::new(config).expect("master");
+        let master = veiviser_master::Master::new(config).await.expect("master");
         let mut snapshots = master.network().subscribe();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let master_address = listener.local_addr().expect("address");

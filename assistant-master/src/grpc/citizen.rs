@@ -276,6 +276,7 @@ impl CitizenService {
             ));
         }
         let document = if request.download_token.is_empty() {
+            self.master.resume(&request.session_id).await;
             let session = self.master.sessions().transcript(&request.session_id)?;
             let transcript = self.master.transcript(&request.session_id, &session);
             TranscriptDocument::new(&transcript, rfc3339(self.master.config().clock.now()))
@@ -378,17 +379,17 @@ impl CitizenAssistant for CitizenService {
         // Continue the caller's trace when it sends one; start one otherwise.
         let trace = TraceContext::from_metadata(request.metadata()).unwrap_or_else(TraceContext::new_root);
         let permit = self.master.admit_turn().await;
-        self.ask_stream(request.into_inner(), trace, permit)
+        let request = request.into_inner();
+        self.master.resume(&request.session_id).await;
+        self.ask_stream(request, trace, permit)
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }
 
     async fn end_session(&self, request: Request<EndSessionRequest>) -> Result<Response<EndSessionResponse>, Status> {
-        let session = self
-            .master
-            .sessions()
-            .end(&request.into_inner().session_id)
-            .map_err(|e| self.fail(e))?;
+        let session_id = request.into_inner().session_id;
+        self.master.resume(&session_id).await;
+        let session = self.master.sessions().end(&session_id).map_err(|e| self.fail(e))?;
         // Archiving writes and flushes a file: off the async threads.
         let master = std::sync::Arc::clone(&self.master);
         let kept = tokio::task::spawn_blocking(move || master.close_session(session, CloseReason::Citizen))
@@ -405,6 +406,7 @@ impl CitizenAssistant for CitizenService {
 
     async fn get_transcript(&self, request: Request<GetTranscriptRequest>) -> Result<Response<Transcript>, Status> {
         let session_id = request.into_inner().session_id;
+        self.master.resume(&session_id).await;
         let session = self
             .master
             .sessions()
@@ -425,6 +427,7 @@ impl CitizenAssistant for CitizenService {
 
     async fn request_human(&self, request: Request<RequestHumanRequest>) -> Result<Response<HandoverStatus>, Status> {
         let request = request.into_inner();
+        self.master.resume(&request.session_id).await;
         Handovers::new(&self.master)
             .request_human(&request.session_id, &request.agency_id)
             .map(Response::new)
@@ -434,13 +437,16 @@ impl CitizenAssistant for CitizenService {
     type WatchHandoverStream = HandoverStream;
 
     async fn watch_handover(&self, request: Request<WatchHandoverRequest>) -> Result<Response<HandoverStream>, Status> {
-        self.watch_handover(&request.into_inner().session_id)
+        let session_id = request.into_inner().session_id;
+        self.master.resume(&session_id).await;
+        self.watch_handover(&session_id)
             .map(Response::new)
             .map_err(|e| self.fail(e))
     }
 
     async fn leave_handover(&self, request: Request<LeaveHandoverRequest>) -> Result<Response<HandoverStatus>, Status> {
         let session_id = request.into_inner().session_id;
+        self.master.resume(&session_id).await;
         self.master
             .sessions()
             .touch(&session_id)

@@ -1,9 +1,12 @@
 //! Citizen sessions: the acknowledgement gate, the session language, the
 //! transcript the citizen can download, and what the retention rules need to
 //! know (the topics touched). Sessions live in memory and expire after a
-//! period of inactivity; time comes from an injectable [`Clock`].
+//! period of inactivity; time comes from an injectable [`Clock`]. With a
+//! session store, every change is also noted for the save task
+//! ([`Sessions::unsaved`]), and a session saved by another master (or before
+//! a restart) can be taken back in ([`Sessions::restore`]).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -12,6 +15,7 @@ use veiviser_runtime::clock::{Clock, rfc3339};
 
 use crate::error::Error;
 use crate::routing::Choice;
+use crate::sessions::saved::{Change, Outcome, SavedChoices, SavedEntry, SavedOption, SavedSession, SavedState};
 
 /// A transcript keeps at most this many entries (200 questions and answers);
 /// older ones are dropped first, so a session's memory stays bounded.
@@ -78,6 +82,8 @@ pub struct ClosedSession {
     pub language: String,
     pub transcript: Vec<TranscriptEntry>,
     pub topics: BTreeSet<String>,
+    /// The revision the session store held of it (0: never saved).
+    pub revision: i64,
 }
 
 #[derive(Debug)]
@@ -98,6 +104,8 @@ struct Session {
     /// Messages taken for an answer so far: a turn offers choices only if no
     /// newer message has come meanwhile.
     turns: u64,
+    /// The revision last saved to (or read from) the session store; 0 if never.
+    saved_revision: i64,
 }
 
 /// A clarifying question's options: the (masked) question it was about, and
@@ -114,14 +122,117 @@ impl Session {
         self.transcript.is_empty() && self.citizen_token.is_none()
     }
 
+    fn new(language: &str, now: SystemTime) -> Self {
+        Self {
+            language: language.to_string(),
+            last_active: now,
+            transcript: Vec::new(),
+            topics: BTreeSet::new(),
+            masked_kinds: BTreeSet::new(),
+            citizen_token: None,
+            not_understood_in_a_row: 0,
+            last_agencies: Vec::new(),
+            offered: None,
+            turns: 0,
+            saved_revision: 0,
+        }
+    }
+
     fn closed(self, id: String) -> ClosedSession {
         ClosedSession {
             id,
             language: self.language,
             transcript: self.transcript,
             topics: self.topics,
+            revision: self.saved_revision,
         }
     }
+
+    fn view(&self, id: &str) -> ClosedSession {
+        ClosedSession {
+            id: id.to_string(),
+            language: self.language.clone(),
+            transcript: self.transcript.clone(),
+            topics: self.topics.clone(),
+            revision: self.saved_revision,
+        }
+    }
+
+    /// The session as the store keeps it, at the next revision.
+    fn saved(&self, id: &str) -> SavedSession {
+        let transcript = self.transcript.iter().map(SavedEntry::from).collect();
+        let offered = self.offered.as_deref().map(|offered| SavedChoices {
+            question: offered.question.clone(),
+            options: offered
+                .options
+                .iter()
+                .map(|(label, choice)| SavedOption {
+                    label: label.clone(),
+                    choice: choice.into(),
+                })
+                .collect(),
+        });
+        SavedSession {
+            id: id.to_string(),
+            revision: self.saved_revision + 1,
+            last_active_ms: unix_ms(self.last_active),
+            state: SavedState {
+                language: self.language.clone(),
+                transcript,
+                topics: self.topics.clone(),
+                masked_kinds: self.masked_kinds.clone(),
+                not_understood_in_a_row: self.not_understood_in_a_row,
+                last_agencies: self.last_agencies.clone(),
+                offered,
+                turns: self.turns,
+            },
+        }
+    }
+
+    /// A session as the store kept it (without a login: that never leaves a process).
+    fn from_saved(saved: SavedSession) -> Self {
+        let state = saved.state;
+        let transcript = state.transcript.into_iter().map(TranscriptEntry::from).collect();
+        let offered = state.offered.map(|offered| {
+            Box::new(OfferedChoices {
+                question: offered.question,
+                options: offered
+                    .options
+                    .into_iter()
+                    .map(|option| (option.label, option.choice.into()))
+                    .collect(),
+            })
+        });
+        Self {
+            language: state.language,
+            last_active: SystemTime::UNIX_EPOCH
+                + Duration::from_millis(u64::try_from(saved.last_active_ms).unwrap_or_default()),
+            transcript,
+            topics: state.topics,
+            masked_kinds: state.masked_kinds,
+            citizen_token: None,
+            not_understood_in_a_row: state.not_understood_in_a_row,
+            last_agencies: state.last_agencies,
+            offered,
+            turns: state.turns,
+            saved_revision: saved.revision,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch (0 before it).
+pub fn unix_ms(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// Changes not yet handed to the save task.
+#[derive(Debug, Default)]
+struct Unsaved {
+    changed: HashSet<String>,
+    /// Ended sessions and the revision they were last saved at.
+    ended: HashMap<String, i64>,
 }
 
 /// The open sessions.
@@ -135,6 +246,9 @@ pub struct Sessions {
     idle_timeout: Duration,
     max_sessions: usize,
     clock: Arc<dyn Clock>,
+    /// With a session store: what changed since the last save. Locked after
+    /// `sessions` is released, never while it is held.
+    unsaved: Option<Mutex<Unsaved>>,
 }
 
 /// A session opened, and the unused session it pushed out, if the store was full.
@@ -152,7 +266,134 @@ impl Sessions {
             idle_timeout,
             max_sessions,
             clock,
+            unsaved: None,
         }
+    }
+
+    /// Sessions whose changes are noted for a session store's save task.
+    pub fn saved_to_a_store(idle_timeout: Duration, max_sessions: usize, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            unsaved: Some(Mutex::new(Unsaved::default())),
+            ..Self::new(idle_timeout, max_sessions, clock)
+        }
+    }
+
+    fn unsaved(&self) -> Option<std::sync::MutexGuard<'_, Unsaved>> {
+        self.unsaved
+            .as_ref()
+            .map(|unsaved| unsaved.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Notes that session `id` changed. Called after the change, with
+    /// `sessions` released: the save task reads the session after taking the
+    /// note, so it sees the change.
+    fn changed(&self, id: &str) {
+        if let Some(mut unsaved) = self.unsaved()
+            && !unsaved.changed.contains(id)
+        {
+            unsaved.changed.insert(id.to_string());
+        }
+    }
+
+    fn ended(&self, id: &str, revision: i64) {
+        if let Some(mut unsaved) = self.unsaved() {
+            unsaved.changed.remove(id);
+            unsaved.ended.insert(id.to_string(), revision);
+        }
+    }
+
+    /// The changes since the last call, for the session store: each changed
+    /// session at its next revision, and each ended one.
+    pub fn take_unsaved(&self) -> Vec<Change> {
+        let Some(unsaved) = self.unsaved().map(|mut unsaved| std::mem::take(&mut *unsaved)) else {
+            return Vec::new();
+        };
+        let mut changes: Vec<Change> = unsaved
+            .ended
+            .into_iter()
+            .map(|(id, revision)| Change::End { id, revision })
+            .collect();
+        let sessions = self.lock();
+        changes.extend(unsaved.changed.iter().filter_map(|id| {
+            let session = sessions.get(id)?;
+            Some(Change::Save {
+                session: session.saved(id),
+                expected: session.saved_revision,
+            })
+        }));
+        changes
+    }
+
+    /// What became of changes from [`Self::take_unsaved`]: a written save
+    /// becomes the session's revision; a stale copy (another master saved the
+    /// session since) is dropped, so its next message reads the newer one.
+    /// Returns how many were stale.
+    pub fn note_saved(&self, changes: &[Change], outcomes: &[Outcome]) -> usize {
+        let mut sessions = self.lock();
+        let mut stale = 0;
+        for (change, outcome) in changes.iter().zip(outcomes) {
+            let Change::Save { session: saved, .. } = change else {
+                continue;
+            };
+            match outcome {
+                Outcome::Written => {
+                    if let Some(session) = sessions.get_mut(&saved.id) {
+                        session.saved_revision = session.saved_revision.max(saved.revision);
+                    }
+                }
+                Outcome::Conflict => {
+                    stale += 1;
+                    sessions.remove(&saved.id);
+                }
+            }
+        }
+        stale
+    }
+
+    /// Changes that could not be written are noted again, for the next save.
+    pub fn not_saved(&self, changes: Vec<Change>) {
+        let Some(mut unsaved) = self.unsaved() else {
+            return;
+        };
+        for change in changes {
+            match change {
+                Change::Save { session, .. } => {
+                    if !unsaved.ended.contains_key(&session.id) {
+                        unsaved.changed.insert(session.id);
+                    }
+                }
+                Change::End { id, revision } => {
+                    unsaved.ended.entry(id).or_insert(revision);
+                }
+            }
+        }
+    }
+
+    /// The revision held of session `id` (0: not saved yet), if it is held here.
+    pub fn held_revision(&self, id: &str) -> Option<i64> {
+        self.lock().get(id).map(|session| session.saved_revision)
+    }
+
+    /// Takes in a session as the store kept it (after a restart, or from
+    /// another master), replacing a copy held here. False if it is idle.
+    pub fn restore(&self, saved: SavedSession) -> bool {
+        let session = Session::from_saved(saved.clone());
+        if self.is_idle(&session, self.clock.now()) {
+            return false;
+        }
+        self.lock().insert(saved.id, session);
+        true
+    }
+
+    /// Forgets a copy held here that the store no longer has (another master
+    /// ended it).
+    pub fn forget(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    /// True when `id` is held here.
+    pub fn holds(&self, id: &str) -> bool {
+        self.lock().contains_key(id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -198,21 +439,13 @@ impl Sessions {
         }
         let id = uuid::Uuid::new_v4().to_string();
         unused.push_back(id.clone());
-        sessions.insert(
-            id.clone(),
-            Session {
-                language: language.to_string(),
-                last_active: now,
-                transcript: Vec::new(),
-                topics: BTreeSet::new(),
-                masked_kinds: BTreeSet::new(),
-                citizen_token: None,
-                not_understood_in_a_row: 0,
-                last_agencies: Vec::new(),
-                offered: None,
-                turns: 0,
-            },
-        );
+        sessions.insert(id.clone(), Session::new(language, now));
+        drop(unused);
+        drop(sessions);
+        if let Some(evicted) = &evicted {
+            self.ended(&evicted.id, evicted.revision);
+        }
+        self.changed(&id);
         Ok(Started { id, evicted })
     }
 
@@ -221,13 +454,17 @@ impl Sessions {
     pub fn touch(&self, id: &str) -> Result<String, Error> {
         let mut sessions = self.lock();
         let now = self.clock.now();
-        match sessions.get_mut(id) {
+        let language = match sessions.get_mut(id) {
             Some(session) if !self.is_idle(session, now) => {
                 session.last_active = now;
-                Ok(session.language.clone())
+                session.language.clone()
             }
-            _ => Err(Error::UnknownSession),
-        }
+            _ => return Err(Error::UnknownSession),
+        };
+        // Not noted for the store by itself: a read on another master must not
+        // write over this one's answer. Every message records, and that saves
+        // the time too; a followed handover is kept open by `keep_open`.
+        Ok(language)
     }
 
     /// Appends to the transcript of a session (ignored if it has ended
@@ -250,7 +487,10 @@ impl Sessions {
             if entry.role == Role::Assistant && !entry.agency_ids.is_empty() {
                 session.last_agencies = entry.agency_ids.to_vec();
             }
+        } else {
+            return at;
         }
+        self.changed(id);
         at
     }
 
@@ -261,22 +501,29 @@ impl Sessions {
         let now = self.clock.now();
         if let Some(session) = self.lock().get_mut(id) {
             session.last_active = now;
+        } else {
+            return;
         }
+        self.changed(id);
     }
 
     /// Notes whether the assistant understood the latest message and returns
     /// how many in a row it has not.
     pub fn note_understood(&self, id: &str, understood: bool) -> u32 {
-        let mut sessions = self.lock();
-        let Some(session) = sessions.get_mut(id) else {
-            return 0;
+        let in_a_row = {
+            let mut sessions = self.lock();
+            let Some(session) = sessions.get_mut(id) else {
+                return 0;
+            };
+            session.not_understood_in_a_row = if understood {
+                0
+            } else {
+                session.not_understood_in_a_row.saturating_add(1)
+            };
+            session.not_understood_in_a_row
         };
-        session.not_understood_in_a_row = if understood {
-            0
-        } else {
-            session.not_understood_in_a_row.saturating_add(1)
-        };
-        session.not_understood_in_a_row
+        self.changed(id);
+        in_a_row
     }
 
     /// Remembers a clarifying question's options until the next message,
@@ -286,19 +533,25 @@ impl Sessions {
             && session.turns == turn
         {
             session.offered = Some(Box::new(offered));
+        } else {
+            return;
         }
+        self.changed(id);
     }
 
     /// Starts a turn for the message `text`: the choice it makes among the
     /// options offered (as [`Self::choice_for`]), which are forgotten in the
     /// same step, and the turn's number for [`Self::offer_choices`].
     pub fn take_choice(&self, id: &str, text: &str) -> (Option<(String, Choice)>, u64) {
-        let mut sessions = self.lock();
-        let Some(session) = sessions.get_mut(id) else {
-            return (None, 0);
+        let (offered, turns) = {
+            let mut sessions = self.lock();
+            let Some(session) = sessions.get_mut(id) else {
+                return (None, 0);
+            };
+            session.turns += 1;
+            (session.offered.take(), session.turns)
         };
-        session.turns += 1;
-        let offered = session.offered.take();
+        self.changed(id);
         let text = text.trim().to_lowercase();
         let chosen = offered.and_then(|offered| {
             let (_, choice) = offered
@@ -307,7 +560,7 @@ impl Sessions {
                 .find(|(label, _)| label.trim().to_lowercase() == text)?;
             Some((offered.question, choice))
         });
-        (chosen, session.turns)
+        (chosen, turns)
     }
 
     /// For the message after a clarifying question: when `text` is one of its
@@ -328,7 +581,10 @@ impl Sessions {
     pub fn forget_choices(&self, id: &str) {
         if let Some(session) = self.lock().get_mut(id) {
             session.offered = None;
+        } else {
+            return;
         }
+        self.changed(id);
     }
 
     /// The agencies of the latest answer that named any.
@@ -338,13 +594,17 @@ impl Sessions {
 
     /// Deletes the entries written during a handover; returns how many.
     pub fn forget_handover(&self, id: &str, handover_id: &str) -> usize {
-        let mut sessions = self.lock();
-        let Some(session) = sessions.get_mut(id) else {
-            return 0;
+        let forgotten = {
+            let mut sessions = self.lock();
+            let Some(session) = sessions.get_mut(id) else {
+                return 0;
+            };
+            let before = session.transcript.len();
+            session.transcript.retain(|entry| entry.handover_id != handover_id);
+            before - session.transcript.len()
         };
-        let before = session.transcript.len();
-        session.transcript.retain(|entry| entry.handover_id != handover_id);
-        before - session.transcript.len()
+        self.changed(id);
+        forgotten
     }
 
     /// True while the session exists, without marking it active.
@@ -361,12 +621,7 @@ impl Sessions {
     /// The transcript and topics without marking the session active (for
     /// the advisors' view of a waiting conversation); None once it ended.
     pub fn peek(&self, id: &str) -> Option<ClosedSession> {
-        self.lock().get(id).map(|session| ClosedSession {
-            id: id.to_string(),
-            language: session.language.clone(),
-            transcript: session.transcript.clone(),
-            topics: session.topics.clone(),
-        })
+        self.lock().get(id).map(|session| session.view(id))
     }
 
     /// Keeps the citizen's login token with the session.
@@ -384,15 +639,21 @@ impl Sessions {
     /// Notes the kinds of personal data masked in a message and returns those
     /// masked for the first time in this session.
     pub fn note_masked(&self, id: &str, kinds: &[String]) -> Vec<String> {
-        let mut sessions = self.lock();
-        let Some(session) = sessions.get_mut(id) else {
-            return Vec::new();
+        let new: Vec<String> = {
+            let mut sessions = self.lock();
+            let Some(session) = sessions.get_mut(id) else {
+                return Vec::new();
+            };
+            kinds
+                .iter()
+                .filter(|kind| session.masked_kinds.insert((*kind).clone()))
+                .cloned()
+                .collect()
         };
-        kinds
-            .iter()
-            .filter(|kind| session.masked_kinds.insert((*kind).clone()))
-            .cloned()
-            .collect()
+        if !new.is_empty() {
+            self.changed(id);
+        }
+        new
     }
 
     /// The transcript so far, the session language and the topics touched.
@@ -400,12 +661,7 @@ impl Sessions {
         self.touch(id)?;
         let sessions = self.lock();
         let session = sessions.get(id).ok_or(Error::UnknownSession)?;
-        Ok(ClosedSession {
-            id: id.to_string(),
-            language: session.language.clone(),
-            transcript: session.transcript.clone(),
-            topics: session.topics.clone(),
-        })
+        Ok(session.view(id))
     }
 
     /// Ends a session and hands back what it held.
@@ -413,7 +669,12 @@ impl Sessions {
         let mut sessions = self.lock();
         let now = self.clock.now();
         match sessions.remove(id) {
-            Some(session) if !self.is_idle(&session, now) => Ok(session.closed(id.to_string())),
+            Some(session) if !self.is_idle(&session, now) => {
+                drop(sessions);
+                let closed = session.closed(id.to_string());
+                self.ended(id, closed.revision);
+                Ok(closed)
+            }
             Some(session) => {
                 // Idle already: put it back for the purge job to close with its reason.
                 sessions.insert(id.to_string(), session);
@@ -423,7 +684,10 @@ impl Sessions {
         }
     }
 
-    /// Closes every idle session and hands back what they held.
+    /// Closes every idle session held here and hands back what they held.
+    /// With a session store, the caller takes each out of the store too
+    /// ([`crate::sessions::durable::SessionStore::claim`]): another master
+    /// may have saved it since.
     pub fn close_idle(&self) -> Vec<ClosedSession> {
         let now = self.clock.now();
         let mut sessions = self.lock();
