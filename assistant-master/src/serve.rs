@@ -103,6 +103,21 @@ pub async fn serve_master(
     )
     .await?;
     health.set_serving::<AdvisorDeskServer<AdvisorDeskService>>().await;
+    // Not ready (readiness probes, balancers) until it knows its agencies.
+    if !master.network().started() {
+        health.set_not_serving::<CitizenAssistantServer<CitizenService>>().await;
+        health
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
+        let (network, health) = (Arc::clone(master.network()), health.clone());
+        tokio::spawn(async move {
+            network.wait_started().await;
+            health.set_serving::<CitizenAssistantServer<CitizenService>>().await;
+            health
+                .set_service_status("", tonic_health::ServingStatus::Serving)
+                .await;
+        });
+    }
     let router = router.add_service(AdvisorDeskServer::new(AdvisorDeskService::new(Arc::clone(&master))));
     tracing::info!(%address, agencies = master.config().agencies.len(), "master assistant serving");
     let desk_master = Arc::clone(&master);

@@ -129,6 +129,22 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
         in_flight: Vec<usize>,
     },
+    /// Run the network on loopback at a steady rate of questions while an
+    /// agency is killed and started again, the trust service is stopped and
+    /// started, and the master is restarted cleanly and once as a crash; prints
+    /// a Markdown report: questions answered in full, partly (the missing
+    /// agency named), failed, sessions lost, consents lost.
+    Soak {
+        /// How long the run lasts.
+        #[arg(long, default_value_t = 180)]
+        seconds: u64,
+        /// Questions a second.
+        #[arg(long, default_value_t = 20)]
+        rate: u32,
+        /// Conversations kept going.
+        #[arg(long, default_value_t = 40)]
+        conversations: usize,
+    },
     /// A bare relay that only forwards Ask to agencies (the load test's floor).
     #[command(hide = true)]
     Relay {
@@ -332,6 +348,11 @@ async fn main() -> ExitCode {
             token_issuer_listen,
         } => conformance(address, public_key.clone(), token_issuer_listen).await,
         Command::Loadtest { seconds, ref in_flight } => loadtest(seconds, in_flight).await,
+        Command::Soak {
+            seconds,
+            rate,
+            conversations,
+        } => soak(seconds, rate, conversations).await,
         Command::Relay { listen, ref agencies } => veiviser_cli::relay::serve(listen, agencies).await,
         Command::Route {
             with_courts,
@@ -757,6 +778,25 @@ async fn loadtest(seconds: u64, in_flight: &[usize]) -> Result<(), String> {
     );
     let lines = veiviser_cli::loadtest::run(&test).await?;
     println!("{}", veiviser_cli::loadtest::table(&lines));
+    Ok(())
+}
+
+async fn soak(seconds: u64, rate: u32, conversations: usize) -> Result<(), String> {
+    let soak = veiviser_cli::soak::Soak {
+        seconds: seconds.clamp(10, 3_600),
+        rate: rate.clamp(1, 500),
+        conversations: conversations.clamp(1, 1_000),
+        ..veiviser_cli::soak::Soak::default()
+    };
+    eprintln!(
+        "soak: {} s at {} questions a second, loopback only",
+        soak.seconds, soak.rate
+    );
+    let report = veiviser_cli::soak::run(&soak).await?;
+    println!("{}", veiviser_cli::soak::report(&report, &soak));
+    if report.sessions_lost + report.consents_lost > 0 {
+        return Err("sessions or consents were lost".into());
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The whole Veiviser network in one process: the three agency assistants (and,
 //! when asked, the courts) and the master, each on its own listener. `veiviser demo` runs it on fixed
-//! loopback ports; tests run it on `127.0.0.1:0` and stop and restart agencies.
+//! loopback ports; tests run it on `127.0.0.1:0` and stop, kill and restart agencies and the
+//! master (a kill drops a server at once, as a crash would: no draining, no last save).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +46,12 @@ impl Running {
         let _ = self.stop.send(());
         self.task.await.map_err(|e| e.to_string())?
     }
+
+    /// Drops the server where it stands, as a crash would.
+    async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
 
 /// One agency of the federation.
@@ -67,6 +74,8 @@ pub struct Federation {
     /// Agencies the master knows that run elsewhere (not in `agencies`).
     outside_agencies: usize,
     agency_server: AgencyConfig,
+    /// The master's configuration, with the agencies' addresses, for a restart.
+    master_config: MasterConfig,
     master_running: Option<Running>,
 }
 
@@ -150,26 +159,42 @@ impl Federation {
             .map(|a| format!("{scheme}://{}", a.address))
             .chain(outside)
             .collect();
-        let master = Master::new(master_config).await.map_err(|e| e.to_string())?;
-        let listener = bind(addresses.master).await?;
-        let master_address = listener.local_addr().map_err(|e| e.to_string())?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let served = Arc::clone(&master);
-        let task = tokio::spawn(async move {
-            veiviser_master::serve_master(listener, served, async {
-                let _ = stopped.await;
-            })
-            .await
-            .map_err(|e| e.to_string())
-        });
+        let (master, running, master_address) = start_master(master_config.clone(), addresses.master).await?;
         Ok(Self {
             master,
             master_address,
             agencies,
             outside_agencies,
             agency_server,
-            master_running: Some(Running { stop, task }),
+            master_config,
+            master_running: Some(running),
         })
+    }
+
+    /// Stops the master, gracefully or (`crash`) at once without its last
+    /// save, and starts a new one with the same configuration on the same
+    /// address; returns when the new one has every running agency's card.
+    pub async fn restart_master(&mut self, crash: bool, timeout: std::time::Duration) -> Result<(), String> {
+        if let Some(running) = self.master_running.take() {
+            if crash {
+                running.kill().await;
+            } else {
+                running.stop().await?;
+            }
+        }
+        let (master, running, _) = start_master(self.master_config.clone(), self.master_address).await?;
+        self.master = master;
+        self.master_running = Some(running);
+        self.wait_until_ready(timeout).await
+    }
+
+    /// Drops one agency at once, as a crash would; its address stays reserved
+    /// for [`Self::restart_agency`].
+    pub async fn kill_agency(&mut self, id: &str) -> Result<(), String> {
+        if let Some(running) = self.agency_mut(id)?.running.take() {
+            running.kill().await;
+        }
+        Ok(())
     }
 
     /// Waits until the master has fetched the card of every running agency,
@@ -239,6 +264,22 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
     TcpListener::bind(address)
         .await
         .map_err(|e| format!("cannot listen on {address}: {e}"))
+}
+
+async fn start_master(config: MasterConfig, address: SocketAddr) -> Result<(Arc<Master>, Running, SocketAddr), String> {
+    let master = Master::new(config).await.map_err(|e| e.to_string())?;
+    let listener = bind(address).await?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = Arc::clone(&master);
+    let task = tokio::spawn(async move {
+        veiviser_master::serve_master(listener, served, async {
+            let _ = stopped.await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    });
+    Ok((master, Running { stop, task }, address))
 }
 
 fn spawn_agency(listener: TcpListener, assistant: Arc<Assistant>, config: AgencyConfig) -> Running {

@@ -186,3 +186,71 @@ async fn closed_once(config: MasterConfig) {
     let store = second.continuity().expect("a store").store();
     assert_eq!(store.count().await.expect("count"), 0, "nothing left in the store");
 }
+
+/// A master that has just started does not answer before it knows its
+/// agencies (it would tell the citizen nobody can help): it reports
+/// NOT_SERVING, a question waits, and both go on once the first card is in.
+#[tokio::test]
+async fn a_starting_master_answers_once_it_knows_its_agencies() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+    // The agency's address is taken, but nothing answers on it yet.
+    let agency_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let agency_address = agency_listener.local_addr().expect("address");
+    let config = MasterConfig {
+        agencies: vec![format!("http://{agency_address}")],
+        agency_timeout: Duration::from_secs(10),
+        ..master_config()
+    };
+    let master = veiviser_master::Master::new(config).await.expect("master");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let master_address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(veiviser_master::serve_master(listener, Arc::clone(&master), async {
+        let _ = stopped.await;
+    }));
+    let channel = veiviser_cli::client::channel(&master_address.to_string())
+        .await
+        .expect("master");
+    let status = |channel: tonic::transport::Channel| async move {
+        HealthClient::new(channel)
+            .check(HealthCheckRequest { service: String::new() })
+            .await
+            .expect("health")
+            .into_inner()
+            .status()
+    };
+    assert_eq!(status(channel.clone()).await, ServingStatus::NotServing);
+
+    let mut client = veiviser_cli::client::MasterClient::new(channel.clone());
+    let session = veiviser_cli::client::start_session(&mut client, "nb", true)
+        .await
+        .expect("sessions start meanwhile")
+        .session_id;
+    let asking = tokio::spawn(async move {
+        veiviser_cli::client::ask(&mut client, &session, "hvordan søker jeg gravferdsstønad", |_| {}).await
+    });
+    let agency = veiviser_testkit::faulty::FaultyAgency::start(
+        veiviser_agency_sdk::Assistant::new(veiviser_nav::CONTENT.load().expect("content")),
+        agency_listener,
+    )
+    .await
+    .expect("agency");
+    let answer = tokio::time::timeout(READY, asking)
+        .await
+        .expect("in time")
+        .expect("joined")
+        .expect("answered");
+    assert_eq!(answer.agency_ids, ["nav"], "routed to the agency, not out of scope");
+    tokio::time::timeout(READY, async {
+        while status(channel.clone()).await != ServingStatus::Serving {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("serving once started");
+    let _ = stop.send(());
+    served.await.expect("joined").expect("served");
+    agency.stop().await.expect("stopped");
+}

@@ -21,5 +21,6 @@ mod python_agency;
 mod registry;
 mod retention;
 mod routing_eval;
+mod soak;
 mod support;
 mod trace_context;

@@ -380,6 +380,8 @@ impl CitizenAssistant for CitizenService {
         let trace = TraceContext::from_metadata(request.metadata()).unwrap_or_else(TraceContext::new_root);
         let permit = self.master.admit_turn().await;
         let request = request.into_inner();
+        // A master that has just started answers once it knows its agencies.
+        self.master.network().wait_started().await;
         self.master.resume(&request.session_id).await;
         self.ask_stream(request, trace, permit)
             .map(Response::new)

@@ -138,6 +138,14 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The agency with this id, if its card is known.
+    /// Every configured agency has had its first look.
+    fn first_looks_done(&self) -> bool {
+        self.agencies
+            .iter()
+            .filter(|a| a.origin == Origin::Configured)
+            .all(|a| a.state() != "waiting")
+    }
+
     pub fn agency(&self, id: &str) -> Option<&Agency> {
         self.agencies.iter().find(|a| a.id() == Some(id))
     }
@@ -165,6 +173,10 @@ pub struct Network {
     content: Arc<MasterContent>,
     config: MasterConfig,
     snapshots: watch::Sender<Arc<Snapshot>>,
+    /// When the first look at every configured agency is due at the latest.
+    first_looks_due: Instant,
+    /// Set once every configured agency has had its first look (or it was due).
+    started: std::sync::atomic::AtomicBool,
 }
 
 impl Network {
@@ -190,7 +202,39 @@ impl Network {
             content,
             config: config.clone(),
             snapshots,
+            // One look takes at most the agency timeout; a little more for the
+            // tasks to start.
+            first_looks_due: Instant::now() + config.agency_timeout + std::time::Duration::from_millis(500),
+            started: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// True once every configured agency has had its first look (its card
+    /// fetched, or found unreachable or refused), or that look is overdue.
+    /// Before, the router does not know the network and would tell a citizen
+    /// that nobody here can help.
+    pub fn started(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.started.load(Ordering::Relaxed) {
+            return true;
+        }
+        let started = self.snapshot().first_looks_done() || Instant::now() >= self.first_looks_due;
+        if started {
+            self.started.store(true, Ordering::Relaxed);
+        }
+        started
+    }
+
+    /// Waits until [`Self::started`] (at once, once it has): a question asked
+    /// while the master is starting waits for the network rather than being
+    /// answered without it.
+    pub async fn wait_started(&self) {
+        if self.started() {
+            return;
+        }
+        let mut snapshots = self.subscribe();
+        let _ = tokio::time::timeout_at(self.first_looks_due, snapshots.wait_for(|s| s.first_looks_done())).await;
+        self.started.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The current view.
