@@ -314,15 +314,21 @@ fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     if !matches!(on.as_ref(), "på" | "paa" | "on" | "at") {
         return false;
     }
-    let mut from = before.len().saturating_sub(64);
-    while !before.is_char_boundary(from) {
-        from += 1;
+    let verb_third = CALLED.contains(&third.as_ref());
+    // The fourth word back is read only when a verb of calling may be it.
+    let tail_has_verb = || {
+        ["ring", "call", "rang", "phoned", "kontakt"]
+            .iter()
+            .any(|v| tail_of(before, 64).contains(v))
+    };
+    if !verb_third && !tail_has_verb() {
+        return false;
     }
-    let tail = &before[from..];
+    let tail = tail_of(before, 64);
     // Who was called, as written: capitalised, and no person's name; one
     // word after the verb, or two when the verb is the fourth word back.
     let words = crate::words::words(tail);
-    let called_words = if CALLED.contains(&third.as_ref()) {
+    let called_words = if verb_third {
         1
     } else {
         let [.., verb, _, _, _] = words.as_slice() else {
@@ -343,6 +349,15 @@ fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
     called.len() >= called_words
         && called[called.len() - called_words..].iter().all(no_person)
         && tail[on.end..].trim().is_empty()
+}
+
+/// At most the last `most` bytes of `text`, starting on a character.
+fn tail_of(text: &str, most: usize) -> &str {
+    let mut from = text.len().saturating_sub(most);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..]
 }
 
 /// Digits glued to a word ("18135858540tilhører", "on90887412") are a number
@@ -799,7 +814,7 @@ impl Run<'_, '_> {
     /// ("048551 82988"), whose check digits fail: a mistyped identity number,
     /// not a phone number.
     fn is_mistyped_identity_number(&self, first: usize, last: usize) -> bool {
-        if last != first + 1 || self.lengths(first, last) != [6, 5] {
+        if last != first + 1 || self.groups[first].len() != 6 || self.groups[last].len() != 5 {
             return false;
         }
         let g = self.groups[first];
