@@ -965,7 +965,8 @@ impl Names<'_, '_> {
     fn public_figures(&self) -> Vec<bool> {
         let mut figures = Vec::new();
         for i in 0..self.tokens.len() {
-            if !self.tokens[i].word.is_capitalised() || !public_figures::may_start(self.lower(i)) {
+            let word = self.tokens[i].word;
+            if !word.is_capitalised() || !public_figures::may_start(word.text) {
                 continue;
             }
             let joined = |at: usize| at < self.tokens.len() && matches!(self.gap(at), " " | ". " | "\u{a0}");

@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use rustc_hash::FxHashSet;
 
+use crate::word_set::WordSet;
+
 /// Full names in lower case, one space between their words: historical and
 /// living public figures that citizens mention, and fictional characters.
 const FIGURES: &[&str] = &[
@@ -120,15 +122,17 @@ const FIGURES: &[&str] = &[
 
 static FULL_NAMES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| FIGURES.iter().copied().collect());
 /// The first word of each name: a cheap test before words are joined.
-static FIRST_WORDS: LazyLock<FxHashSet<&'static str>> =
-    LazyLock::new(|| FIGURES.iter().filter_map(|name| name.split(' ').next()).collect());
+static FIRST_WORDS: LazyLock<WordSet> = LazyLock::new(|| {
+    let first: Vec<&'static str> = FIGURES.iter().filter_map(|name| name.split(' ').next()).collect();
+    WordSet::new(&first)
+});
 
 /// The most words a listed name has.
 pub(crate) const MOST_WORDS: usize = 4;
 
-/// A listed name may start with this word (in lower case).
-pub(crate) fn may_start(lower: &str) -> bool {
-    FIRST_WORDS.contains(lower)
+/// A listed name may start with this word (in any ASCII case).
+pub(crate) fn may_start(word: &str) -> bool {
+    FIRST_WORDS.contains_ignore_ascii_case(word)
 }
 
 /// These words (in lower case, in order) are a listed name.
