@@ -55,31 +55,33 @@ const DEV5_MIN_DECOYS_KEPT: f64 = 0.981;
 
 /// Writer E's second half (dev7), the test split until it was spent: scored
 /// on arrival, again under the corrected scorer (numbers labelled by their
-/// digits), and after the round that tuned on the other half (dev6).
+/// digits), after the round that tuned on the other half (dev6), and after
+/// the round that tuned on dev7 and dev8 (its floors now those).
 const DEV7_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
     ("kontonummer", 0.995),
     ("iban", 0.995),
-    ("card", 0.75),
+    ("card", 0.995),
     ("phone", 0.97),
-    ("email", 0.954),
-    ("name", 0.982),
-    ("address", 0.862),
+    ("email", 0.97),
+    ("name", 1.0),
+    ("address", 0.965),
 ];
-const DEV7_MIN_DECOYS_KEPT: f64 = 0.935;
+const DEV7_MIN_DECOYS_KEPT: f64 = 1.0;
 
-/// Writer F's first half (dev8), as scored on arrival.
+/// Writer F's first half (dev8), as scored on arrival, and after the round
+/// that tuned on it and on dev7 (its floors now those).
 const DEV8_FLOORS: [(&str, f64); 8] = [
-    ("fodselsnummer", 0.962),
-    ("kontonummer", 0.916),
+    ("fodselsnummer", 0.995),
+    ("kontonummer", 0.995),
     ("iban", 0.995),
     ("card", 0.995),
     ("phone", 0.97),
     ("email", 0.97),
-    ("name", 0.958),
-    ("address", 0.864),
+    ("name", 1.0),
+    ("address", 0.972),
 ];
-const DEV8_MIN_DECOYS_KEPT: f64 = 0.967;
+const DEV8_MIN_DECOYS_KEPT: f64 = 1.0;
 
 /// Writer F's second half, the test split, never read: as scored on arrival.
 const TEST_FLOORS: [(&str, f64); 8] = [

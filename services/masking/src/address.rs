@@ -122,7 +122,7 @@ static HOUSE_NUMBER: LazyLock<Regex> =
 /// 3+2, Polish 2-3, German 5) and the place.
 static POSTCODE_AND_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^,?[ \u{a0}]{1,2}(?:(?:\d{3} \d{2}|\d{2}-\d{3}|(?:[A-Z]{1,2}-)?\d{4,5})[ \u{a0}]{1,2}\p{L}[\p{L}\-]*|\d{3}[ \u{a0}]\p{Lu}[\p{L}\-]*)(?: \p{Lu}[\p{L}\-]*| i \p{Lu}[\p{L}\-]*)?",
+        r"^,?(?:[ \u{a0}]{1,2}|\r?\n)(?:(?:\d{3} \d{2}|\d{2}-\d{3}|(?:[A-Z]{1,2}-)?\d{4,5})[ \u{a0}]{1,2}\p{L}[\p{L}\-]*|\d{3}[ \u{a0}]\p{Lu}[\p{L}\-]*)(?: \p{Lu}[\p{L}\-]*| i \p{Lu}[\p{L}\-]*)?",
     )
     .expect("valid")
 });
@@ -160,8 +160,11 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
             let compound = is_abbreviated_compound(word) && text[word.end..].starts_with('.');
             if compound || is_street_name_end(lower, i, words) {
                 street_then_number(text, words, i, out);
-            } else if postcode_somewhere {
-                place_number_postcode(text, words, i, out);
+            } else {
+                if postcode_somewhere {
+                    place_number_postcode(text, words, i, out);
+                }
+                lived_at(text, words, i, out);
             }
         }
         if postcode_somewhere && text[word.end..].starts_with(", ") {
@@ -175,13 +178,26 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
         }
         let lower = word.lowercase_into(&mut lower);
         let street_first = (lower == "ul" && text[word.end..].starts_with('.')) || STREET_FIRST.contains(&lower);
-        if street_first && word.is_capitalised() || lower == "ul" {
+        if street_first && (word.is_capitalised() || number_before(text, word.start).is_some()) || lower == "ul" {
             // "ul. Długa 12/4", "Calle del Mar 14": the street word, then up
             // to three words (particles among them), then the house number.
+            let mut found = false;
             for next in words.iter().skip(i + 1).take(3) {
                 if let Some(end) = house_number_after(text, next.end) {
                     out.push((EntityKind::Address, word.start, with_postcode(text, end)));
+                    found = true;
                     break;
+                }
+            }
+            // French order, the number first: "12 rue des Lilas, 69003 Lyon".
+            if let (false, Some(start)) = (found, number_before(text, word.start)) {
+                let postcode_after = words
+                    .iter()
+                    .skip(i + 1)
+                    .take(3)
+                    .find(|next| POSTCODE_AND_PLACE.is_match(&text[next.end..]));
+                if let Some(next) = postcode_after {
+                    out.push((EntityKind::Address, start, with_postcode(text, next.end)));
                 }
             }
         }
@@ -204,13 +220,21 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
             if m.as_str().bytes().any(|b| b.is_ascii_digit()) {
                 // The municipality after it ("i Vågå kommune") stays: writers
                 // keep it as a place of its own as often as they count it in.
-                out.push((EntityKind::Address, m.start(), m.end()));
+                // A postcode and its place after it are the address's.
+                let end = CADASTRAL_POSTCODE
+                    .find(&text[m.end()..])
+                    .map_or(m.end(), |p| m.end() + p.end());
+                out.push((EntityKind::Address, m.start(), end));
             }
         }
     }
     with_farm_name(text, &mut out[from..]);
     with_care_of(text, &mut out[from..]);
 }
+
+/// A postcode and its place after a cadastral reference: ", 6823 Sandane".
+static CADASTRAL_POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*").expect("valid"));
 
 /// `text` holds a word that a cadastral reference holds, as written.
 fn has_cadastral_word(text: &str) -> bool {
@@ -273,8 +297,14 @@ fn with_farm_name(text: &str, out: &mut [Finding]) {
         };
         let farm = name.as_str();
         let lower = farm.to_lowercase();
+        // "Nesheim, Nesheimsvegen 88": a farm the street is named after.
+        let street = text[finding.1..finding.2].to_lowercase();
         let is_farm = PREFIXES_CAPITALISED.iter().any(|p| farm.starts_with(p))
-            || FARM_ENDINGS.iter().any(|ending| lower.ends_with(ending));
+            || FARM_ENDINGS.iter().any(|ending| lower.ends_with(ending))
+            || (lower.chars().count() >= 4
+                && !lower.contains(' ')
+                && street.starts_with(&lower)
+                && street.len() > lower.len() + 3);
         if is_farm {
             finding.1 -= before.len() - name.start();
         }
@@ -290,9 +320,10 @@ fn tail(text: &str, end: usize, most: usize) -> &str {
     &text[from..end]
 }
 
-/// A capitalised place or farm name, a comma, a postcode and its place.
+/// A capitalised place or farm name (maybe after a prefix: "Nordre Rud"), a
+/// comma, a postcode and its place.
 static FARM_AND_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\p{L}\p{N}])(\p{Lu}[\p{L}\-]+,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*(?:[ ]i[ ]\p{Lu}[\p{L}\-]*)?)")
+    Regex::new(r"(?:^|[^\p{L}\p{N}])((?:(?:Vestre|Østre|Nordre|Søndre|Øvre|Nedre|Store|Lille|Gamle|Nye)[ ])?\p{Lu}[\p{L}\-]+,[ ]\d{4}[ ]\p{Lu}[\p{L}\-]*(?:[ ]i[ ]\p{Lu}[\p{L}\-]*)?)")
         .expect("valid")
 });
 
@@ -330,9 +361,12 @@ fn with_care_of(text: &str, out: &mut [Finding]) {
 /// Where "c/o Ravn, " ends `before`, if it does: "c/o" in any case, a space,
 /// a name of up to 41 letters, digits, spaces, dots, "&", "'" and "-"
 /// starting with a letter (a firm's too: "c/o Harrison & Co, "), maybe a
-/// comma, and a space.
+/// comma, and a space or a new line.
 fn care_of_start(before: &str) -> Option<usize> {
-    let name_end = before.strip_suffix(' ')?;
+    // A space, or a line's end in an address written as on an envelope.
+    let name_end = before
+        .strip_suffix(' ')
+        .or_else(|| before.strip_suffix('\n').map(|b| b.strip_suffix('\r').unwrap_or(b)))?;
     let name_end = name_end.strip_suffix(',').unwrap_or(name_end);
     // Back over what a name may hold, and the "o " of "c/o " (the slash stops it).
     let mut start = name_end.len();
@@ -433,6 +467,90 @@ fn street_then_number(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Fi
     out.push((EntityKind::Address, words[first].start, with_postcode(text, end)));
 }
 
+/// Where a house number of up to four digits (maybe "bis" or a letter)
+/// right before `at`, one space apart, starts.
+fn number_before(text: &str, at: usize) -> Option<usize> {
+    let before = text[..at].strip_suffix(' ')?;
+    let before = ["bis", "ter"]
+        .iter()
+        .find_map(|s| before.strip_suffix(s).and_then(|b| b.strip_suffix(' ')))
+        .unwrap_or(before);
+    let before = before.strip_suffix(|c: char| c.is_ascii_alphabetic()).unwrap_or(before);
+    let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let start = before.len() - digits;
+    let alone = !before[..start].ends_with(|c: char| c.is_alphanumeric());
+    ((1..=4).contains(&digits) && alone).then_some(start)
+}
+
+/// Words of living, one of which stands a few words before "på" or "i" in
+/// "bodde alene på Øvre Bø 3", "flytta på omsorgsbustad på Fosshaugane 2".
+const LIVING: &[&str] = &[
+    "bor",
+    "bur",
+    "bodde",
+    "budde",
+    "bodd",
+    "budd",
+    "flytta",
+    "flyttet",
+    "flytte",
+    "flytter",
+    "flyttar",
+    "omsorgsbolig",
+    "omsorgsbustad",
+    "adresse",
+    "adressa",
+    "adressen",
+    "lives",
+    "lived",
+    "living",
+    "moved",
+];
+
+/// A capitalised name (maybe after a prefix) and a house number after a
+/// word of living and "på", "i", "at" or "in", with neither street word nor
+/// postcode: the number ends the clause, or "i" and a place follow it
+/// ("bodde alene på Øvre Bø 3 i Seljord"), so "bodde i Bergen 20 år" and
+/// "i Oslo 5. mai" are no addresses.
+fn lived_at(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
+    if !words[i].is_capitalised() {
+        return;
+    }
+    let first = with_prefix(text, words, i);
+    if first == 0 || text[words[first - 1].end..words[first].start] != *" " {
+        return;
+    }
+    if !matches!(words[first - 1].text, "på" | "paa" | "i" | "at" | "in") {
+        return;
+    }
+    let living = words[first.saturating_sub(4)..first - 1]
+        .iter()
+        .any(|w| LIVING.iter().any(|l| w.text.eq_ignore_ascii_case(l)));
+    let Some(mut end) = living.then(|| house_number_after(text, words[i].end)).flatten() else {
+        return;
+    };
+    // "3 i Seljord": the "i" is the preposition, not a house letter.
+    if text[..end].ends_with(" i") && IN_PLACE.is_match(&text[end - 2..]) {
+        end -= 2;
+    }
+    let digits = text[words[i].end..end].bytes().filter(u8::is_ascii_digit).count();
+    let rest = &text[end..];
+    let sentence_ends = rest.strip_prefix('.').is_some_and(|r| {
+        let next = r.trim_start();
+        next.is_empty() || next.starts_with(|c: char| c.is_uppercase())
+    });
+    let ends = rest.is_empty()
+        || rest.starts_with([',', ';', '!', '?', ')', '\n'])
+        || sentence_ends
+        || IN_PLACE.is_match(rest);
+    if digits <= 3 && ends {
+        out.push((EntityKind::Address, words[first].start, end));
+    }
+}
+
+/// "i" and a capitalised place after a house number: " i Seljord".
+static IN_PLACE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ i \p{Lu}").expect("valid"));
+
 /// A place with a house number and a postcode but no street ending
 /// ("Hovin 23, 2830 Raufoss"): one or two words, the first capitalised.
 fn place_number_postcode(text: &str, words: &[Word<'_>], i: usize, out: &mut Vec<Finding>) {
@@ -479,13 +597,27 @@ fn post_box(text: &str, (start, number_end, district_end): (usize, usize, Option
 /// The end of a house number right after `at`, if there is one.
 fn house_number_after(text: &str, at: usize) -> Option<usize> {
     let m = HOUSE_NUMBER.find(&text[at..])?;
+    // "101 m. 12": a letter before a dot and a number abbreviates a flat, and is no house letter.
+    let found = &text[at..at + m.end()];
+    let abbreviation = found.ends_with(|c: char| c.is_ascii_alphabetic())
+        && text[at + m.end()..]
+            .strip_prefix('.')
+            .is_some_and(|r| r.trim_start_matches(' ').starts_with(|c: char| c.is_ascii_digit()));
+    let m_end = if abbreviation {
+        found
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .trim_end_matches(' ')
+            .len()
+    } else {
+        m.end()
+    };
     // A number glued to more digits or a unit is no house number ("12 000", "5 kg").
-    let rest = &text[at + m.end()..];
+    let rest = &text[at + m_end..];
     let more_digits = rest
         .strip_prefix(' ')
         .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
         && !rest.starts_with(" \u{a0}");
-    (!more_digits || POSTCODE_AND_PLACE.is_match(rest) || UNIT.is_match(rest)).then_some(at + m.end())
+    (!more_digits || POSTCODE_AND_PLACE.is_match(rest) || UNIT.is_match(rest)).then_some(at + m_end)
 }
 
 /// A flat or floor after the house number: "H0201", "3. etg", "3º B", "leil. 4", "Flat 2".
@@ -513,6 +645,12 @@ const STREET_FIRST: &[&str] = &[
     "ulica",
 ];
 
+/// A country after a foreign address's place: "69115 Heidelberg, Germany".
+static COUNTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^,[ ](?:Germany|Deutschland|Tyskland|France|Frankrike|Poland|Polska|Polen|Sweden|Sverige|Denmark|Danmark|Norway|Norge|Noreg|Spain|España|Spania|Italy|Italia|Netherlands|Nederland|Belgium|Belgia|Austria|Österreich|Østerrike|Switzerland|Schweiz|Sveits|Finland|Suomi|Lithuania|Lietuva|Litauen|Latvia|Estonia|Romania|Portugal|Greece|Hellas|Hungary|Czechia|Slovakia|Croatia|Ireland|Iceland|Island|UK|United Kingdom|England|Scotland|Wales|USA|Canada)(?-u:\b)")
+        .expect("valid")
+});
+
 /// `end`, moved past a flat or floor, and a postcode and place, if they follow.
 fn with_postcode(text: &str, end: usize) -> usize {
     let mut end = end;
@@ -524,7 +662,8 @@ fn with_postcode(text: &str, end: usize) -> usize {
         }
     }
     if let Some(m) = POSTCODE_AND_PLACE.find(&text[end..]) {
-        return end + m.end();
+        let end = end + m.end();
+        return COUNTRY.find(&text[end..]).map_or(end, |c| end + c.end());
     }
     if let Some(m) = UK_POSTCODE.find(&text[end..]) {
         return end + m.end();
@@ -682,6 +821,53 @@ mod tests {
         assert_eq!(addresses("eg bur i haugset, 6793 innvik."), ["haugset, 6793 innvik"]);
         // An amount after a comma is no postcode and place.
         assert_eq!(addresses("betalte i fjor, 2500 kroner."), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn foreign_forms_boxes_with_districts_and_envelope_lines() {
+        assert_eq!(
+            addresses("send to Lindenstraße 4b, 10115 Berlin, Germany and more"),
+            ["Lindenstraße 4b, 10115 Berlin, Germany"]
+        );
+        assert_eq!(
+            addresses("mieszkała na ul. Długa 17 m. 4, 80-827 Gdańsk."),
+            ["ul. Długa 17 m. 4, 80-827 Gdańsk"]
+        );
+        assert_eq!(
+            addresses("Address: 8 rue des Roses, 75011 Paris, France."),
+            ["8 rue des Roses, 75011 Paris, France"]
+        );
+        assert_eq!(
+            addresses("My address is P.O. Box 4411, Sentrum, 5804 Bergen."),
+            ["P.O. Box 4411, Sentrum, 5804 Bergen"]
+        );
+        assert_eq!(
+            addresses("Kari Berg\nc/o Dahl\nSmalvegen 9\n7013 Trondheim"),
+            ["c/o Dahl\nSmalvegen 9\n7013 Trondheim"]
+        );
+    }
+
+    #[test]
+    fn farms_before_postcodes_cadastral_references_and_where_someone_lived() {
+        assert_eq!(
+            addresses("Far eide Nordre Li, 2850 Lena, gnr. 4 bnr. 2 i Toten."),
+            ["Nordre Li, 2850 Lena", "gnr. 4 bnr. 2"]
+        );
+        assert_eq!(
+            addresses("Garden heiter Øvre Lid, gnr. 23 bnr. 2, 6800 Førde og meir"),
+            ["Øvre Lid, gnr. 23 bnr. 2, 6800 Førde"]
+        );
+        assert_eq!(
+            addresses("vi har teke over Haugset, Haugsetvegen 8, 6800 Førde"),
+            ["Haugset, Haugsetvegen 8, 6800 Førde"]
+        );
+        assert_eq!(addresses("Han bodde alene på Nedre Lid 3 i Lom."), ["Nedre Lid 3"]);
+        assert_eq!(
+            addresses("mor flytta på omsorgsbustad på Solhaug 2. Kan de"),
+            ["Solhaug 2"]
+        );
+        assert_eq!(addresses("han bodde i Bergen 20 år"), Vec::<&str>::new());
+        assert_eq!(addresses("vi bodde i Bergen 5. mai"), Vec::<&str>::new());
     }
 
     #[test]

@@ -13,6 +13,14 @@ static PLAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?-u:\b)").expect("valid")
 });
 
+/// A comma typed for the last dot ("kari@example,com"): only before a
+/// common top-level domain, and not before a space, so a list ("kari@x, com")
+/// is not read as one address.
+static COMMA_TYPO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*,(?:com|net|org|no|se|dk|fi|de|pl|uk|nl|fr|es|it|eu|io)(?-u:\b)")
+        .expect("valid")
+});
+
 /// The written-out forms. An `at` on its own must come with a written-out dot
 /// too, since "at" is also an English word.
 static WRITTEN_OUT: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,11 +48,27 @@ static MAYBE_WRITTEN_OUT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 
+/// A comma stands after an @ in the same word: cheap to look for, so the
+/// pattern for a comma typed for a dot runs only then.
+fn comma_after_at(text: &str) -> bool {
+    text.match_indices('@').any(|(at, _)| {
+        text[at..]
+            .bytes()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .any(|b| b == b',')
+    })
+}
+
 /// Finds the e-mail addresses in `text`.
 pub(crate) fn find(text: &str, out: &mut Vec<Finding>) {
     if text.contains('@') {
         for m in PLAIN.find_iter(text) {
             out.push((EntityKind::Email, m.start(), m.end()));
+        }
+        if comma_after_at(text) {
+            for m in COMMA_TYPO.find_iter(text) {
+                out.push((EntityKind::Email, m.start(), m.end()));
+            }
         }
     }
     if MAYBE_WRITTEN_OUT.is_match(text) {
@@ -84,9 +108,13 @@ mod tests {
             "kari.nordmann@example .com",
             "kari.nordmann krøll example.no",
             "kari.n(a)example.com",
+            "kari.nordmann@example,com",
+            "kari@mail.example,no",
         ] {
             assert_eq!(emails(&format!("skriv til {written} takk")), [written], "{written}");
         }
         assert_eq!(emails("I called them at nine and at noon"), Vec::<&str>::new());
+        // A comma before a space, or before no known domain, ends the address.
+        assert_eq!(emails("kari@example.no, com og per@example,xyz"), ["kari@example.no"]);
     }
 }

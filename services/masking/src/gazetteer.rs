@@ -12,18 +12,199 @@ fn entries(list: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
+/// Common Norwegian first names that the generated lists lack (Faker's
+/// Norwegian table is short on traditional and nynorsk names): a hand list,
+/// of names that are no ordinary words.
+const NORWEGIAN_FIRST_NAMES: &[&str] = &[
+    "aase",
+    "aasmund",
+    "alvhild",
+    "amund",
+    "anbjørg",
+    "anlaug",
+    "arnfinn",
+    "arnstein",
+    "asgeir",
+    "aslak",
+    "aslaug",
+    "asle",
+    "astri",
+    "audhild",
+    "audny",
+    "audun",
+    "bergljot",
+    "borghild",
+    "borgny",
+    "brynhild",
+    "bård",
+    "dagfinn",
+    "dagrun",
+    "dagrunn",
+    "dordi",
+    "eilev",
+    "eilif",
+    "eldbjørg",
+    "eldrid",
+    "eyvind",
+    "frøydis",
+    "gaute",
+    "geirmund",
+    "gisle",
+    "gjermund",
+    "gjertrud",
+    "gry",
+    "gudbrand",
+    "gudny",
+    "gunbjørg",
+    "gunnstein",
+    "gunnvor",
+    "guro",
+    "haakon",
+    "haldis",
+    "halfdan",
+    "hallvard",
+    "halvard",
+    "halvdan",
+    "halvor",
+    "hermod",
+    "hjørdis",
+    "hogne",
+    "ingar",
+    "ingebjørg",
+    "ingebrigt",
+    "ingelin",
+    "ingjerd",
+    "ingolv",
+    "ingri",
+    "ingrun",
+    "ingvild",
+    "ingvill",
+    "jarle",
+    "jofrid",
+    "jomar",
+    "jorhild",
+    "jorid",
+    "jorun",
+    "jostein",
+    "jørund",
+    "ketil",
+    "kjellaug",
+    "kjellfrid",
+    "kjellrun",
+    "kolbein",
+    "kolbjørn",
+    "lavrans",
+    "leiv",
+    "lorentz",
+    "lovise",
+    "magnhild",
+    "mildrid",
+    "målfrid",
+    "njål",
+    "oddbjørg",
+    "oddny",
+    "oddrun",
+    "olaug",
+    "olvar",
+    "olve",
+    "ottar",
+    "paal",
+    "ragnfrid",
+    "ragni",
+    "ragnvald",
+    "ranveig",
+    "reidulf",
+    "reidunn",
+    "roald",
+    "rolv",
+    "rønnaug",
+    "sigbjørn",
+    "signy",
+    "sigrunn",
+    "sigvald",
+    "sigve",
+    "sigvor",
+    "siril",
+    "sjur",
+    "skjalg",
+    "snorre",
+    "solfrid",
+    "solrun",
+    "solvor",
+    "svanhild",
+    "sveinung",
+    "sylvi",
+    "synne",
+    "sølvi",
+    "targjei",
+    "tarjei",
+    "teis",
+    "tharald",
+    "thorleif",
+    "tiril",
+    "tjerand",
+    "tollak",
+    "tollef",
+    "torborg",
+    "tordis",
+    "torfinn",
+    "torgeir",
+    "torgunn",
+    "torhild",
+    "toril",
+    "torild",
+    "torleif",
+    "torleiv",
+    "tormod",
+    "torny",
+    "torodd",
+    "torstein",
+    "torunn",
+    "torvald",
+    "trygve",
+    "trym",
+    "vebjørn",
+    "vegar",
+    "vemund",
+    "vermund",
+    "veslemøy",
+    "vetle",
+    "vigdis",
+    "vårin",
+    "ådne",
+    "åshild",
+    "åslaug",
+    "åsmund",
+    "åsta",
+];
+
+/// Listed first names that are as often ordinary words at the start of a
+/// sentence ("Sol og regn", "Fred og ro", "Stein på graven", "Ver snill"):
+/// taken as ambiguous, so they need a cue or a second name.
+const FIRST_NAMES_ALSO_WORDS: &[&str] = &["sol", "fred", "stein", "ver"];
+
 /// Every listed word and what it is, in one map (one lookup a word): a
 /// place before an ambiguous name, before a first name, before a surname.
 static LISTED: LazyLock<FxHashMap<&'static str, Known>> = LazyLock::new(|| {
     let mut listed = FxHashMap::default();
+    let hand = |words: &'static [&'static str]| words.iter().copied();
     // Inserted in reverse precedence, so the stronger kind overwrites.
-    for (list, known) in [
-        (include_str!("../data/surnames.txt"), Known::Surname),
-        (include_str!("../data/first-names.txt"), Known::FirstName),
-        (include_str!("../data/ambiguous-names.txt"), Known::Ambiguous),
-        (include_str!("../data/places.txt"), Known::Place),
-    ] {
-        for entry in entries(list) {
+    let lists: [(Box<dyn Iterator<Item = &'static str>>, Known); 6] = [
+        (Box::new(entries(include_str!("../data/surnames.txt"))), Known::Surname),
+        (
+            Box::new(entries(include_str!("../data/first-names.txt"))),
+            Known::FirstName,
+        ),
+        (Box::new(hand(NORWEGIAN_FIRST_NAMES)), Known::FirstName),
+        (
+            Box::new(entries(include_str!("../data/ambiguous-names.txt"))),
+            Known::Ambiguous,
+        ),
+        (Box::new(hand(FIRST_NAMES_ALSO_WORDS)), Known::Ambiguous),
+        (Box::new(entries(include_str!("../data/places.txt"))), Known::Place),
+    ];
+    for (list, known) in lists {
+        for entry in list {
             listed.insert(entry, known);
         }
     }
@@ -129,5 +310,10 @@ mod tests {
         assert_eq!(lookup("ingebjørg"), Known::FirstName);
         assert_eq!(lookup("gudmund"), Known::FirstName);
         assert_eq!(lookup("stein"), lookup_listed("stein"));
+        // The hand lists: a traditional name the generated lists lack, and a
+        // listed name that is as often a word.
+        assert_eq!(lookup("ottar"), Known::FirstName);
+        assert_eq!(lookup("torunns"), Known::FirstName);
+        assert_eq!(lookup("sol"), Known::Ambiguous);
     }
 }

@@ -22,6 +22,7 @@ mod masker;
 mod names;
 mod numbers;
 mod post_box;
+mod public_figures;
 mod word_set;
 mod words;
 

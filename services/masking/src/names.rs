@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 use crate::gazetteer::{Known, lookup};
 use crate::kinds::EntityKind;
 use crate::numbers::Finding;
+use crate::public_figures;
 use crate::words::Word;
 
 /// Family, household and other relations, in bokmål, nynorsk and English,
@@ -201,6 +202,10 @@ const RELATIONS_LIST: &[&str] = &[
     "grandson",
     "granddaughter",
     "godfather",
+    "gubben",
+    "gubbe",
+    "kjerringa",
+    "kjerring",
 ];
 
 /// Prefixes of relations written as one word ("lillesøstra", "storebror").
@@ -817,11 +822,13 @@ pub(crate) fn find(text: &str, words: &[Word<'_>], out: &mut Vec<Finding>) {
             }
         })
         .collect();
-    let names = Names {
+    let mut names = Names {
         text,
         tokens: &tokens,
         lowered: &lowered,
+        figures: Vec::new(),
     };
+    names.figures = names.public_figures();
     let mut is_name = vec![false; tokens.len()];
     let mut i = 0;
     while i < tokens.len() {
@@ -860,6 +867,78 @@ struct Names<'a, 't> {
     tokens: &'a [Token<'t>],
     /// The words with capitals in lower case (see `Token::lowered`).
     lowered: &'a str,
+    /// For each word, whether it is part of a public figure's full name
+    /// (empty when the message names none).
+    figures: Vec<bool>,
+}
+
+/// Words after a name that make it a street's ("Karl Johans gate").
+const STREET_AFTER: &[&str] = &[
+    "gate", "gata", "gaten", "gt", "vei", "veien", "veg", "vegen", "plass", "plassen", "allé", "street", "road",
+    "avenue", "straße", "strasse", "gatan", "vägen",
+];
+
+/// Words after a hyphen that make a name a family's or a child's
+/// ("Nilsen-gutten", "Hansen-familien").
+const FAMILY_AFTER: &[&str] = &[
+    "gutten",
+    "guten",
+    "jenta",
+    "jenten",
+    "ungen",
+    "ungane",
+    "ungene",
+    "familien",
+    "familia",
+    "folket",
+    "folka",
+    "kona",
+    "karen",
+    "barna",
+    "brødrene",
+    "søstrene",
+    "family",
+];
+
+/// Words for the data a name's owner has: "fnr til olaug", "kontonr til kjell".
+const DATA_NOUNS: &[&str] = &[
+    "fnr",
+    "fødselsnummer",
+    "fødselsnummeret",
+    "fodselsnummer",
+    "personnummer",
+    "personnummeret",
+    "pnr",
+    "d-nummer",
+    "d-nummeret",
+    "kontonr",
+    "kontonummer",
+    "kontonummeret",
+    "konto",
+    "kontoen",
+    "kontoa",
+    "nummer",
+    "nummeret",
+    "telefonnummer",
+    "telefonnummeret",
+    "tlf",
+    "tlfnr",
+    "mobil",
+    "mobilnummer",
+    "mobilnummeret",
+    "e-post",
+    "e-posten",
+    "epost",
+    "eposten",
+    "adresse",
+    "adressa",
+    "adressen",
+];
+
+/// A name joined to a family word by a hyphen: the name, in lower case.
+fn family_compound_stem(lower: &str) -> Option<&str> {
+    let (stem, family) = lower.rsplit_once('-')?;
+    (FAMILY_AFTER.contains(&family) && stem.chars().count() >= 2).then_some(stem)
 }
 
 impl Names<'_, '_> {
@@ -881,9 +960,35 @@ impl Names<'_, '_> {
         i > 0 && matches!(self.gap(i), " " | "\u{a0}")
     }
 
+    /// Marks the words of public figures' full names: one space (or an
+    /// initial's dot, "Anne-Cath. Vestly") between their words.
+    fn public_figures(&self) -> Vec<bool> {
+        let mut figures = Vec::new();
+        for i in 0..self.tokens.len() {
+            let word = self.tokens[i].word;
+            if !word.is_capitalised() || !public_figures::may_start(word.text) {
+                continue;
+            }
+            let joined = |at: usize| at < self.tokens.len() && matches!(self.gap(at), " " | ". " | "\u{a0}");
+            let mut words = 1;
+            while words < public_figures::MOST_WORDS && joined(i + words) {
+                words += 1;
+            }
+            let found = (2..=words)
+                .rev()
+                .find(|&n| public_figures::is_figure((i..i + n).map(|at| self.lower(at))));
+            if let Some(n) = found {
+                figures.resize(self.tokens.len(), false);
+                figures[i..i + n].fill(true);
+            }
+        }
+        figures
+    }
+
     fn never_a_name(&self, i: usize) -> bool {
         let lower = self.lower(i);
-        NEVER_NAMES.contains(lower)
+        self.figures.get(i).copied().unwrap_or(false)
+            || NEVER_NAMES.contains(lower)
             || self.tokens[i].word.text.chars().count() < 2
             || (lower.contains('-') && lower.split('-').any(|part| NEVER_NAMES.contains(part)))
     }
@@ -912,13 +1017,22 @@ impl Names<'_, '_> {
         // before a word in lower case is as likely a verb ("Dekker …").
         let sentence_start = i == 0 || self.gap(i).contains(['.', '!', '?', '\n']);
         let lowercase_next = i + 1 < self.tokens.len() && !self.tokens[i + 1].word.is_capitalised();
+        // "Nilsen-gutten sa …": a surname joined to a family word names a person.
+        let family = || family_compound_stem(self.lower(i)).is_some();
         let starts = match (capitalised, token.known) {
-            (true, Known::Surname) if sentence_start && lowercase_next && cue.is_none() => false,
+            (true, Known::Surname) if sentence_start && lowercase_next && cue.is_none() && !family() => false,
             (true, known) if known.is_name() => true,
             (true, Known::Ambiguous) => cue.is_some() || next_is_name || self.beside_a_pronoun(i),
             (true, _) => cue == Some(Cue::Strong) || self.apposition_after(i) || self.signs_the_message(i),
+            // A writer who capitalised the relation before it would have
+            // capitalised a name too: "Pappa eide gården" is a verb.
             (false, known) if known.is_name() => {
-                cue.is_some() || next_is_name || next_is_ambiguous || self.beside_a_pronoun(i) || self.between_commas(i)
+                (cue.is_some() && !self.after_a_capitalised_relation(i))
+                    || next_is_name
+                    || next_is_ambiguous
+                    || self.beside_a_pronoun(i)
+                    || self.between_commas(i)
+                    || self.owns_data(i)
             }
             // A name in lower case that is also a word needs a cue and a second name ("svein arild").
             (false, Known::Ambiguous) => {
@@ -927,7 +1041,32 @@ impl Names<'_, '_> {
             (false, _) => false,
         };
         // A relation is no name, though some are listed as one ("Bror", "Mora").
-        (starts && !is_relation(self.lower(i))).then(|| self.last_word_of_name(i, capitalised))
+        (starts && !is_relation(self.lower(i)))
+            .then(|| self.last_word_of_name(i, capitalised))
+            .filter(|&last| !self.names_a_street(last))
+    }
+
+    /// A street word follows the name ending at word `last`: "Karl Johans
+    /// gate" is a street, not a person.
+    fn names_a_street(&self, last: usize) -> bool {
+        last + 1 < self.tokens.len() && self.adjacent(last + 1) && STREET_AFTER.contains(&self.lower(last + 1))
+    }
+
+    /// Word `i` follows a capitalised relation ("Pappa eide", "Mora mi selde").
+    fn after_a_capitalised_relation(&self, i: usize) -> bool {
+        let capitalised_relation = |at: usize| self.tokens[at].word.is_capitalised() && is_relation(self.lower(at));
+        (i >= 1 && capitalised_relation(i - 1))
+            || (i >= 2 && POSSESSIVES.contains(self.lower(i - 1)) && capitalised_relation(i - 2))
+    }
+
+    /// "fnr til olaug", "kontonr til kjell er …", "for hanne: ID …": a name
+    /// in lower case after "til" or "for", whose data it is.
+    fn owns_data(&self, i: usize) -> bool {
+        if i == 0 || !matches!(self.lower(i - 1), "til" | "for" | "te" | "to") {
+            return false;
+        }
+        let colon_after = self.text[self.tokens[i].word.end..].trim_start().starts_with(':');
+        colon_after || (i >= 2 && DATA_NOUNS.contains(&self.lower(i - 2)))
     }
 
     /// The last word of a name starting at `first`: later words joined by
@@ -1294,9 +1433,8 @@ impl Names<'_, '_> {
                 continue;
             }
             let lower = self.lower(i);
-            let stem = ["'s", "’s", "s"]
-                .iter()
-                .find_map(|g| lower.strip_suffix(g))
+            let stem = family_compound_stem(lower)
+                .or_else(|| ["'s", "’s", "s"].iter().find_map(|g| lower.strip_suffix(g)))
                 .unwrap_or(lower);
             let mentioned = found.iter().any(|f| *f == lower || *f == stem);
             if mentioned
@@ -1409,6 +1547,38 @@ mod tests {
         assert_eq!(names("like gammel som Dronning Sonja"), Vec::<&str>::new());
         assert_eq!(names("advokaten, Maître Hansen, sa det"), ["Hansen"]);
         assert_eq!(names("IBAN NO93 8601 1117 947, BIC DNBANOKK"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn public_figures_and_streets_named_after_people_are_no_names() {
+        assert_eq!(names("He loved Henrik Ibsen so much"), Vec::<&str>::new());
+        assert_eq!(names("Far las Anne-Cath. Vestly for oss"), Vec::<&str>::new());
+        assert_eq!(names("dad signed as Donald Duck for fun"), Vec::<&str>::new());
+        assert_eq!(names("min far Henrik Hansen døde"), ["Henrik Hansen"]);
+        assert_eq!(names("Jeg var ved Harald Hårfagres gate i går"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn family_compounds_relations_in_dialect_and_the_owner_of_data() {
+        assert_eq!(names("Hansen-gutten sa det i går"), ["Hansen-gutten"]);
+        assert_eq!(
+            names("Eg budde med Terje Fossli. Fossli-familien meiner noko anna."),
+            ["Terje Fossli", "Fossli-familien"]
+        );
+        assert_eq!(names("gubben min Trondulf hadde gjeld"), ["Trondulf"]);
+        assert_eq!(names("fnr til olaug: 12345"), ["olaug"]);
+        assert_eq!(names("kontonr til kjell er 1234"), ["kjell"]);
+        assert_eq!(names("for hanne: ID 12"), ["hanne"]);
+        // A writer who capitalises a relation capitalises names too.
+        assert_eq!(names("Pappa eide garden i 40 år"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn traditional_first_names_and_names_that_are_words() {
+        assert_eq!(names("Det er Gunnvors gamle nøkler"), ["Gunnvors"]);
+        assert_eq!(names("Hi Ingvild, this is it"), ["Ingvild"]);
+        assert_eq!(names("Sol og regn, same det"), Vec::<&str>::new());
+        assert_eq!(names("Fred og ro er det siste"), Vec::<&str>::new());
     }
 
     #[test]

@@ -63,28 +63,46 @@ const WEAK_PHONE_CUES: &[&str] = &["nummer", "nummeret", "number", "numbers", "n
 const REFERENCE_CUES: &[&str] = &[
     "kid",
     "kidnummer",
+    "kidnummeret",
     "kid-nummer",
     "kidnr",
     "faktura",
+    "fakturaen",
+    "fakturaer",
     "fakturanummer",
+    "fakturanummeret",
     "fakturanr",
+    "kundenummer",
+    "kundenummeret",
+    "kundenr",
+    "medlemsnummer",
+    "medlemsnummeret",
+    "avtalenummer",
+    "avtalenummeret",
+    "polisenummer",
+    "customer",
     "invoice",
     "order",
     "ordre",
     "ordrenummer",
+    "ordrenummeret",
     "ordrenr",
     "sak",
     "saka",
     "saken",
     "saksnummer",
+    "saksnummeret",
     "saksnr",
     "referanse",
+    "referansen",
     "referansenummer",
+    "referansenummeret",
     "ref",
     "case",
     "reference",
     "tracking",
     "sporingsnummer",
+    "sporingsnummeret",
     "org",
     "orgnr",
     "organisasjonsnummer",
@@ -275,10 +293,12 @@ fn acronym_before(before: &str) -> bool {
     (2..=6).contains(&word.chars().count()) && word.chars().all(char::is_uppercase)
 }
 
-/// "Eg ringte Helsenorge på 23 32 70 00": the number of whoever the writer
-/// called, named by a capitalised word that is no person's name.
+/// "Eg ringte Helsenorge på 23 32 70 00", "har ringt Kirkens SOS på …": the
+/// number of whoever the writer called, named by one or two capitalised
+/// words that are no person's name.
 fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
-    const CALLED: [&str; 9] = [
+    const CALLED: [&str; 10] = [
+        "ringt",
         "ringte",
         "ringde",
         "ringa",
@@ -290,22 +310,54 @@ fn called_at(before: &str, last_words: &[Cow<'_, str>]) -> bool {
         "kontakta",
     ];
     // The three words before the number, nearest first, read cheaply first.
-    let [on, _, verb] = last_words else { return false };
-    if !matches!(on.as_ref(), "på" | "paa" | "on" | "at") || !CALLED.contains(&verb.as_ref()) {
+    let [on, _, third] = last_words else { return false };
+    if !matches!(on.as_ref(), "på" | "paa" | "on" | "at") {
         return false;
     }
-    let mut from = before.len().saturating_sub(64);
-    while !before.is_char_boundary(from) {
-        from += 1;
+    let verb_third = CALLED.contains(&third.as_ref());
+    // The fourth word back is read only when a verb of calling may be it.
+    let tail_has_verb = || {
+        ["ring", "call", "rang", "phoned", "kontakt"]
+            .iter()
+            .any(|v| tail_of(before, 64).contains(v))
+    };
+    if !verb_third && !tail_has_verb() {
+        return false;
     }
-    let tail = &before[from..];
-    // Who was called, as written: capitalised, and no person's name.
+    let tail = tail_of(before, 64);
+    // Who was called, as written: capitalised, and no person's name; one
+    // word after the verb, or two when the verb is the fourth word back.
     let words = crate::words::words(tail);
-    let [.., called, on] = words.as_slice() else {
+    let called_words = if verb_third {
+        1
+    } else {
+        let [.., verb, _, _, _] = words.as_slice() else {
+            return false;
+        };
+        if !CALLED.contains(&verb.text.to_lowercase().as_str()) {
+            return false;
+        }
+        2
+    };
+    let Some((on, called)) = words.split_last() else {
         return false;
     };
-    let known = lookup(&called.text.to_lowercase());
-    called.is_capitalised() && !known.is_name() && known != Known::Ambiguous && tail[on.end..].trim().is_empty()
+    let no_person = |w: &crate::words::Word<'_>| {
+        let known = lookup(&w.text.to_lowercase());
+        w.is_capitalised() && !known.is_name() && known != Known::Ambiguous
+    };
+    called.len() >= called_words
+        && called[called.len() - called_words..].iter().all(no_person)
+        && tail[on.end..].trim().is_empty()
+}
+
+/// At most the last `most` bytes of `text`, starting on a character.
+fn tail_of(text: &str, most: usize) -> &str {
+    let mut from = text.len().saturating_sub(most);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..]
 }
 
 /// Digits glued to a word ("18135858540tilhører", "on90887412") are a number
@@ -315,7 +367,33 @@ fn vouched_for_when_glued(groups: &[Group], text: &str) -> bool {
     let [group] = groups else { return false };
     let digits = &text[group.start..group.end];
     let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
-    mobile || is_national_identity_number(digits) || is_account_number(digits)
+    mobile || is_national_identity_number(digits) || is_account_number(digits) || announced_card(text, *group)
+}
+
+/// "card no.5548784198859123pls": a card number glued to the word after it
+/// only, with a word for a card a few words before it.
+fn announced_card(text: &str, group: Group) -> bool {
+    const CARD_WORDS: &[&str] = &[
+        "card",
+        "kort",
+        "kortet",
+        "kortnr",
+        "kortnummer",
+        "kortnummeret",
+        "bankkort",
+        "bankkortet",
+        "kredittkort",
+        "kredittkortet",
+        "visa",
+        "mastercard",
+    ];
+    let digits = &text[group.start..group.end];
+    let before = &text[..group.start];
+    (15..=16).contains(&digits.len())
+        && matches!(digits.as_bytes()[0], b'2'..=b'6')
+        && is_luhn(digits)
+        && glued_word(before.chars().rev()) != Glued::Word
+        && lowercase_words_before(before, 3).any(|w| CARD_WORDS.contains(&w.as_ref()))
 }
 
 /// "fødselsdatoen er 108647, og personnummeret er 16607": a date of birth
@@ -433,6 +511,7 @@ fn scan_run(text: &str, start: usize, groups: &mut Vec<Group>, worded: &mut Vec<
 fn connector_len(rest: &str) -> Option<usize> {
     const WORDS: &[&str] = &[
         "og",
+        "å",
         "så",
         "saa",
         "deretter",
@@ -445,6 +524,8 @@ fn connector_len(rest: &str) -> Option<usize> {
         "mellomrom",
         "and",
         "then",
+        "finally",
+        "lastly",
         "dot",
         "point",
         "dash",
@@ -581,8 +662,14 @@ impl Run<'_, '_> {
         let mut buffer = [0; MAX_DIGITS];
         let digits = self.digits(first, last, &mut buffer);
         // After "+47 ", the digits are a phone number's, whatever their check
-        // digits say, and " / " sets two numbers side by side.
-        let after_country_code = (self.plus && first <= 1) || (first..last).any(|i| self.separator(i).contains(" /"));
+        // digits say, and " / " sets two numbers side by side, unless the
+        // groups are those of one identity or account number ("1503 / 37 /
+        // 64097", "279045 / 29899").
+        let side_by_side = || {
+            (first..last).any(|i| self.separator(i).contains(" /"))
+                && !matches!(self.lengths(first, last).as_slice(), [6, 5] | [4, 2, 5])
+        };
+        let after_country_code = (self.plus && first <= 1) || side_by_side();
         if is_national_identity_number(digits) && !after_country_code {
             return Some(EntityKind::NationalIdentityNumber);
         }
@@ -595,6 +682,14 @@ impl Run<'_, '_> {
             // Dictated in parts: only a number its check digits or its
             // length and prefix vouch for.
             let mobile = digits.len() == 8 && matches!(digits.as_bytes()[0], b'4' | b'9');
+            // A card read out four digits at a time ("4784 then 5863 then …").
+            let card = digits.len() == 16
+                && self.groups[first..=last].iter().all(|g| g.len() == 4)
+                && matches!(digits.as_bytes()[0], b'2'..=b'6')
+                && is_luhn(digits);
+            if card && !self.reference_cue {
+                return Some(EntityKind::PaymentCard);
+            }
             return (mobile && !self.reference_cue && !is_allowed(digits, allowed)).then_some(EntityKind::Phone);
         }
         if digits.len() >= 13 && matches!(digits.as_bytes()[0], b'2'..=b'6') && is_luhn(digits) && !amount {
@@ -630,7 +725,9 @@ impl Run<'_, '_> {
         if self.is_date(first, last)
             || self.is_years(first, last)
             || self.is_time_span(first, last)
+            || self.cuts_time_span(first, last)
             || self.is_year_reference(first, last)
+            || self.is_mistyped_identity_number(first, last)
         {
             return false;
         }
@@ -699,6 +796,33 @@ impl Run<'_, '_> {
                 let whole = first == i && last == i + 1;
                 start_in != end_in || (start_in && end_in && !(whole && self.phone_cue))
             })
+    }
+
+    /// Groups `first..=last` take in part of opening hours written with
+    /// minutes ("Tlf 90 11 27 44 07.30–16.00"): the hours are no digits of
+    /// a number.
+    fn cuts_time_span(&self, first: usize, last: usize) -> bool {
+        (0..self.groups.len().saturating_sub(3)).any(|i| {
+            i <= last
+                && first <= i + 3
+                && matches!(self.separator(i + 1).trim(), "-" | "\u{2013}")
+                && self.is_time_span(i, i + 3)
+        })
+    }
+
+    /// A date of birth and five digits, as an identity number is grouped
+    /// ("048551 82988"), whose check digits fail: a mistyped identity number,
+    /// not a phone number.
+    fn is_mistyped_identity_number(&self, first: usize, last: usize) -> bool {
+        if last != first + 1 || self.groups[first].len() != 6 || self.groups[last].len() != 5 {
+            return false;
+        }
+        let g = self.groups[first];
+        let pair = |at: usize| self.text[g.start + at..g.start + at + 2].parse::<u32>().unwrap_or(0);
+        // A D-number adds 40 to the day, an H-number 40 to the month, and
+        // synthetic numbers 80.
+        let (day, month) = (pair(0), pair(2));
+        (1..=31).contains(&(day % 40)) && (1..=12).contains(&(month % 40))
     }
 
     /// Group `i` is one or two digits, or a clock time ("0800").
@@ -923,6 +1047,58 @@ mod tests {
         // A person called at a landline keeps it masked, and a mobile is always masked.
         assert_eq!(kinds("jeg ringte Kari på 33 44 55 66"), [("phone", "33 44 55 66")]);
         assert_eq!(kinds("jeg ringte Legevakten på 912 34 567"), [("phone", "912 34 567")]);
+    }
+
+    #[test]
+    fn identity_and_account_numbers_with_slashes_between_their_groups() {
+        assert_eq!(
+            kinds("kontoen er 8601 / 11 / 17947"),
+            [("kontonummer", "8601 / 11 / 17947")]
+        );
+        assert_eq!(
+            kinds("fnr 128350 / 12180 trur eg"),
+            [("fodselsnummer", "128350 / 12180")]
+        );
+        // Two phone numbers side by side stay two.
+        assert_eq!(
+            kinds("tlf 934 56 712 / 22 68 41 93"),
+            [("phone", "934 56 712"), ("phone", "22 68 41 93")]
+        );
+    }
+
+    #[test]
+    fn numbers_dictated_in_dialect_and_cards_read_out_in_fours() {
+        assert_eq!(
+            kinds("konto 8601 11 å så 17947"),
+            [("kontonummer", "8601 11 å så 17947")]
+        );
+        assert_eq!(
+            kinds("card is 4539 then 5787 then 6362 and finally 1486"),
+            [("card", "4539 then 5787 then 6362 and finally 1486")]
+        );
+        let unchecked = kinds("rom 4539 og så 5787 og så 6362 og så 1487");
+        assert!(unchecked.iter().all(|(kind, _)| *kind != "card"), "no check digit");
+    }
+
+    #[test]
+    fn a_card_glued_to_the_word_after_it() {
+        assert_eq!(
+            kinds("card no.4539578763621486pls block"),
+            [("card", "4539578763621486")]
+        );
+        assert!(kinds("art.4539578763621486pls").is_empty(), "no word for a card");
+    }
+
+    #[test]
+    fn references_mistyped_identity_numbers_and_opening_hours_are_no_phones() {
+        assert!(kinds("Fakturaen har nummer 07123456789 og er betalt").is_empty());
+        assert!(kinds("Det stod ugyldig på 048350 12345, er det feil?").is_empty());
+        assert_eq!(kinds("Tlf 91 23 45 67 07.30–16.00"), [("phone", "91 23 45 67")]);
+        assert!(kinds("Jeg har ringt Kirkens Kontor på 22 33 44 55 flere ganger").is_empty());
+        assert_eq!(
+            kinds("Jeg har ringt Kari Hansen på 22 33 44 55"),
+            [("phone", "22 33 44 55")]
+        );
     }
 
     #[test]

@@ -14,10 +14,10 @@ const BOX_WORDS: [&str; 5] = ["postboks", "boks", "pb", "postbox", "box"];
 
 /// The box number after the box word.
 static BOX_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\.?[ \u{a0}]{1,2}\d{1,5}(?-u:\b)").expect("valid"));
-/// A delivery district after the number: up to three capitalised words
-/// ("Grünerløkka", "Vika", "St. Olavs plass").
+/// A delivery district after the number, maybe after a comma: up to three
+/// capitalised words ("Grünerløkka", "Vika", "St. Olavs plass").
 static DISTRICT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:[ ]\p{Lu}[\p{L}\-]*\.?(?:[ ]\p{L}[\p{L}\-]*){0,2})").expect("valid"));
+    LazyLock::new(|| Regex::new(r"^,?(?:[ ]\p{Lu}[\p{L}\-]*\.?(?:[ ]\p{L}[\p{L}\-]*){0,2})").expect("valid"));
 
 /// A post-office box at word `i`: its start, where its number ends and, if a
 /// district follows, where that ends. The caller decides whether a postcode
@@ -83,7 +83,13 @@ mod tests {
             first_box("Postboks 2043 Grünerløkka, 0505 Oslo"),
             Some(("Postboks 2043", Some(" Grünerløkka")))
         );
-        assert_eq!(first_box("send til PO Box 112, Leeds"), Some(("PO Box 112", None)));
+        // After a comma too ("P.O. Box 2217, Grünerløkka, 0505 Oslo"); the caller
+        // wants a postcode after it.
+        assert_eq!(
+            first_box("send til PO Box 112, Leeds"),
+            Some(("PO Box 112", Some(", Leeds")))
+        );
+        assert_eq!(first_box("send til PO Box 112. Takk"), Some(("PO Box 112", None)));
         assert_eq!(first_box("Pb. 84, 5701 Voss"), Some(("Pb. 84", None)));
     }
 
