@@ -40,18 +40,19 @@ const MIN_DECOYS_KEPT: f64 = 0.97;
 /// A scored split's floors: where it fell short of the targets when scored
 /// (BENCHMARKS.md), its own figures, so that a change can only hold or raise
 /// them. Writer D's test half (dev5), scored before and after the tuning on
-/// dev3 and dev4, and again after the round on dev6 (its floors now those):
+/// dev3 and dev4, again after the round on dev6, and after the round on dev7
+/// and dev8 (its floors now those):
 const DEV5_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
     ("kontonummer", 0.967),
     ("iban", 0.995),
-    ("card", 0.888),
+    ("card", 0.995),
     ("phone", 0.97),
     ("email", 0.842),
-    ("name", 0.893),
-    ("address", 0.818),
+    ("name", 0.957),
+    ("address", 0.878),
 ];
-const DEV5_MIN_DECOYS_KEPT: f64 = 0.981;
+const DEV5_MIN_DECOYS_KEPT: f64 = 0.986;
 
 /// Writer E's second half (dev7), the test split until it was spent: scored
 /// on arrival, again under the corrected scorer (numbers labelled by their
@@ -83,7 +84,8 @@ const DEV8_FLOORS: [(&str, f64); 8] = [
 ];
 const DEV8_MIN_DECOYS_KEPT: f64 = 1.0;
 
-/// Writer F's second half, the test split, never read: as scored on arrival.
+/// Writer F's second half, the test split, never read: scored on arrival and
+/// once after the round on dev7 and dev8; these are the second figures.
 const TEST_FLOORS: [(&str, f64); 8] = [
     ("fodselsnummer", 0.995),
     ("kontonummer", 0.941),
@@ -91,10 +93,10 @@ const TEST_FLOORS: [(&str, f64); 8] = [
     ("card", 0.995),
     ("phone", 0.97),
     ("email", 0.97),
-    ("name", 0.885),
-    ("address", 0.764),
+    ("name", 0.906),
+    ("address", 0.794),
 ];
-const TEST_MIN_DECOYS_KEPT: f64 = 0.928;
+const TEST_MIN_DECOYS_KEPT: f64 = 0.969;
 
 fn corpus(lines: &str) -> Vec<Labelled> {
     lines
