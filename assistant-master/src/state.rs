@@ -193,6 +193,7 @@ impl Master {
                 Arc::clone(&metrics),
                 clock,
                 config.session_idle_timeout,
+                config.session_save_interval,
             ))
         });
         let desk = Desk::new(

@@ -28,6 +28,9 @@ pub struct LoadTest {
     pub seconds: u64,
     /// The levels of questions in flight.
     pub in_flight: Vec<usize>,
+    /// Whether the master keeps its sessions in a SQLite session store (its
+    /// default) or in memory only, to measure what the store costs.
+    pub session_store: bool,
 }
 
 /// One line of the table.
@@ -89,7 +92,11 @@ pub async fn run(test: &LoadTest) -> Result<Vec<Measured>, String> {
     let store = std::env::temp_dir().join(format!("veiviser-loadtest-{}.db", std::process::id()));
     let mut master_args: Vec<String> = vec![
         "--session-store".into(),
-        format!("sqlite://{}", store.display()),
+        if test.session_store {
+            format!("sqlite://{}", store.display())
+        } else {
+            "memory".into()
+        },
         "--listen".into(),
         master_address.to_string(),
         "--session-starts-per-minute".into(),

@@ -128,6 +128,9 @@ enum Command {
         /// Questions in flight, comma-separated.
         #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
         in_flight: Vec<usize>,
+        /// Where the master keeps its sessions: "sqlite" (its default) or "memory".
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "memory"])]
+        session_store: String,
     },
     /// Run the network on loopback at a steady rate of questions while an
     /// agency is killed and started again, the trust service is stopped and
@@ -347,7 +350,11 @@ async fn main() -> ExitCode {
             ref public_key,
             token_issuer_listen,
         } => conformance(address, public_key.clone(), token_issuer_listen).await,
-        Command::Loadtest { seconds, ref in_flight } => loadtest(seconds, in_flight).await,
+        Command::Loadtest {
+            seconds,
+            ref in_flight,
+            ref session_store,
+        } => loadtest(seconds, in_flight, session_store == "sqlite").await,
         Command::Soak {
             seconds,
             rate,
@@ -765,10 +772,11 @@ async fn transcript(
     Ok(())
 }
 
-async fn loadtest(seconds: u64, in_flight: &[usize]) -> Result<(), String> {
+async fn loadtest(seconds: u64, in_flight: &[usize], session_store: bool) -> Result<(), String> {
     let test = veiviser_cli::loadtest::LoadTest {
         seconds: seconds.clamp(1, 600),
         in_flight: in_flight.iter().map(|n| (*n).clamp(1, 1024)).collect(),
+        session_store,
     };
     eprintln!(
         "load test: {} paths x {} levels x {} s each, loopback only",

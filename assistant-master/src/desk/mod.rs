@@ -312,6 +312,17 @@ impl Desk {
         Some(self.status(&state, state.handovers.get(id)?))
     }
 
+    /// True while an advisor has the session's conversation (its messages go
+    /// to the advisor, not to the assistant).
+    pub fn with_advisor(&self, session_id: &str) -> bool {
+        let state = self.lock();
+        state
+            .by_session
+            .get(session_id)
+            .and_then(|id| state.handovers.get(id))
+            .is_some_and(|handover| handover.advisor.is_some())
+    }
+
     /// When an advisor has the session's conversation, records the citizen's
     /// (masked) message as part of the handover, passes it to the advisor and
     /// returns the handover id. While the citizen waits in the queue the

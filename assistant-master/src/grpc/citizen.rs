@@ -380,6 +380,13 @@ impl CitizenAssistant for CitizenService {
         let trace = TraceContext::from_metadata(request.metadata()).unwrap_or_else(TraceContext::new_root);
         let permit = self.master.admit_turn().await;
         let request = request.into_inner();
+        // Busy: refused at once, before anything is read, masked or kept, so the
+        // refusal costs next to nothing and a retry loses nothing. A message to
+        // an advisor needs no turn and goes on.
+        if permit.is_none() && !self.master.desk().with_advisor(&request.session_id) {
+            self.log_refused_under_load("busy");
+            return Err(self.fail(Error::Busy));
+        }
         // A master that has just started answers once it knows its agencies.
         self.master.network().wait_started().await;
         self.master.resume(&request.session_id).await;

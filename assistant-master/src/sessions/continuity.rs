@@ -31,6 +31,9 @@ pub struct Continuity {
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     idle_timeout: Duration,
+    /// A copy known to be the store's newest this recently is not checked
+    /// again (the save interval: the same window the write-behind leaves).
+    recheck_after: Duration,
     /// Store failures come in floods when it is down: one line a second.
     warnings: Aggregated,
 }
@@ -42,6 +45,7 @@ impl Continuity {
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
         idle_timeout: Duration,
+        recheck_after: Duration,
     ) -> Self {
         Self {
             store,
@@ -49,6 +53,7 @@ impl Continuity {
             metrics,
             clock,
             idle_timeout,
+            recheck_after,
             warnings: Aggregated::default(),
         }
     }
@@ -82,13 +87,18 @@ impl Continuity {
         if id.is_empty() || id.len() > 64 {
             return;
         }
-        let held = self.sessions.held_revision(id);
+        let held = match self.sessions.held_revision(id, self.recheck_after) {
+            // Saved or checked just now: a conversation going on here costs no read.
+            Some(None) => return,
+            Some(Some(held)) => Some(held),
+            None => None,
+        };
         let stored = match self.store.revision(id).await {
             Ok(stored) => stored,
             Err(error) => return self.failed("read-failed", &error),
         };
         match (held, stored) {
-            (Some(held), Some(stored)) if held == stored => {}
+            (Some(held), Some(stored)) if held == stored => self.sessions.verified(id),
             (Some(held), None) => {
                 // Saved once and gone from the store: ended or closed elsewhere.
                 if held > 0 {
@@ -187,7 +197,7 @@ fn closed_from(saved: SavedSession) -> ClosedSession {
     ClosedSession {
         id: saved.id,
         language: saved.state.language,
-        transcript: saved.state.transcript.into_iter().map(Into::into).collect(),
+        transcript: saved.transcript.entries.into_iter().map(Into::into).collect(),
         topics: saved.state.topics,
         revision: saved.revision,
     }

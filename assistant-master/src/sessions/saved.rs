@@ -20,14 +20,30 @@ pub struct SavedSession {
     /// Milliseconds since the Unix epoch.
     pub last_active_ms: i64,
     pub state: SavedState,
+    /// Read from the store: the whole transcript. To write: the entries
+    /// added since the last save, or all of them when some were deleted.
+    pub transcript: SavedTranscript,
 }
 
-/// What a conversation holds (serialised as JSON in the store).
+/// Transcript entries, kept in the store one row each, numbered from the
+/// session's first: a save writes only what is new.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SavedTranscript {
+    /// The number of `entries[0]`.
+    pub from_seq: u64,
+    pub entries: Vec<SavedEntry>,
+    /// To write: the stored entries are replaced by these (entries were
+    /// deleted since the last save), not added to.
+    pub replace: bool,
+}
+
+/// What a conversation holds besides its transcript (serialised as JSON in the store).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SavedState {
     pub language: String,
+    /// The number of the oldest entry kept (older ones were dropped at the cap).
     #[serde(default)]
-    pub transcript: Vec<SavedEntry>,
+    pub first_seq: u64,
     #[serde(default)]
     pub topics: BTreeSet<String>,
     #[serde(default)]
@@ -128,9 +144,12 @@ impl From<SavedChoice> for Choice {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Save {
-        session: SavedSession,
+        session: Box<SavedSession>,
         /// The revision the store must hold for the save to apply (0: none yet).
         expected: i64,
+        /// How many times entries had been deleted from the transcript when it
+        /// was taken (for the master holding it, not for the store).
+        deletions: u64,
     },
     End {
         id: String,
@@ -154,12 +173,7 @@ mod tests {
     fn state_round_trips_through_json_and_reads_older_shapes() {
         let state = SavedState {
             language: "nn".into(),
-            transcript: vec![SavedEntry {
-                role: "citizen".into(),
-                text: "kva gjer vi no".into(),
-                at: "2026-12-02T10:00:00Z".into(),
-                ..SavedEntry::default()
-            }],
+            first_seq: 4,
             offered: Some(SavedChoices {
                 question: "skatt eller pensjon".into(),
                 options: vec![SavedOption {
@@ -175,6 +189,6 @@ mod tests {
         // A field added later is defaulted when an older row lacks it.
         let older: SavedState = serde_json::from_str(r#"{"language":"nb"}"#).expect("reads");
         assert_eq!(older.language, "nb");
-        assert!(older.transcript.is_empty() && older.offered.is_none());
+        assert!(older.first_seq == 0 && older.offered.is_none());
     }
 }

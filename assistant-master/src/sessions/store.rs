@@ -15,7 +15,9 @@ use veiviser_runtime::clock::{Clock, rfc3339};
 
 use crate::error::Error;
 use crate::routing::Choice;
-use crate::sessions::saved::{Change, Outcome, SavedChoices, SavedEntry, SavedOption, SavedSession, SavedState};
+use crate::sessions::saved::{
+    Change, Outcome, SavedChoices, SavedEntry, SavedOption, SavedSession, SavedState, SavedTranscript,
+};
 
 /// A transcript keeps at most this many entries (200 questions and answers);
 /// older ones are dropped first, so a session's memory stays bounded.
@@ -106,6 +108,18 @@ struct Session {
     turns: u64,
     /// The revision last saved to (or read from) the session store; 0 if never.
     saved_revision: i64,
+    /// The number of `transcript[0]`: entries are numbered from the session's
+    /// first, so the store is written only what is new.
+    first_seq: u64,
+    /// Entries numbered below this are in the store.
+    saved_seq: u64,
+    /// Times entries were deleted from the transcript (a handover forgotten),
+    /// and that count when the store last had the whole transcript replaced.
+    deletions: u64,
+    saved_deletions: u64,
+    /// When this copy was last known to be the store's newest (saved or
+    /// checked): within the save interval it is not asked again.
+    verified_at: Option<std::time::Instant>,
 }
 
 /// A clarifying question's options: the (masked) question it was about, and
@@ -135,6 +149,11 @@ impl Session {
             offered: None,
             turns: 0,
             saved_revision: 0,
+            first_seq: 0,
+            saved_seq: 0,
+            deletions: 0,
+            saved_deletions: 0,
+            verified_at: None,
         }
     }
 
@@ -158,9 +177,17 @@ impl Session {
         }
     }
 
-    /// The session as the store keeps it, at the next revision.
+    /// The session as the store keeps it, at the next revision, with the
+    /// transcript entries not yet saved (all of them after a deletion).
     fn saved(&self, id: &str) -> SavedSession {
-        let transcript = self.transcript.iter().map(SavedEntry::from).collect();
+        let replace = self.deletions != self.saved_deletions;
+        let from_seq = if replace {
+            self.first_seq
+        } else {
+            self.saved_seq.max(self.first_seq)
+        };
+        let skip = usize::try_from(from_seq - self.first_seq).unwrap_or(usize::MAX);
+        let entries = self.transcript.iter().skip(skip).map(SavedEntry::from).collect();
         let offered = self.offered.as_deref().map(|offered| SavedChoices {
             question: offered.question.clone(),
             options: offered
@@ -178,7 +205,7 @@ impl Session {
             last_active_ms: unix_ms(self.last_active),
             state: SavedState {
                 language: self.language.clone(),
-                transcript,
+                first_seq: self.first_seq,
                 topics: self.topics.clone(),
                 masked_kinds: self.masked_kinds.clone(),
                 not_understood_in_a_row: self.not_understood_in_a_row,
@@ -186,13 +213,25 @@ impl Session {
                 offered,
                 turns: self.turns,
             },
+            transcript: SavedTranscript {
+                from_seq,
+                entries,
+                replace,
+            },
         }
     }
 
     /// A session as the store kept it (without a login: that never leaves a process).
     fn from_saved(saved: SavedSession) -> Self {
         let state = saved.state;
-        let transcript = state.transcript.into_iter().map(TranscriptEntry::from).collect();
+        let transcript: Vec<TranscriptEntry> = saved
+            .transcript
+            .entries
+            .into_iter()
+            .map(TranscriptEntry::from)
+            .collect();
+        let first_seq = saved.transcript.from_seq;
+        let saved_seq = first_seq + transcript.len() as u64;
         let offered = state.offered.map(|offered| {
             Box::new(OfferedChoices {
                 question: offered.question,
@@ -216,6 +255,11 @@ impl Session {
             offered,
             turns: state.turns,
             saved_revision: saved.revision,
+            first_seq,
+            saved_seq,
+            deletions: 0,
+            saved_deletions: 0,
+            verified_at: Some(std::time::Instant::now()),
         }
     }
 }
@@ -317,8 +361,9 @@ impl Sessions {
         changes.extend(unsaved.changed.iter().filter_map(|id| {
             let session = sessions.get(id)?;
             Some(Change::Save {
-                session: session.saved(id),
+                session: Box::new(session.saved(id)),
                 expected: session.saved_revision,
+                deletions: session.deletions,
             })
         }));
         changes
@@ -332,13 +377,26 @@ impl Sessions {
         let mut sessions = self.lock();
         let mut stale = 0;
         for (change, outcome) in changes.iter().zip(outcomes) {
-            let Change::Save { session: saved, .. } = change else {
+            let Change::Save {
+                session: saved,
+                deletions,
+                ..
+            } = change
+            else {
                 continue;
             };
             match outcome {
                 Outcome::Written => {
                     if let Some(session) = sessions.get_mut(&saved.id) {
                         session.saved_revision = session.saved_revision.max(saved.revision);
+                        session.verified_at = Some(std::time::Instant::now());
+                        let through = saved.transcript.from_seq + saved.transcript.entries.len() as u64;
+                        if saved.transcript.replace {
+                            session.saved_seq = through;
+                            session.saved_deletions = *deletions;
+                        } else {
+                            session.saved_seq = session.saved_seq.max(through);
+                        }
                     }
                 }
                 Outcome::Conflict => {
@@ -359,7 +417,7 @@ impl Sessions {
             match change {
                 Change::Save { session, .. } => {
                     if !unsaved.ended.contains_key(&session.id) {
-                        unsaved.changed.insert(session.id);
+                        unsaved.changed.insert(session.id.clone());
                     }
                 }
                 Change::End { id, revision } => {
@@ -369,9 +427,21 @@ impl Sessions {
         }
     }
 
-    /// The revision held of session `id` (0: not saved yet), if it is held here.
-    pub fn held_revision(&self, id: &str) -> Option<i64> {
-        self.lock().get(id).map(|session| session.saved_revision)
+    /// The revision held of session `id` (0: not saved yet), if it is held
+    /// here and was not known to be the store's newest within `fresh_for`;
+    /// `Some(None)` when it was (no need to ask the store).
+    pub fn held_revision(&self, id: &str, fresh_for: Duration) -> Option<Option<i64>> {
+        self.lock().get(id).map(|session| {
+            let fresh = session.verified_at.is_some_and(|at| at.elapsed() < fresh_for);
+            (!fresh).then_some(session.saved_revision)
+        })
+    }
+
+    /// Notes that the copy held of session `id` is the store's newest.
+    pub fn verified(&self, id: &str) {
+        if let Some(session) = self.lock().get_mut(id) {
+            session.verified_at = Some(std::time::Instant::now());
+        }
     }
 
     /// Takes in a session as the store kept it (after a restart, or from
@@ -474,6 +544,7 @@ impl Sessions {
         if let Some(session) = self.lock().get_mut(id) {
             if session.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
                 session.transcript.remove(0);
+                session.first_seq += 1;
             }
             session.transcript.push(TranscriptEntry {
                 role: entry.role.as_str().to_string(),
@@ -601,7 +672,11 @@ impl Sessions {
             };
             let before = session.transcript.len();
             session.transcript.retain(|entry| entry.handover_id != handover_id);
-            before - session.transcript.len()
+            let forgotten = before - session.transcript.len();
+            if forgotten > 0 {
+                session.deletions += 1;
+            }
+            forgotten
         };
         self.changed(id);
         forgotten
@@ -797,6 +872,46 @@ mod tests {
         assert!(sessions.touch(&logged_in).is_ok());
         // The queue of unused ids stays bounded too.
         assert!(sessions.unused.lock().expect("lock").len() <= 2 * 100 + 1);
+    }
+
+    /// With a store, a save carries only the entries added since the last
+    /// one, and the whole transcript after entries were deleted.
+    #[test]
+    fn saves_carry_new_entries_only_until_some_are_deleted() {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600));
+        let sessions = Sessions::saved_to_a_store(Duration::from_secs(60), 10, Arc::new(clock));
+        let id = sessions.start("nb").expect("room").id;
+        let transcript_of = |changes: &[Change]| match changes {
+            [Change::Save { session, .. }] => {
+                let texts: Vec<String> = session.transcript.entries.iter().map(|e| e.text.clone()).collect();
+                (session.transcript.from_seq, texts, session.transcript.replace)
+            }
+            other => panic!("one save expected: {other:?}"),
+        };
+        sessions.record(&id, Entry::citizen("en"));
+        sessions.record(&id, Entry::in_handover(Role::Citizen, "to", "h1"));
+        let changes = sessions.take_unsaved();
+        assert_eq!(transcript_of(&changes), (0, vec!["en".into(), "to".into()], false));
+        sessions.note_saved(&changes, &[Outcome::Written]);
+        sessions.record(&id, Entry::citizen("tre"));
+        let changes = sessions.take_unsaved();
+        assert_eq!(transcript_of(&changes), (2, vec!["tre".into()], false));
+        // Not written: the next save carries it again.
+        sessions.not_saved(changes);
+        let changes = sessions.take_unsaved();
+        assert_eq!(transcript_of(&changes), (2, vec!["tre".into()], false));
+        sessions.note_saved(&changes, &[Outcome::Written]);
+        sessions.forget_handover(&id, "h1");
+        let changes = sessions.take_unsaved();
+        assert_eq!(transcript_of(&changes), (0, vec!["en".into(), "tre".into()], true));
+        sessions.note_saved(&changes, &[Outcome::Written]);
+        sessions.record(&id, Entry::citizen("fire"));
+        assert_eq!(transcript_of(&sessions.take_unsaved()), (2, vec!["fire".into()], false));
+        // A stale copy (another master saved since) is dropped.
+        sessions.record(&id, Entry::citizen("fem"));
+        let changes = sessions.take_unsaved();
+        assert_eq!(sessions.note_saved(&changes, &[Outcome::Conflict]), 1);
+        assert!(!sessions.holds(&id));
     }
 
     #[test]
