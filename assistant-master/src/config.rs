@@ -259,7 +259,8 @@ pub struct MasterArgs {
     #[arg(
         long,
         env = "VEIVISER_SESSION_STORE",
-        default_value = "sqlite://veiviser-sessions.db"
+        default_value = "sqlite://veiviser-sessions.db",
+        hide_env_values = true
     )]
     pub session_store: String,
     /// How often changed sessions are written to the store (what a crash can lose).

@@ -137,7 +137,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The agency with this id, if its card is known.
     /// Every configured agency has had its first look.
     fn first_looks_done(&self) -> bool {
         self.agencies
@@ -146,6 +145,7 @@ impl Snapshot {
             .all(|a| a.state() != "waiting")
     }
 
+    /// The agency with this id, if its card is known.
     pub fn agency(&self, id: &str) -> Option<&Agency> {
         self.agencies.iter().find(|a| a.id() == Some(id))
     }
@@ -173,8 +173,9 @@ pub struct Network {
     content: Arc<MasterContent>,
     config: MasterConfig,
     snapshots: watch::Sender<Arc<Snapshot>>,
-    /// When the first look at every configured agency is due at the latest.
-    first_looks_due: Instant,
+    /// When the first look at every configured agency is due at the latest:
+    /// set when the refresh tasks start.
+    first_looks_due: std::sync::OnceLock<Instant>,
     /// Set once every configured agency has had its first look (or it was due).
     started: std::sync::atomic::AtomicBool,
 }
@@ -202,11 +203,14 @@ impl Network {
             content,
             config: config.clone(),
             snapshots,
-            // One look takes at most the agency timeout; a little more for the
-            // tasks to start.
-            first_looks_due: Instant::now() + config.agency_timeout + std::time::Duration::from_millis(500),
+            first_looks_due: std::sync::OnceLock::new(),
             started: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// One look takes at most the agency timeout; a little more for the tasks to start.
+    fn first_look_deadline(&self) -> Instant {
+        Instant::now() + self.config.agency_timeout + std::time::Duration::from_millis(500)
     }
 
     /// True once every configured agency has had its first look (its card
@@ -218,7 +222,8 @@ impl Network {
         if self.started.load(Ordering::Relaxed) {
             return true;
         }
-        let started = self.snapshot().first_looks_done() || Instant::now() >= self.first_looks_due;
+        let overdue = self.first_looks_due.get().is_some_and(|due| Instant::now() >= *due);
+        let started = self.snapshot().first_looks_done() || overdue;
         if started {
             self.started.store(true, Ordering::Relaxed);
         }
@@ -233,7 +238,8 @@ impl Network {
             return;
         }
         let mut snapshots = self.subscribe();
-        let _ = tokio::time::timeout_at(self.first_looks_due, snapshots.wait_for(|s| s.first_looks_done())).await;
+        let due = *self.first_looks_due.get_or_init(|| self.first_look_deadline());
+        let _ = tokio::time::timeout_at(due, snapshots.wait_for(|s| s.first_looks_done())).await;
         self.started.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
@@ -252,6 +258,7 @@ impl Network {
     /// and, with a registry, the task that reads it. The tasks stop when the
     /// returned set is dropped.
     pub fn spawn_refresh(self: &Arc<Self>) -> JoinSet<()> {
+        let _ = self.first_looks_due.set(self.first_look_deadline());
         let mut tasks = JoinSet::new();
         let slots: Vec<u64> = self
             .agencies

@@ -36,6 +36,10 @@ pub struct Continuity {
     recheck_after: Duration,
     /// Store failures come in floods when it is down: one line a second.
     warnings: Aggregated,
+    /// Held by a save round from taking the changes to noting what was written,
+    /// and by `resume` before it replaces or drops a held copy, so a save of
+    /// this master's own that has just committed is never taken for another's.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl Continuity {
@@ -55,6 +59,7 @@ impl Continuity {
             idle_timeout,
             recheck_after,
             warnings: Aggregated::default(),
+            saving: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -97,6 +102,18 @@ impl Continuity {
             Ok(stored) => stored,
             Err(error) => return self.failed("read-failed", &error),
         };
+        if let (Some(held), Some(stored)) = (held, stored)
+            && held == stored
+        {
+            return self.sessions.verified(id);
+        }
+        // They differ: look again once no save round of this master's is half noted.
+        let _saving = self.saving.lock().await;
+        let held = self.sessions.held_revision(id, Duration::ZERO).flatten();
+        let stored = match self.store.revision(id).await {
+            Ok(stored) => stored,
+            Err(error) => return self.failed("read-failed", &error),
+        };
         match (held, stored) {
             (Some(held), Some(stored)) if held == stored => self.sessions.verified(id),
             (Some(held), None) => {
@@ -122,6 +139,7 @@ impl Continuity {
     /// Writes what changed since the last save, in one transaction. Changes
     /// that could not be written are kept for the next round.
     pub async fn save(&self) {
+        let _saving = self.saving.lock().await;
         let changes = self.sessions.take_unsaved();
         if changes.is_empty() {
             return;
@@ -162,9 +180,22 @@ impl Continuity {
         for session in idle {
             let ours = if session.revision == 0 {
                 // Never saved: nobody else can hold it, unless a save is on its way.
-                matches!(self.store.revision(&session.id).await, Ok(None))
+                match self.store.revision(&session.id).await {
+                    Ok(stored) => stored.is_none(),
+                    // The store cannot say: closed here, so its transcript is kept.
+                    Err(_) => true,
+                }
             } else {
-                self.store.claim(&session.id, session.revision).await.unwrap_or(false)
+                match self.store.claim(&session.id, session.revision).await {
+                    Ok(claimed) => claimed,
+                    Err(error) => {
+                        // Closed here all the same (its transcript is not lost), and
+                        // taken out of the store once it answers.
+                        self.failed("write-failed", &error);
+                        self.sessions.end_later(&session.id, session.revision);
+                        true
+                    }
+                }
             };
             if ours {
                 closed.push(session);
@@ -172,7 +203,9 @@ impl Continuity {
                 self.count("stale", 1);
             }
         }
-        let cutoff = unix_ms(self.clock.now()) - i64::try_from(self.idle_timeout.as_millis()).unwrap_or(i64::MAX);
+        // Twice the idle timeout: a session kept open only by reads on its
+        // master (which are not saved) is not closed from under it.
+        let cutoff = unix_ms(self.clock.now()) - i64::try_from(self.idle_timeout.as_millis() * 2).unwrap_or(i64::MAX);
         let orphans = match self.store.idle(cutoff, ORPHANS_PER_PURGE).await {
             Ok(orphans) => orphans,
             Err(error) => {

@@ -104,20 +104,36 @@ impl SessionStore {
                 Change::Save { session, expected, .. } => {
                     let state = serde_json::to_string(&session.state)
                         .map_err(|e| Error::Internal(format!("saving a session: {e}")))?;
-                    let saved = sqlx::query(
-                        "INSERT INTO master_sessions (id, revision, last_active, state) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision,
-                             last_active = excluded.last_active, state = excluded.state
-                         WHERE master_sessions.revision = $5",
-                    )
-                    .bind(&session.id)
-                    .bind(session.revision)
-                    .bind(session.last_active_ms)
-                    .bind(state)
-                    .bind(*expected)
-                    .execute(&mut *transaction)
-                    .await?
-                    .rows_affected();
+                    // The first save inserts (and finds nothing there: a row
+                    // another master made meanwhile is not written over); every
+                    // later one updates the revision it expects, so a session
+                    // ended or closed elsewhere is never made again.
+                    let saved = if *expected == 0 {
+                        sqlx::query(
+                            "INSERT INTO master_sessions (id, revision, last_active, state) VALUES ($1, $2, $3, $4)
+                             ON CONFLICT (id) DO NOTHING",
+                        )
+                        .bind(&session.id)
+                        .bind(session.revision)
+                        .bind(session.last_active_ms)
+                        .bind(state)
+                        .execute(&mut *transaction)
+                        .await?
+                        .rows_affected()
+                    } else {
+                        sqlx::query(
+                            "UPDATE master_sessions SET revision = $2, last_active = $3, state = $4
+                             WHERE id = $1 AND revision = $5",
+                        )
+                        .bind(&session.id)
+                        .bind(session.revision)
+                        .bind(session.last_active_ms)
+                        .bind(state)
+                        .bind(*expected)
+                        .execute(&mut *transaction)
+                        .await?
+                        .rows_affected()
+                    };
                     // A stale copy writes nothing, its entries neither.
                     if saved == 1 {
                         write_entries(
@@ -212,7 +228,14 @@ impl SessionStore {
         .await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in &rows {
-            sessions.push(self.with_entries(session_from(row)?).await?);
+            // A row that does not read is skipped (and logged), not a stop to the clean-up.
+            match session_from(row) {
+                Ok(session) => match self.with_entries(session).await {
+                    Ok(session) => sessions.push(session),
+                    Err(error) => tracing::warn!(%error, "a saved session does not read; skipped"),
+                },
+                Err(error) => tracing::warn!(%error, "a saved session does not read; skipped"),
+            }
         }
         Ok(sessions)
     }

@@ -277,6 +277,9 @@ struct Unsaved {
     changed: HashSet<String>,
     /// Ended sessions and the revision they were last saved at.
     ended: HashMap<String, i64>,
+    /// Ended sessions whose end is not yet written: not to be taken in
+    /// again from the store meanwhile.
+    gone: HashSet<String>,
 }
 
 /// The open sessions.
@@ -343,22 +346,32 @@ impl Sessions {
         if let Some(mut unsaved) = self.unsaved() {
             unsaved.changed.remove(id);
             unsaved.ended.insert(id.to_string(), revision);
+            unsaved.gone.insert(id.to_string());
         }
+    }
+
+    /// Takes session `id` out of the store at the next save, unless another
+    /// master has saved it since `revision` (for a session closed here while
+    /// the store could not be asked).
+    pub fn end_later(&self, id: &str, revision: i64) {
+        self.ended(id, revision);
     }
 
     /// The changes since the last call, for the session store: each changed
     /// session at its next revision, and each ended one.
     pub fn take_unsaved(&self) -> Vec<Change> {
-        let Some(unsaved) = self.unsaved().map(|mut unsaved| std::mem::take(&mut *unsaved)) else {
+        let Some((changed, ended)) = self
+            .unsaved()
+            .map(|mut unsaved| (std::mem::take(&mut unsaved.changed), std::mem::take(&mut unsaved.ended)))
+        else {
             return Vec::new();
         };
-        let mut changes: Vec<Change> = unsaved
-            .ended
+        let mut changes: Vec<Change> = ended
             .into_iter()
             .map(|(id, revision)| Change::End { id, revision })
             .collect();
         let sessions = self.lock();
-        changes.extend(unsaved.changed.iter().filter_map(|id| {
+        changes.extend(changed.iter().filter_map(|id| {
             let session = sessions.get(id)?;
             Some(Change::Save {
                 session: Box::new(session.saved(id)),
@@ -376,17 +389,26 @@ impl Sessions {
     pub fn note_saved(&self, changes: &[Change], outcomes: &[Outcome]) -> usize {
         let mut sessions = self.lock();
         let mut stale = 0;
+        // Saved while they were being ended here: their end must cover that save.
+        let mut saved_after_end: Vec<(&str, i64)> = Vec::new();
+        let mut ends_written: Vec<&str> = Vec::new();
         for (change, outcome) in changes.iter().zip(outcomes) {
-            let Change::Save {
-                session: saved,
-                deletions,
-                ..
-            } = change
-            else {
-                continue;
+            let (saved, deletions, expected) = match change {
+                Change::Save {
+                    session,
+                    deletions,
+                    expected,
+                } => (session, deletions, expected),
+                Change::End { id, .. } => {
+                    ends_written.push(id);
+                    continue;
+                }
             };
             match outcome {
                 Outcome::Written => {
+                    if !sessions.contains_key(&saved.id) {
+                        saved_after_end.push((&saved.id, saved.revision));
+                    }
                     if let Some(session) = sessions.get_mut(&saved.id) {
                         session.saved_revision = session.saved_revision.max(saved.revision);
                         session.verified_at = Some(std::time::Instant::now());
@@ -401,7 +423,24 @@ impl Sessions {
                 }
                 Outcome::Conflict => {
                     stale += 1;
-                    sessions.remove(&saved.id);
+                    // Only the copy that was refused: one taken in from the
+                    // store meanwhile (a newer revision) stays.
+                    if sessions.get(&saved.id).is_some_and(|s| s.saved_revision == *expected) {
+                        sessions.remove(&saved.id);
+                    }
+                }
+            }
+        }
+        drop(sessions);
+        if let Some(mut unsaved) = self.unsaved() {
+            for (id, revision) in saved_after_end {
+                if let Some(end) = unsaved.ended.get_mut(id) {
+                    *end = (*end).max(revision);
+                }
+            }
+            for id in ends_written {
+                if !unsaved.ended.contains_key(id) {
+                    unsaved.gone.remove(id);
                 }
             }
         }
@@ -445,13 +484,25 @@ impl Sessions {
     }
 
     /// Takes in a session as the store kept it (after a restart, or from
-    /// another master), replacing a copy held here. False if it is idle.
+    /// another master), replacing an older copy held here (whose login stays).
+    /// False if it is idle, ended here and not yet taken out of the store, or
+    /// not newer than the copy held.
     pub fn restore(&self, saved: SavedSession) -> bool {
-        let session = Session::from_saved(saved.clone());
+        if self.unsaved().is_some_and(|unsaved| unsaved.gone.contains(&saved.id)) {
+            return false;
+        }
+        let mut session = Session::from_saved(saved.clone());
         if self.is_idle(&session, self.clock.now()) {
             return false;
         }
-        self.lock().insert(saved.id, session);
+        let mut sessions = self.lock();
+        if let Some(held) = sessions.get(&saved.id) {
+            if held.saved_revision >= saved.revision {
+                return false;
+            }
+            session.citizen_token = held.citizen_token.clone();
+        }
+        sessions.insert(saved.id, session);
         true
     }
 
@@ -912,6 +963,38 @@ mod tests {
         let changes = sessions.take_unsaved();
         assert_eq!(sessions.note_saved(&changes, &[Outcome::Conflict]), 1);
         assert!(!sessions.holds(&id));
+    }
+
+    /// A session ended here is not taken in again from the store before its
+    /// end is written, and an end queued while a save was in flight covers
+    /// that save's revision.
+    #[test]
+    fn an_ended_session_stays_ended_while_its_end_is_on_its_way() {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_521_600));
+        let sessions = Sessions::saved_to_a_store(Duration::from_secs(60), 10, Arc::new(clock));
+        let id = sessions.start("nb").expect("room").id;
+        sessions.record(&id, Entry::citizen("hei"));
+        let in_flight = sessions.take_unsaved();
+        let Some(Change::Save { session: saved, .. }) = in_flight.first() else {
+            panic!("a save: {in_flight:?}");
+        };
+        let saved = (**saved).clone();
+        // Ended while the save is being written: the end knows revision 0 only.
+        sessions.end(&id).expect("open");
+        sessions.note_saved(&in_flight, &[Outcome::Written]);
+        assert!(!sessions.restore(saved.clone()), "not taken in again");
+        let ends = sessions.take_unsaved();
+        assert_eq!(
+            ends,
+            [Change::End {
+                id: id.clone(),
+                revision: saved.revision
+            }],
+            "the end covers the save that was in flight"
+        );
+        sessions.note_saved(&ends, &[Outcome::Written]);
+        // Once written, the id is nobody's here any more (another master may start it again).
+        assert!(sessions.restore(saved));
     }
 
     #[test]
