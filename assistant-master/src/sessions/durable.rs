@@ -179,16 +179,23 @@ impl SessionStore {
         Ok(row.map(|row| row.try_get("revision")).transpose()?)
     }
 
-    /// Session `id` as saved, if it is.
+    /// Session `id` as saved, if it is. The row and its entries are two reads:
+    /// when a save came between them (the revision moved), they are read again.
     pub async fn load(&self, id: &str) -> Result<Option<SavedSession>, Error> {
-        let row = sqlx::query("SELECT id, revision, last_active, state FROM master_sessions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(Some(self.with_entries(session_from(&row)?).await?)),
-            None => Ok(None),
+        for _ in 0..LOAD_ATTEMPTS {
+            let row = sqlx::query("SELECT id, revision, last_active, state FROM master_sessions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let session = self.with_entries(session_from(&row)?).await?;
+            if self.revision(id).await? == Some(session.revision) {
+                return Ok(Some(session));
+            }
         }
+        Err(Error::Internal("a session kept changing while it was read".into()))
     }
 
     /// `session` with its transcript, read from the entries' table.
@@ -316,6 +323,9 @@ async fn write_entries(
     }
     Ok(())
 }
+
+/// Reads of a session that a save keeps overtaking before one gives up.
+const LOAD_ATTEMPTS: usize = 3;
 
 /// Entries written by one statement at most (two parameters each, well under
 /// SQLite's and PostgreSQL's limits).
