@@ -43,11 +43,10 @@ async fn lone_agency(assistant: Assistant, card_key: Option<CardKey>) -> LoneAge
     LoneAgency { address, _stop: stop }
 }
 
-/// The trust service with registry changes allowed, and the built-in
-/// federation whose master reads its registry often.
-pub async fn federation_with_registry() -> (TrustProcess, Federation) {
+/// The trust service with registry changes allowed (with [`OPERATOR_KEY`]), on loopback.
+async fn trust_with_registry() -> TrustProcess {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let trust = TrustProcess::start(
+    TrustProcess::start(
         veiviser_consent::ConsentConfig {
             registry_key: Some(OPERATOR_KEY.into()),
             ..veiviser_consent::ConsentConfig::default()
@@ -56,7 +55,13 @@ pub async fn federation_with_registry() -> (TrustProcess, Federation) {
         any,
     )
     .await
-    .expect("trust service starts");
+    .expect("trust service starts")
+}
+
+/// The trust service with registry changes allowed, and the built-in
+/// federation whose master reads its registry often.
+pub async fn federation_with_registry() -> (TrustProcess, Federation) {
+    let trust = trust_with_registry().await;
     let config = veiviser_master::MasterConfig {
         registry: Some(format!("http://{}", trust.grpc_address)),
         registry_refresh: Duration::from_millis(50),
@@ -283,16 +288,7 @@ async fn an_agency_failing_its_checks_is_not_asked_until_one_succeeds() {
 #[tokio::test]
 async fn a_configured_agency_that_answers_late_takes_its_id_back() {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let trust = TrustProcess::start(
-        veiviser_consent::ConsentConfig {
-            registry_key: Some(OPERATOR_KEY.into()),
-            ..veiviser_consent::ConsentConfig::default()
-        },
-        any,
-        any,
-    )
-    .await
-    .expect("trust service starts");
+    let trust = trust_with_registry().await;
     // The configured agency's port is taken but not served yet: its card is unknown.
     let late = TcpListener::bind(any).await.expect("bind");
     let config = veiviser_master::MasterConfig {
